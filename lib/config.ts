@@ -1,0 +1,191 @@
+/**
+ * fedora-messaging's `config.toml`: where it is found, what busmsg reads from it, and how
+ * flags and environment override it. Parsing is pure; only `loadConfig` reads a file.
+ */
+import { parse as parseToml, TomlError } from "smol-toml";
+import { UsageError } from "./errors.ts";
+
+/** The settings a broker command runs with. */
+export interface Config {
+  /** The file the settings came from, or null when none was found (defaults). */
+  path: string | null;
+  amqpUrl: string;
+  exchange: string;
+  topicPrefix: string;
+  priority: number | undefined;
+  tls: { caCert?: string; certfile?: string; keyfile?: string };
+  app: string;
+  /** Bound on every network step together, in milliseconds. */
+  timeoutMs: number;
+}
+
+/** Command-line overrides (flags beat environment, which beats the file). */
+export interface Overrides {
+  conf?: string | undefined;
+  url?: string | undefined;
+  exchange?: string | undefined;
+  topicPrefix?: string | undefined;
+  timeout?: string | undefined;
+}
+
+export const DEFAULT_CONFIG_PATH = "/etc/fedora-messaging/config.toml";
+export const DEFAULT_TIMEOUT_S = 10;
+
+const DEFAULTS: Omit<Config, "path"> = {
+  amqpUrl: "amqp://",
+  exchange: "amq.topic",
+  topicPrefix: "",
+  priority: undefined,
+  tls: {},
+  app: "Unknown",
+  timeoutMs: DEFAULT_TIMEOUT_S * 1000,
+};
+
+function fail(path: string, field: string, message: string): never {
+  throw new UsageError(`${path}: ${field}: ${message}`);
+}
+
+function optionalString(path: string, table: Record<string, unknown>, key: string, prefix = "") {
+  const v = table[key];
+  if (v !== undefined && typeof v !== "string") fail(path, prefix + key, "must be a string");
+  return v as string | undefined;
+}
+
+/** Parses the text of a config file; errors name the file, line and key. */
+export function parseConfig(text: string, path: string): Config {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      // Only the first line of the message: the rest quotes the file, which may hold a password.
+      const reason = e.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+      throw new UsageError(`${path}:${e.line}: invalid TOML at column ${e.column}: ${reason}`);
+    }
+    throw e;
+  }
+  const config: Config = { ...DEFAULTS, tls: {}, path };
+  const url = optionalString(path, doc, "amqp_url");
+  if (url !== undefined) config.amqpUrl = checkUrl(url, `${path}: amqp_url`);
+  config.exchange = optionalString(path, doc, "publish_exchange") ?? config.exchange;
+  config.topicPrefix = optionalString(path, doc, "topic_prefix") ?? config.topicPrefix;
+  const priority = doc["publish_priority"];
+  if (priority !== undefined) {
+    if (
+      typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority > 255
+    ) {
+      fail(path, "publish_priority", "must be an integer 0..255");
+    }
+    config.priority = priority;
+  }
+  for (const section of ["tls", "client_properties"] as const) {
+    const t = doc[section];
+    if (t !== undefined && (typeof t !== "object" || t === null || Array.isArray(t))) {
+      fail(path, section, "must be a table");
+    }
+  }
+  const tls = (doc["tls"] ?? {}) as Record<string, unknown>;
+  for (
+    const [key, name] of [["ca_cert", "caCert"], ["certfile", "certfile"], [
+      "keyfile",
+      "keyfile",
+    ]] as const
+  ) {
+    const v = optionalString(path, tls, key, "tls.");
+    if (v) config.tls[name] = v;
+  }
+  const props = (doc["client_properties"] ?? {}) as Record<string, unknown>;
+  config.app = optionalString(path, props, "app", "client_properties.") ?? config.app;
+  return config;
+}
+
+/** Checks an AMQP URL (scheme and syntax) and returns it; the message never shows a password. */
+export function checkUrl(url: string, where: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${where}: not a valid URL`);
+  }
+  if (parsed.protocol !== "amqp:" && parsed.protocol !== "amqps:") {
+    throw new UsageError(`${where}: must start with amqp:// or amqps://, got ${parsed.protocol}//`);
+  }
+  return url;
+}
+
+/** Parses a `--timeout`/`BUSMSG_TIMEOUT` value in seconds into milliseconds. */
+export function parseTimeout(text: string, where: string): number {
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(
+      `${where}: must be a number of seconds above 0 (at most 3600), got "${text}"`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** The URL with any password replaced by `***`, for messages and dry runs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.href;
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+/** The password of an AMQP URL, so that output can be scrubbed of it. */
+export function urlPassword(url: string): string | undefined {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Applies flags and environment on top of a config (flags win). */
+export function applyOverrides(
+  config: Config,
+  o: Overrides,
+  env: (name: string) => string | undefined,
+): Config {
+  const out: Config = { ...config, tls: { ...config.tls } };
+  if (o.url !== undefined) out.amqpUrl = checkUrl(o.url, "--url");
+  if (o.exchange !== undefined) out.exchange = o.exchange;
+  if (o.topicPrefix !== undefined) out.topicPrefix = o.topicPrefix;
+  const envTimeout = env("BUSMSG_TIMEOUT");
+  if (o.timeout !== undefined) out.timeoutMs = parseTimeout(o.timeout, "--timeout");
+  else if (envTimeout) out.timeoutMs = parseTimeout(envTimeout, "BUSMSG_TIMEOUT");
+  return out;
+}
+
+/** Finds, reads and parses the config file, then applies overrides. */
+export async function loadConfig(
+  o: Overrides,
+  env: (name: string) => string | undefined,
+): Promise<Config> {
+  const explicit = o.conf ?? env("FEDORA_MESSAGING_CONF");
+  const path = explicit ?? DEFAULT_CONFIG_PATH;
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    // A missing default file means defaults, as in fedora-messaging; a named one must exist.
+    if (!(e instanceof Deno.errors.NotFound) || explicit !== undefined) {
+      throw new UsageError(`${path}: cannot read config: ${ioReason(e)}`);
+    }
+  }
+  const base = text === undefined ? { ...DEFAULTS, tls: {}, path: null } : parseConfig(text, path);
+  return applyOverrides(base, o, env);
+}
+
+/** A short reason for a failed file operation, without Deno's "(os error N)" tail. */
+export function ioReason(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "is a directory";
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/ \(os error \d+\)/, "").replace(/: (readfile|open) '.*'$/, "");
+}

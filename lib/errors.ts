@@ -1,0 +1,42 @@
+/**
+ * The exit codes busmsg promises, compatible with `fedora-messaging publish` where it has one,
+ * and the two error classes callers catch.
+ */
+export const EXIT = {
+  /** Published, or durably spooled for later delivery. */
+  OK: 0,
+  /** Anything not mapped below (e.g. credentials refused, as in fedora-messaging). */
+  FAILURE: 1,
+  /** Bad input, bad usage or bad configuration; nothing was sent. */
+  USAGE: 2,
+  /** Delivery was deferred to the spool and `--strict` asked to hear about it (EX_TEMPFAIL). */
+  SPOOLED: 75,
+  /** No connection or no confirm within the timeout (broker down, TLS failure, no exchange). */
+  CONNECT: 111,
+  /** The broker refused the message: nack, or access to the topic or vhost refused. */
+  REFUSED: 121,
+} as const;
+
+/** Bad input, usage or configuration: exit 2, nothing sent. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Why a message did not reach the broker, with the exit code that says so. */
+export class DeliveryError extends Error {
+  override name = "DeliveryError";
+  /**
+   * @param exitCode 111, 121 or 1
+   * @param transient true when a later attempt may succeed unchanged (the message may be spooled)
+   */
+  constructor(message: string, readonly exitCode: number, readonly transient: boolean) {
+    super(message);
+  }
+}
+
+/** The exit code for any error thrown out of a command. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.USAGE;
+  if (error instanceof DeliveryError) return error.exitCode;
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,96 @@
+/**
+ * Dump-line input from files or stdin, read as a stream in batches of lines, so that a large
+ * file never sits in memory whole. Each line is decoded as strict UTF-8 on its own, so a bad
+ * byte is reported with its line number.
+ */
+import { ioReason } from "./config.ts";
+import { UsageError } from "./errors.ts";
+
+/** One input line: its text, or why it could not be read. */
+export interface Line {
+  number: number;
+  text?: string;
+  error?: string;
+}
+
+/** Longer lines are refused: bus messages are small, and memory must stay bounded. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+/** The name used in messages for an input path (`-` is stdin). */
+export function inputName(path: string): string {
+  return path === "-" ? "<stdin>" : path;
+}
+
+async function openInput(path: string): Promise<ReadableStream<Uint8Array>> {
+  if (path === "-") return Deno.stdin.readable;
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new UsageError(`${path}: is a directory`);
+    return (await Deno.open(path)).readable;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path}: cannot open: ${ioReason(e)}`);
+  }
+}
+
+function concat(parts: Uint8Array[], last: Uint8Array): Uint8Array {
+  if (parts.length === 0) return last;
+  const total = parts.reduce((n, p) => n + p.length, last.length);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  out.set(last, at);
+  return out;
+}
+
+/** Reads `path` (or stdin for `-`) and yields its lines in batches, in order. */
+export async function* readLineBatches(path: string): AsyncGenerator<Line[]> {
+  const stream = await openInput(path);
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let carry: Uint8Array[] = [];
+  let carryLength = 0;
+  let number = 0;
+  const finish = (bytes: Uint8Array, tooLong: boolean): Line => {
+    number++;
+    if (tooLong) return { number, error: `line is longer than ${MAX_LINE_BYTES} bytes` };
+    try {
+      return { number, text: decoder.decode(bytes) };
+    } catch {
+      return { number, error: "line is not valid UTF-8" };
+    }
+  };
+  try {
+    for await (const chunk of stream) {
+      const batch: Line[] = [];
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, start);
+        const end = nl < 0 ? chunk.length : nl;
+        const piece = chunk.subarray(start, end);
+        if (nl < 0) {
+          // Keep at most one byte past the limit: enough to know the line is too long.
+          if (carryLength <= MAX_LINE_BYTES) {
+            const keep = piece.subarray(0, MAX_LINE_BYTES + 1 - carryLength);
+            carry.push(keep.slice());
+            carryLength += keep.length;
+          }
+          break;
+        }
+        const tooLong = carryLength + piece.length > MAX_LINE_BYTES;
+        batch.push(finish(tooLong ? piece.subarray(0, 0) : concat(carry, piece), tooLong));
+        carry = [];
+        carryLength = 0;
+        start = nl + 1;
+      }
+      if (batch.length > 0) yield batch;
+    }
+  } catch (e) {
+    throw new UsageError(`${inputName(path)}: cannot read: ${ioReason(e)}`);
+  }
+  if (carryLength > 0) {
+    yield [finish(concat(carry, new Uint8Array()), carryLength > MAX_LINE_BYTES)];
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Dump lines checked end to end: envelope (message model) and, for logging.stats topics, the
+ * topic schema. Shared by `publish FILE` and `validate`, so they can never disagree.
+ */
+import { readLineBatches } from "./input.ts";
+import { type Defaults, type Parsed, parseDumpLine, stripPrefix } from "./message.ts";
+import { checkBody } from "./schemas.ts";
+
+/** Parses one dump line and checks its body against its topic's schema. */
+export function parseAndCheck(text: string, defaults: Defaults): Parsed {
+  const parsed = parseDumpLine(text, defaults);
+  if (!parsed.message) return parsed;
+  const problems = checkBody(
+    stripPrefix(defaults.topicPrefix, parsed.message.topic),
+    parsed.message.body,
+  );
+  return problems.length > 0 ? { problems } : parsed;
+}
+
+/** One checked line of an input. */
+export interface CheckedLine {
+  number: number;
+  parsed: Parsed;
+}
+
+/** Reads and checks every line of `path` (`-` for stdin), in batches. */
+export async function* checkedLines(
+  path: string,
+  defaults: () => Defaults,
+): AsyncGenerator<CheckedLine[]> {
+  for await (const batch of readLineBatches(path)) {
+    const d = defaults();
+    yield batch.map((line) => ({
+      number: line.number,
+      parsed: line.text === undefined
+        ? { problems: [{ field: "line", message: line.error ?? "unreadable" }] }
+        : parseAndCheck(line.text, d),
+    }));
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Writing to stdout and stderr: data on stdout, one `busmsg:` line per message on stderr,
+ * and every known secret scrubbed from both before it leaves the process.
+ */
+const encoder = new TextEncoder();
+const secrets = new Set<string>();
+
+/** Remembers a secret (e.g. the URL's password) so no output ever shows it. */
+export function addSecret(secret: string | undefined): void {
+  if (secret && secret.length >= 1) secrets.add(secret);
+}
+
+/** The text with every remembered secret replaced by `***`. */
+export function redact(text: string): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join("***");
+  for (const s of secrets) out = out.split(encodeURIComponent(s)).join("***");
+  return out;
+}
+
+function writeAll(fd: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(redact(text));
+  while (bytes.length > 0) bytes = bytes.subarray(fd.writeSync(bytes));
+}
+
+/** Writes data to stdout as is (callers add newlines). */
+export function out(text: string): void {
+  if (text) writeAll(Deno.stdout, text);
+}
+
+/** Writes one diagnostic line to stderr, prefixed `busmsg: `. */
+export function say(line: string): void {
+  writeAll(Deno.stderr, `busmsg: ${line}\n`);
+}

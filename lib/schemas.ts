@@ -1,0 +1,135 @@
+/**
+ * The logging.stats topic family, read from `schemas/logging.stats.schema.json` (the only place
+ * a field is defined): which schema a topic has, its default severity, and body checks.
+ */
+import { type Schema, Validator } from "@cfworker/json-schema";
+import catalogue from "./schemas/logging.stats.schema.json" with { type: "json" };
+import type { Problem } from "./message.ts";
+import type { JsonObject } from "./pyjson.ts";
+
+/** What the catalogue says of one topic (or topic pattern ending in `.*`). */
+export interface TopicRule {
+  topic: string;
+  schema: string;
+  severity: number;
+  description: string;
+}
+
+type Defs = Record<
+  string,
+  Schema & { allOf?: Schema[]; required?: string[]; properties?: Record<string, Schema> }
+>;
+const DEFS = catalogue.$defs as unknown as Defs;
+const RULES: TopicRule[] = Object.entries(catalogue["x-busmsg-topics"]).map(([topic, r]) => ({
+  topic,
+  ...r,
+}));
+
+export const ROOT = "logging.stats";
+const SYNC = "logging.stats.sync.";
+
+/** The events `sync-event` knows: topic suffixes after `logging.stats.sync.`. */
+export const SYNC_EVENTS: string[] = RULES.filter((r) => r.topic.startsWith(SYNC))
+  .map((r) => r.topic.slice(SYNC.length));
+
+/** Every rule, for `busmsg schema` and the README table. */
+export function allRules(): TopicRule[] {
+  return RULES;
+}
+
+/**
+ * The rule of a topic (without prefix): an exact entry, else the longest matching `X.*`
+ * pattern. Undefined outside logging.stats; "unknown" for an unlisted sync event.
+ */
+export function ruleFor(topic: string): TopicRule | "unknown" | undefined {
+  if (topic !== ROOT && !topic.startsWith(ROOT + ".")) return undefined;
+  const exact = RULES.find((r) => r.topic === topic);
+  if (exact) return exact;
+  if (topic.startsWith(SYNC) || topic === SYNC.slice(0, -1)) return "unknown";
+  let best: TopicRule | undefined;
+  for (const r of RULES) {
+    if (r.topic.endsWith(".*") && topic.startsWith(r.topic.slice(0, -1))) {
+      if (!best || r.topic.length > best.topic.length) best = r;
+    }
+  }
+  return best ?? "unknown";
+}
+
+function resolveRef(s: Schema): Schema {
+  const ref = s.$ref;
+  if (typeof ref !== "string") return s;
+  const def = DEFS[ref.replace("#/$defs/", "")];
+  if (!def) throw new Error(`schema reference ${ref} is not in the catalogue`);
+  return def;
+}
+
+/** One self-contained schema for a rule: the inherited fields flattened, references resolved. */
+export function flatSchema(rule: TopicRule): Record<string, unknown> {
+  const required: string[] = [];
+  const properties: Record<string, Schema> = {};
+  const walk = (name: string) => {
+    const def = DEFS[name]!;
+    for (const parent of def.allOf ?? []) walk(String(parent.$ref).replace("#/$defs/", ""));
+    for (const r of def.required ?? []) if (!required.includes(r)) required.push(r);
+    for (const [k, v] of Object.entries(def.properties ?? {})) {
+      properties[k] = resolveRef(v as Schema);
+    }
+  };
+  walk(rule.schema);
+  return {
+    $schema: catalogue.$schema,
+    $id: `${catalogue.$id}#${rule.topic}`,
+    title: rule.topic,
+    description: rule.description,
+    type: "object",
+    required,
+    properties,
+    additionalProperties: true,
+    "x-busmsg-severity": rule.severity,
+  };
+}
+
+/** The whole catalogue, as shipped. */
+export function catalogueSchema(): unknown {
+  return catalogue;
+}
+
+const validators = new Map<string, Validator>();
+const ERROR_TEXT: Record<string, string> = {
+  type: "must be a string",
+  minLength: "must not be empty",
+  pattern: "must be a calendar date YYYY-MM-DD",
+  format: "must be a calendar date YYYY-MM-DD",
+};
+
+/** Checks a body against its topic's schema; every problem, named `body.FIELD`. */
+export function checkBody(topic: string, body: JsonObject): Problem[] {
+  const rule = ruleFor(topic);
+  if (rule === undefined) return [];
+  if (rule === "unknown") {
+    return [{
+      field: "topic",
+      message: `unknown sync event "${topic}" (known: ${SYNC_EVENTS.join(", ")})`,
+    }];
+  }
+  let validator = validators.get(rule.topic);
+  if (!validator) {
+    validator = new Validator(flatSchema(rule) as Schema, "2020-12", false);
+    validators.set(rule.topic, validator);
+  }
+  const result = validator.validate(body);
+  if (result.valid) return [];
+  const problems = new Map<string, Problem>();
+  for (const e of result.errors) {
+    if (e.keyword === "required") {
+      const field = /"([^"]+)"/.exec(e.error)?.[1] ?? "?";
+      problems.set(field, { field: `body.${field}`, message: `is required for ${topic}` });
+    } else if (ERROR_TEXT[e.keyword] && e.instanceLocation.startsWith("#/")) {
+      const field = decodeURIComponent(e.instanceLocation.slice(2));
+      if (!problems.has(field)) {
+        problems.set(field, { field: `body.${field}`, message: ERROR_TEXT[e.keyword]! });
+      }
+    }
+  }
+  return [...problems.values()];
+}

@@ -1,0 +1,250 @@
+/**
+ * The broker connection, behind a narrow interface: open (TLS, SASL EXTERNAL), publish a batch
+ * on a confirm channel, close. Every step shares one deadline. amqplib is loaded only here,
+ * and only when a command really connects.
+ */
+import { Buffer } from "node:buffer";
+import type { Channel, ChannelModel, ConfirmChannel, Options } from "amqplib";
+import { type Config, redactUrl } from "./config.ts";
+import { DeliveryError, EXIT } from "./errors.ts";
+import { loadTls } from "./tls.ts";
+import type { Publication } from "./wire.ts";
+
+/** What became of one message. */
+export type Outcome = { ok: true } | { ok: false; error: DeliveryError };
+
+const OK: Outcome = { ok: true };
+const VERSION = "0.1.0";
+
+/** A point in time (ms since the epoch) that every network step must finish by. */
+export type Deadline = number;
+
+/** Rejects with a transient timeout error when the deadline passes first. */
+export function withDeadline<T>(p: Promise<T>, deadline: Deadline, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DeliveryError(`${what}: no answer within the timeout`, EXIT.CONNECT, true)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorText(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/\s+/g, " ").trim();
+}
+
+/** Maps an error of amqplib or of the socket to busmsg's exit codes and transience. */
+export function classify(e: unknown, where: string): DeliveryError {
+  if (e instanceof DeliveryError) return e;
+  const text = errorText(e);
+  const code = (e as { code?: unknown })?.code;
+  if (/ACCESS.REFUSED.*Login was refused|authentication mechanism/i.test(text)) {
+    // Credentials an admin can fix; fedora-messaging leaves this unmapped (exit 1).
+    return new DeliveryError(`${where}: login refused: ${text}`, EXIT.FAILURE, true);
+  }
+  if (/access to (vhost|topic|exchange|queue)|vhost .* not found|NOT_ALLOWED/i.test(text)) {
+    return new DeliveryError(`${where}: refused by the broker: ${text}`, EXIT.REFUSED, false);
+  }
+  if (/Expected ConnectionOpenOk/.test(text)) {
+    const vhost = decodeURIComponent(where.replace(/^.*?\/\/[^/]*\/?/, "")) || "/";
+    return new DeliveryError(
+      `${where}: the broker refused to open vhost "${vhost}" (it does not exist or this user has no access)`,
+      EXIT.REFUSED,
+      false,
+    );
+  }
+  if (/NOT_FOUND - no exchange/.test(text)) {
+    return new DeliveryError(`${where}: ${text}`, EXIT.CONNECT, false);
+  }
+  if (/certificate|handshake|tls|ssl|alert|UnknownIssuer|NotValidForName/i.test(text)) {
+    return new DeliveryError(`${where}: TLS failed: ${text}`, EXIT.CONNECT, true);
+  }
+  if (text === "connect ETIMEDOUT" || code === "ETIMEDOUT") {
+    return new DeliveryError(`${where}: no answer within the timeout`, EXIT.CONNECT, true);
+  }
+  return new DeliveryError(`${where}: ${text}`, EXIT.CONNECT, true);
+}
+
+/** An open connection to the broker. */
+export class BrokerSession {
+  #closed: DeliveryError | undefined;
+  #onClose: Array<(e: DeliveryError) => void> = [];
+
+  private constructor(readonly connection: ChannelModel, readonly where: string) {
+    const lost = (e?: unknown) => {
+      this.#closed ??= e ? classify(e, where) : new DeliveryError(
+        `${where}: connection closed before the broker confirmed`,
+        EXIT.CONNECT,
+        true,
+      );
+      for (const f of this.#onClose.splice(0)) f(this.#closed);
+    };
+    connection.on("error", lost);
+    connection.on("close", lost);
+  }
+
+  /** Connects, authenticates and opens the vhost, all before `deadline`. */
+  static async open(config: Config, deadline: Deadline): Promise<BrokerSession> {
+    const where = redactUrl(config.amqpUrl);
+    const url = new URL(config.amqpUrl);
+    const options: Options.Connect & Record<string, unknown> = {
+      noDelay: true,
+      timeout: Math.max(1, deadline - Date.now()),
+      clientProperties: { app: config.app, product: "busmsg", version: VERSION },
+    };
+    const amqp = await import("amqplib");
+    if (url.protocol === "amqps:") {
+      const tls = await loadTls(config.tls, new Date());
+      Object.assign(options, { minVersion: "TLSv1.2", rejectUnauthorized: true });
+      if (tls.ca) options["ca"] = [tls.ca];
+      if (tls.cert && tls.key) {
+        Object.assign(options, { cert: tls.cert, key: tls.key });
+        options["credentials"] = amqp.credentials.external();
+      }
+    }
+    const connecting = amqp.connect(config.amqpUrl, options);
+    try {
+      const connection = await withDeadline(connecting, deadline, `cannot connect to ${where}`);
+      return new BrokerSession(connection, where);
+    } catch (e) {
+      // A connection that completes after we gave up must not linger.
+      connecting.then((c) => c.close()).catch(() => {});
+      throw classify(e, `cannot connect to ${where}`);
+    }
+  }
+
+  /** A plain channel (for declaring and consuming), bounded by `deadline`. */
+  channel(deadline: Deadline): Promise<Channel> {
+    return withDeadline(this.connection.createChannel(), deadline, this.where);
+  }
+
+  /**
+   * Publishes every message pipelined on one confirm channel and waits for all confirms.
+   * Never throws: each message gets its own outcome (a nack, a refusal, a loss, a timeout).
+   */
+  async publish(pubs: Publication[], deadline: Deadline): Promise<Outcome[]> {
+    const outcomes: Outcome[] = new Array(pubs.length);
+    let channel: ConfirmChannel;
+    try {
+      channel = await withDeadline(this.connection.createConfirmChannel(), deadline, this.where);
+    } catch (e) {
+      return outcomes.fill({ ok: false, error: this.#closed ?? classify(e, this.where) });
+    }
+    let channelError: DeliveryError | undefined;
+    const pending = new Map<number, (o: Outcome) => void>();
+    const failPending = (error: DeliveryError) => {
+      for (const [i, resolve] of pending) {
+        const outcome: Outcome = { ok: false, error };
+        outcomes[i] = outcome;
+        resolve(outcome);
+      }
+      pending.clear();
+    };
+    channel.on("error", (e) => {
+      channelError ??= classify(e, this.where);
+    });
+    channel.on("close", () => failPending(channelError ?? this.#closedError()));
+    this.#onClose.push(failPending);
+    const timer = setTimeout(
+      () =>
+        failPending(
+          new DeliveryError(
+            `${this.where}: no confirm from the broker within the timeout`,
+            EXIT.CONNECT,
+            true,
+          ),
+        ),
+      Math.max(0, deadline - Date.now()),
+    );
+    const settled: Promise<Outcome>[] = [];
+    for (let i = 0; i < pubs.length; i++) {
+      const p = pubs[i]!;
+      const stop = channelError ?? this.#closed;
+      if (stop || Date.now() >= deadline) {
+        outcomes[i] = {
+          ok: false,
+          error: stop ??
+            new DeliveryError(`${this.where}: timed out while publishing`, EXIT.CONNECT, true),
+        };
+        continue;
+      }
+      let more = true;
+      settled.push(
+        new Promise<Outcome>((resolve) => {
+          pending.set(i, resolve);
+          const confirm = (err: unknown) => {
+            if (!pending.delete(i)) return;
+            const outcome: Outcome = err
+              ? { ok: false, error: channelError ?? nackOrLoss(err, this.where) }
+              : OK;
+            outcomes[i] = outcome;
+            resolve(outcome);
+          };
+          try {
+            more = channel.publish(
+              p.exchange,
+              p.routingKey,
+              Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength),
+              p.properties as Options.Publish,
+              confirm,
+            );
+          } catch (e) {
+            confirm(e);
+          }
+        }),
+      );
+      // amqplib's buffer is full: let the socket drain before writing more.
+      if (!more) await waitForDrain(channel, deadline);
+    }
+    await Promise.all(settled);
+    clearTimeout(timer);
+    this.#onClose = this.#onClose.filter((f) => f !== failPending);
+    return outcomes;
+  }
+
+  #closedError(): DeliveryError {
+    return this.#closed ??
+      new DeliveryError(
+        `${this.where}: channel closed before the broker confirmed`,
+        EXIT.CONNECT,
+        true,
+      );
+  }
+
+  /** Closes the connection politely, giving up at the deadline. */
+  async close(deadline: Deadline): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await withDeadline(this.connection.close(), deadline, this.where);
+    } catch {
+      // Everything that mattered was confirmed already.
+    }
+  }
+}
+
+function nackOrLoss(err: unknown, where: string): DeliveryError {
+  const text = errorText(err);
+  if (/nack/i.test(text)) {
+    return new DeliveryError(
+      `${where}: the broker refused (nack) the message`,
+      EXIT.REFUSED,
+      false,
+    );
+  }
+  return classify(err, where);
+}
+
+function waitForDrain(channel: ConfirmChannel, deadline: Deadline): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+    channel.once("drain", done);
+    channel.once("close", done);
+  });
+}
