@@ -29,8 +29,11 @@ export function dryRun(messages: Message[], config: Config): number {
 }
 
 /** Publishes all messages on one connection, bounded by the config's timeout. */
-export async function deliver(messages: Message[], config: Config): Promise<Delivery[]> {
-  const deadline = Date.now() + config.timeoutMs;
+export async function deliver(
+  messages: Message[],
+  config: Config,
+  deadline = Date.now() + config.timeoutMs,
+): Promise<Delivery[]> {
   const pubs = messages.map((m) => toPublication(m, config.exchange, config.topicPrefix));
   let outcomes: Outcome[];
   try {
@@ -74,4 +77,21 @@ export function reportFailures(deliveries: Delivery[]): number {
     }
   }
   return code;
+}
+
+/** Delivers and reports; with `printIds`, one "ID ROUTING_KEY" line per published message. */
+export async function deliverAndReport(
+  messages: Message[],
+  config: Config,
+  options: { printIds: boolean },
+): Promise<number> {
+  const deliveries = await deliver(messages, config);
+  if (options.printIds) {
+    out(
+      deliveries.filter((d) => d.outcome.ok).map((d) => `${d.message.id} ${d.routingKey}\n`).join(
+        "",
+      ),
+    );
+  }
+  return reportFailures(deliveries);
 }

@@ -4,11 +4,11 @@
  * and only when a command really connects.
  */
 import { Buffer } from "node:buffer";
-import type { Channel, ChannelModel, ConfirmChannel, Options } from "amqplib";
+import type { ChannelModel, ConfirmChannel, Options } from "amqplib";
 import { type Config, redactUrl } from "./config.ts";
 import { DeliveryError, EXIT } from "./errors.ts";
 import { loadTls } from "./tls.ts";
-import type { Publication } from "./wire.ts";
+import type { Delivered, Publication } from "./wire.ts";
 
 /** What became of one message. */
 export type Outcome = { ok: true } | { ok: false; error: DeliveryError };
@@ -65,7 +65,11 @@ export function classify(e: unknown, where: string): DeliveryError {
   if (text === "connect ETIMEDOUT" || code === "ETIMEDOUT") {
     return new DeliveryError(`${where}: no answer within the timeout`, EXIT.CONNECT, true);
   }
-  return new DeliveryError(`${where}: ${text}`, EXIT.CONNECT, true);
+  if (typeof code === "string" || /socket|connect|ECONN|EPIPE|closed/i.test(text)) {
+    return new DeliveryError(`${where}: ${text}`, EXIT.CONNECT, true);
+  }
+  // Not foreseen: exit 1, but keep the message (transient) rather than lose it.
+  return new DeliveryError(`${where}: ${text}`, EXIT.FAILURE, true);
 }
 
 /** An open connection to the broker. */
@@ -116,9 +120,51 @@ export class BrokerSession {
     }
   }
 
-  /** A plain channel (for declaring and consuming), bounded by `deadline`. */
-  channel(deadline: Deadline): Promise<Channel> {
-    return withDeadline(this.connection.createChannel(), deadline, this.where);
+  /**
+   * Binds a temporary exclusive queue to `exchange` with each key and calls `onMessage` for
+   * every delivery. Resolves once bound. A user that may not declare queues (Fedora's
+   * publish-only users) gets one line saying so, not a timeout.
+   */
+  async subscribe(
+    exchange: string,
+    keys: string[],
+    deadline: Deadline,
+    onMessage: (d: Delivered) => void,
+  ): Promise<void> {
+    try {
+      const channel = await withDeadline(this.connection.createChannel(), deadline, this.where);
+      channel.on("error", () => {/* reported through the failed call */});
+      const declared = channel.assertQueue("", { exclusive: true, autoDelete: true });
+      const { queue } = await withDeadline(declared, deadline, `${this.where}: declaring a queue`);
+      for (const key of keys) {
+        await withDeadline(
+          channel.bindQueue(queue, exchange, key),
+          deadline,
+          `${this.where}: binding ${key}`,
+        );
+      }
+      const consuming = channel.consume(queue, (m) => {
+        if (m) {
+          onMessage({
+            routingKey: m.fields.routingKey,
+            ...m.properties,
+            content: new Uint8Array(m.content),
+          });
+        }
+      }, { noAck: true });
+      await withDeadline(consuming, deadline, `${this.where}: consuming`);
+    } catch (e) {
+      const error = classify(e, this.where);
+      if (/access to (queue|exchange)/.test(error.message)) {
+        throw new DeliveryError(
+          `${error.message}; this user may not declare or bind a queue (Fedora's publish-only users may not): ` +
+            "give a consumer's config (test-message --listen-conf, listen --conf)",
+          EXIT.REFUSED,
+          false,
+        );
+      }
+      throw error;
+    }
   }
 
   /**

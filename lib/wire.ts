@@ -2,8 +2,8 @@
  * AMQP encoding of a message exactly as fedora-messaging's Python client puts it on the wire:
  * routing key, the six basic properties, int32 header integers, a `json.dumps` body. Pure.
  */
-import { type Message, routingKey } from "./message.ts";
-import { dumps, isJsonObject, type JsonObject, type JsonValue } from "./pyjson.ts";
+import { type Message, routingKey, stripPrefix } from "./message.ts";
+import { dumps, isJsonObject, type JsonObject, type JsonValue, parseJson } from "./pyjson.ts";
 
 /** An AMQP field value in amqplib's notation (`{"!": type, value}` pins the wire type). */
 export type FieldValue =
@@ -80,5 +80,47 @@ export function toPublication(
       messageId: message.id,
       headers: table(message.headers),
     },
+  };
+}
+
+/** A message as a consumer received it: amqplib's delivery fields, properties and content. */
+export interface Delivered {
+  routingKey: string;
+  messageId?: unknown;
+  priority?: unknown;
+  headers?: Record<string, unknown> | undefined;
+  content: Uint8Array;
+}
+
+function headerJson(v: unknown): JsonValue {
+  if (v === null || v === undefined) return null;
+  if (
+    typeof v === "string" || typeof v === "boolean" || typeof v === "number" ||
+    typeof v === "bigint"
+  ) return v;
+  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+  if (Array.isArray(v)) return v.map(headerJson);
+  if (typeof v === "object") {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = headerJson(x);
+    return out;
+  }
+  return String(v);
+}
+
+/**
+ * The message a consumer got, back in the message model (topic without the prefix), so it
+ * can be printed as a dump line. Throws `SyntaxError` when the body is not a JSON object.
+ */
+export function fromDelivery(d: Delivered, topicPrefix: string): Message {
+  const body = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(d.content));
+  if (!isJsonObject(body)) throw new SyntaxError("body is not a JSON object");
+  const headers = headerJson(d.headers ?? {}) as JsonObject;
+  return {
+    topic: stripPrefix(topicPrefix, d.routingKey),
+    body,
+    headers,
+    id: typeof d.messageId === "string" ? d.messageId : "",
+    priority: typeof d.priority === "number" ? d.priority : 0,
   };
 }

@@ -3,24 +3,12 @@ import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../fields.ts";
-import { localFqdn } from "../host.ts";
 import { inputName } from "../input.ts";
 import { checkedLines } from "../lines.ts";
-import {
-  checkDraft,
-  complete,
-  type Defaults,
-  type Draft,
-  formatProblem,
-  type Message,
-  type Problem,
-  SEVERITIES,
-  stripPrefix,
-} from "../message.ts";
+import { type Draft, formatProblem, type Message } from "../message.ts";
 import { out, say } from "../output.ts";
-import type { JsonObject } from "../pyjson.ts";
-import { checkBody, ROOT } from "../schemas.ts";
-import { deliver, dryRun, reportFailures } from "../send.ts";
+import { deliverAndReport, dryRun } from "../send.ts";
+import { defaultsFor, messageFromFields, parsePriority, parseSeverity } from "../compose.ts";
 
 export const HELP = `Usage:
   busmsg publish [options] FILE|-            publish dump lines (one JSON message per line)
@@ -53,79 +41,6 @@ const OPTIONS = {
   priority: { type: "string" },
   host: { type: "string" },
 } as const;
-
-/** The defaults a message is completed with, for one config. */
-export function defaultsFor(config: Config): Defaults {
-  return {
-    now: new Date(),
-    newId: () => crypto.randomUUID(),
-    priority: config.priority,
-    topicPrefix: config.topicPrefix,
-  };
-}
-
-/** Parses `--severity`; undefined when not given. */
-export function parseSeverity(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!(SEVERITIES as readonly number[]).includes(n)) {
-    throw new UsageError(`--severity: must be 10, 20, 30 or 40, got "${text}"`);
-  }
-  return n;
-}
-
-/** Parses `--priority`; undefined when not given. */
-export function parsePriority(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 255) {
-    throw new UsageError(`--priority: must be an integer 0..255, got "${text}"`);
-  }
-  return n;
-}
-
-/** Throws one usage error listing every problem of a message built from options. */
-export function failOnProblems(problems: Problem[], what: string): void {
-  if (problems.length > 0) {
-    throw new UsageError(`${what}: ${problems.map(formatProblem).join("; ")}`);
-  }
-}
-
-/**
- * A message from options and fields; logging.stats bodies get `host` (first) when missing
- * and are checked against their schema before anything connects.
- */
-export function messageFromFields(
-  draft: Draft,
-  defaults: Defaults,
-  host: string | undefined,
-): Message {
-  const topic = stripPrefix(defaults.topicPrefix, draft.topic);
-  let body: JsonObject = draft.body;
-  if ((topic === ROOT || topic.startsWith(ROOT + ".")) && !("host" in body)) {
-    body = { host: host ?? localFqdn(), ...body };
-  }
-  const full = { ...draft, body };
-  failOnProblems(
-    [...checkDraft(full, defaults.topicPrefix), ...checkBody(topic, body)],
-    draft.topic,
-  );
-  return complete(full, defaults);
-}
-
-/** Sends messages, or prints them with `--dry-run`; prints "ID ROUTING_KEY" per message. */
-export async function sendAndReport(
-  messages: Message[],
-  config: Config,
-  dry: boolean,
-): Promise<number> {
-  if (dry) return dryRun(messages, config);
-  const deliveries = await deliver(messages, config);
-  out(
-    deliveries.filter((d) => d.outcome.ok).map((d) => `${d.message.id} ${d.routingKey}\n`).join(""),
-  );
-  return reportFailures(deliveries);
-}
 
 async function readAll(paths: string[], config: Config): Promise<Message[] | undefined> {
   const messages: Message[] = [];
@@ -178,5 +93,6 @@ export async function run(args: string[]): Promise<number> {
     if (!read) return EXIT.USAGE;
     messages = read;
   }
-  return await sendAndReport(messages, config, values["dry-run"] ?? false);
+  if (values["dry-run"]) return dryRun(messages, config);
+  return await deliverAndReport(messages, config, { printIds: true });
 }

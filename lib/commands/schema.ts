@@ -1,0 +1,50 @@
+/** `busmsg schema`: print the logging.stats JSON Schemas. */
+import { parseCommand } from "../cli.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { out } from "../output.ts";
+import { allRules, catalogueSchema, flatSchema, ruleFor } from "../schemas.ts";
+
+export const HELP = `Usage: busmsg schema [--list] [TOPIC]
+
+Without TOPIC: prints the whole catalogue (JSON Schema 2020-12), the one file every
+command checks logging.stats bodies against.
+With TOPIC (e.g. logging.stats.sync.host.skip): prints that topic's schema, inherited
+fields flattened, as one self-contained JSON Schema.
+
+Options:
+  --list               one line per topic: topic, severity, required fields
+  -h, --help           this help`;
+
+const OPTIONS = { list: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
+
+/** Runs `busmsg schema`. */
+export function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand("schema", args, OPTIONS);
+  if (values.help) {
+    out(HELP + "\n");
+    return Promise.resolve(EXIT.OK);
+  }
+  if (values.list) {
+    const rows = allRules().map((r) => {
+      const required = (flatSchema(r)["required"] as string[]).join(", ");
+      return `${r.topic.padEnd(44)} ${String(r.severity).padEnd(3)} ${required}\n`;
+    });
+    out(`${"TOPIC".padEnd(44)} SEV REQUIRED\n${rows.join("")}`);
+    return Promise.resolve(EXIT.OK);
+  }
+  if (positionals.length > 1) throw new UsageError("schema: give at most one TOPIC");
+  const topic = positionals[0];
+  if (topic === undefined) {
+    out(JSON.stringify(catalogueSchema(), null, 2) + "\n");
+    return Promise.resolve(EXIT.OK);
+  }
+  const rule = ruleFor(topic);
+  if (rule === undefined) {
+    throw new UsageError(`schema: "${topic}" is not a logging.stats topic (it has no schema)`);
+  }
+  if (rule === "unknown") {
+    throw new UsageError(`schema: "${topic}" is not a known logging.stats.sync event`);
+  }
+  out(JSON.stringify(flatSchema(rule), null, 2) + "\n");
+  return Promise.resolve(EXIT.OK);
+}

@@ -1,0 +1,78 @@
+/**
+ * Building one message from command-line options and fields (publish --topic, sync-event,
+ * test-message): defaults, host, severity and priority options, and every check before
+ * anything connects.
+ */
+import type { Config } from "./config.ts";
+import { UsageError } from "./errors.ts";
+import { localFqdn } from "./host.ts";
+import {
+  checkDraft,
+  complete,
+  type Defaults,
+  type Draft,
+  formatProblem,
+  type Message,
+  SEVERITIES,
+  stripPrefix,
+} from "./message.ts";
+import type { JsonObject } from "./pyjson.ts";
+import { checkBody, ruleFor } from "./schemas.ts";
+
+/** The defaults a message is completed with, for one config. */
+export function defaultsFor(config: Config): Defaults {
+  return {
+    now: new Date(),
+    newId: () => crypto.randomUUID(),
+    priority: config.priority,
+    topicPrefix: config.topicPrefix,
+  };
+}
+
+/** Parses `--severity`; undefined when not given. */
+export function parseSeverity(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(SEVERITIES as readonly number[]).includes(n)) {
+    throw new UsageError(`--severity: must be 10, 20, 30 or 40, got "${text}"`);
+  }
+  return n;
+}
+
+/** Parses `--priority`; undefined when not given. */
+export function parsePriority(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 255) {
+    throw new UsageError(`--priority: must be an integer 0..255, got "${text}"`);
+  }
+  return n;
+}
+
+/**
+ * A message from options and fields; logging.stats bodies get `host` (first) when missing
+ * and their family's default severity, and are checked before anything connects.
+ */
+export function messageFromFields(
+  draft: Draft,
+  defaults: Defaults,
+  host: string | undefined,
+): Message {
+  const topic = stripPrefix(defaults.topicPrefix, draft.topic);
+  const rule = ruleFor(topic);
+  let body: JsonObject = draft.body;
+  let headers = draft.headers;
+  if (rule !== undefined) {
+    if (!("host" in body)) body = { host: host ?? localFqdn(), ...body };
+    // The family's severity (debug 10, skip/retry 30, final 40) unless the caller chose one.
+    if (typeof rule === "object" && headers?.["fedora_messaging_severity"] === undefined) {
+      headers = { ...headers, fedora_messaging_severity: rule.severity };
+    }
+  }
+  const full = { ...draft, body, headers };
+  const problems = [...checkDraft(full, defaults.topicPrefix), ...checkBody(topic, body)];
+  if (problems.length > 0) {
+    throw new UsageError(`${draft.topic}: ${problems.map(formatProblem).join("; ")}`);
+  }
+  return complete(full, defaults);
+}
