@@ -29,6 +29,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "check this host's bus config with a test message",
     load: () => import("./lib/commands/test_message.ts"),
   },
+  flush: {
+    summary: "send what the spool holds, oldest first",
+    load: () => import("./lib/commands/flush.ts"),
+  },
   schema: {
     summary: "print the logging.stats JSON Schemas",
     load: () => import("./lib/commands/schema.ts"),

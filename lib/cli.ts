@@ -6,6 +6,8 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { type Config, loadConfig, urlPassword } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { addSecret } from "./output.ts";
+import type { SendOptions } from "./send.ts";
+import { resolveSpool } from "./spool.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -30,6 +32,36 @@ export const BROKER_HELP = `Broker options:
   --timeout SECONDS    bound on connect + publish + confirms (default 10; $BUSMSG_TIMEOUT)
   --dry-run            print the message(s) as dump lines; connect to nothing
   -h, --help           this help`;
+
+/** Options of commands that spool what cannot be delivered now (publish, sync-event). */
+export const SPOOL_OPTIONS = {
+  "spool-dir": { type: "string" },
+  "no-spool": { type: "boolean" },
+  strict: { type: "boolean" },
+} as const satisfies Options;
+
+/** Help text for {@link SPOOL_OPTIONS}. */
+export const SPOOL_HELP = `Spool options (a message that cannot be delivered now is kept, not lost):
+  --spool-dir DIR      where (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg when
+                       writable, else ~/.local/state/busmsg/spool)
+  --no-spool           do not spool: a delivery failure is exit 111
+  --strict             exit 75 instead of 0 when messages were spooled`;
+
+/** The spool settings of a command's parsed options. */
+export function sendOptionsFrom(
+  values: {
+    "spool-dir"?: string | undefined;
+    "no-spool"?: boolean | undefined;
+    strict?: boolean | undefined;
+  },
+  printIds: boolean,
+): SendOptions {
+  return {
+    printIds,
+    spoolDir: resolveSpool(values, (name) => Deno.env.get(name)).dir,
+    strict: values.strict ?? false,
+  };
+}
 
 /** `parseArgs` in strict mode, with its errors as one-line usage errors. */
 export function parseCommand<O extends Options>(command: string, args: string[], options: O) {

@@ -1,5 +1,13 @@
 /** `busmsg publish`: dump lines from files or stdin, or one message from fields. */
-import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
+import {
+  BROKER_HELP,
+  BROKER_OPTIONS,
+  configFrom,
+  parseCommand,
+  sendOptionsFrom,
+  SPOOL_HELP,
+  SPOOL_OPTIONS,
+} from "../cli.ts";
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../fields.ts";
@@ -30,12 +38,15 @@ Options:
   --priority N         AMQP priority 0..255 (with --topic; default publish_priority or 0)
   --host NAME          body "host" for logging.stats.* topics (default: this machine's FQDN)
 ${BROKER_HELP}
+${SPOOL_HELP}
 
-Prints "ID ROUTING_KEY" per published message. Exit: 0 published, 2 bad input/usage/config,
-111 no connection or no confirm in time, 121 refused by the broker, 1 other.`;
+Prints "ID ROUTING_KEY" per published message. Exit: 0 published or spooled, 2 bad
+input/usage/config, 75 spooled with --strict, 111 no connection or no confirm in time (and
+not spooled), 121 refused by the broker, 1 other (e.g. login refused and not spooled).`;
 
 const OPTIONS = {
   ...BROKER_OPTIONS,
+  ...SPOOL_OPTIONS,
   topic: { type: "string" },
   severity: { type: "string" },
   priority: { type: "string" },
@@ -94,5 +105,5 @@ export async function run(args: string[]): Promise<number> {
     messages = read;
   }
   if (values["dry-run"]) return dryRun(messages, config);
-  return await deliverAndReport(messages, config, { printIds: true });
+  return await deliverAndReport(messages, config, sendOptionsFrom(values, true));
 }

@@ -1,5 +1,13 @@
 /** `busmsg sync-event EVENT`: one logging.stats.sync.* event from options. */
-import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
+import {
+  BROKER_HELP,
+  BROKER_OPTIONS,
+  configFrom,
+  parseCommand,
+  sendOptionsFrom,
+  SPOOL_HELP,
+  SPOOL_OPTIONS,
+} from "../cli.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../fields.ts";
 import { localFqdn } from "../host.ts";
@@ -22,6 +30,7 @@ Options (each checked before connecting; a missing or malformed one is exit 2):
   --host NAME          the sending host (default: this machine's FQDN)
   --severity N         override the event's severity (fail.final 40, fail.retry and skip 30, else 20)
 ${BROKER_HELP}
+${SPOOL_HELP}
 
 Extra KEY[:TYPE]=VALUE fields are added to the body (e.g. attempt:int=2).
 'start' prints the run id alone on stdout, even when delivery fails, so a script can do:
@@ -30,6 +39,7 @@ Other events print nothing on stdout.`;
 
 const OPTIONS = {
   ...BROKER_OPTIONS,
+  ...SPOOL_OPTIONS,
   "run-id": { type: "string" },
   "synced-host": { type: "string" },
   "log-date": { type: "string" },
@@ -69,7 +79,7 @@ export async function run(args: string[]): Promise<number> {
   const rule = eventRule(event);
   const allowed = Object.keys((flatSchema(rule)["properties"] ?? {}) as object);
   const given: Record<string, string | undefined> = {
-    run_id: values["run-id"] ?? Deno.env.get("BUSMSG_RUN_ID") ?? undefined,
+    run_id: values["run-id"] ?? (Deno.env.get("BUSMSG_RUN_ID") || undefined),
     synced_host: values["synced-host"],
     log_date: values["log-date"],
     reason: values.reason,
@@ -107,5 +117,5 @@ export async function run(args: string[]): Promise<number> {
   if (values["dry-run"]) return dryRun([message], config);
   // Printed first: the caller needs the run id whatever becomes of the message.
   if (newRunId) out(newRunId + "\n");
-  return await deliverAndReport([message], config, { printIds: false });
+  return await deliverAndReport([message], config, sendOptionsFrom(values, false));
 }

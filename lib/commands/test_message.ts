@@ -50,7 +50,14 @@ export async function run(args: string[]): Promise<number> {
     values.host,
   );
   if (values["dry-run"]) return dryRun([message], config);
-  if (!values.roundtrip) return await deliverAndReport([message], config, { printIds: true });
+  if (!values.roundtrip) {
+    // A configuration check: report, never spool.
+    return await deliverAndReport([message], config, {
+      printIds: true,
+      spoolDir: undefined,
+      strict: false,
+    });
+  }
 
   const listenConfig = values["listen-conf"] === undefined
     ? config

@@ -1,0 +1,64 @@
+/** `busmsg flush`: send everything in the spool, oldest first. */
+import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
+import { DeliveryError, EXIT, UsageError } from "../errors.ts";
+import { out, say } from "../output.ts";
+import { flushSpool, sayFlush } from "../send.ts";
+import { listSpool, resolveSpool } from "../spool.ts";
+import { BrokerSession } from "../transport.ts";
+
+export const HELP = `Usage: busmsg flush [options]
+
+Sends every spooled message, oldest first, each with its original id and sent-at, and
+deletes each file only after the broker's confirm. A file that is not a valid message is
+moved aside (renamed *.bad) and reported, never deleted. Holds the spool's lock: two
+flushes never send the same message. Run it from cron, or let the next successful
+publish/sync-event drain the spool by itself.
+
+Options:
+  --spool-dir DIR      the spool (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg when
+                       writable, else ~/.local/state/busmsg/spool)
+${BROKER_HELP}
+
+Prints "N sent, M left" on stdout. Exit 0 when the spool is empty afterwards, 111 when
+messages are left (broker unreachable), 121 when the broker refused them.`;
+
+const OPTIONS = { ...BROKER_OPTIONS, "spool-dir": { type: "string" } } as const;
+
+/** Runs `busmsg flush`. */
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand("flush", args, OPTIONS);
+  if (values.help) {
+    out(HELP + "\n");
+    return EXIT.OK;
+  }
+  if (positionals.length > 0) throw new UsageError("flush: takes no arguments");
+  const dir = resolveSpool(values, (name) => Deno.env.get(name)).dir!;
+  const config = await configFrom(values);
+  if (values["dry-run"]) {
+    const files = await listSpool(dir);
+    out(files.map((f) => f + "\n").join(""));
+    say(`dry run: ${files.length} spooled message(s) in ${dir}, none sent`);
+    return EXIT.OK;
+  }
+  if ((await listSpool(dir)).length === 0) {
+    out("0 sent, 0 left\n");
+    return EXIT.OK;
+  }
+  const deadline = Date.now() + config.timeoutMs;
+  const session = await BrokerSession.open(config, deadline);
+  try {
+    const report = await flushSpool(session, config, dir, deadline);
+    if (report.busy) {
+      throw new DeliveryError(
+        `spool ${dir}: another busmsg process held the lock until the timeout`,
+        EXIT.CONNECT,
+        true,
+      );
+    }
+    sayFlush(report, dir);
+    out(`${report.sent} sent, ${report.left} left\n`);
+    return report.left === 0 ? EXIT.OK : report.error?.exitCode ?? EXIT.CONNECT;
+  } finally {
+    await session.close(Math.min(deadline, Date.now() + 1000));
+  }
+}

@@ -1,0 +1,42 @@
+import { assertEquals, assertThrows } from "./assert.ts";
+import { UsageError } from "../lib/errors.ts";
+import { parseField, parseFields } from "../lib/fields.ts";
+import { dumps, PyFloat } from "../lib/pyjson.ts";
+
+Deno.test("fields: strings are exact, whatever they hold", () => {
+  assertEquals(parseField('s=a "b" \\c\n\td é'), ["s", 'a "b" \\c\n\td é']);
+  assertEquals(parseField("empty="), ["empty", ""]);
+  assertEquals(parseField("eq=a=b"), ["eq", "a=b"]);
+  assertEquals(parseField("url:str=http://x"), ["url", "http://x"]);
+  // A colon that does not name a type is part of the key.
+  assertEquals(parseField("a:b=1"), ["a:b", "1"]);
+});
+
+Deno.test("fields: typed values", () => {
+  assertEquals(parseField("n:int=-42"), ["n", -42]);
+  assertEquals(parseField("n:int=123456789012345678901"), ["n", 123456789012345678901n]);
+  assertEquals(parseField("f:float=2"), ["f", new PyFloat(2)]);
+  assertEquals(parseField("f:float=1e-5"), ["f", new PyFloat(1e-5)]);
+  assertEquals(parseField("b:bool=Yes"), ["b", true]);
+  assertEquals(parseField("b:bool=0"), ["b", false]);
+  assertEquals(
+    dumps(parseFields(['j:json={"a": [1, 2.0, null]}'])),
+    '{"j": {"a": [1, 2.0, null]}}',
+  );
+});
+
+Deno.test("fields: bad values are usage errors naming the field", () => {
+  assertThrows(() => parseField("n:int=abc"), UsageError, 'field "n": not an integer, got "abc"');
+  assertThrows(() => parseField("n:int=1.5"), UsageError, "not an integer");
+  assertThrows(() => parseField("f:float=inf"), UsageError, "not a finite number");
+  assertThrows(() => parseField("f:float=nan"), UsageError, "not a finite number");
+  assertThrows(() => parseField("b:bool=maybe"), UsageError, "not a boolean");
+  assertThrows(() => parseField("j:json={"), UsageError, "not valid JSON");
+  assertThrows(() => parseField("novalue"), UsageError, "expected KEY[:TYPE]=VALUE");
+  assertThrows(() => parseField("=v"), UsageError, "the key is empty");
+  assertThrows(
+    () => parseFields(["a=1", "a:int=2"]),
+    UsageError,
+    'field "a" is given more than once',
+  );
+});

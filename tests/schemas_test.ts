@@ -1,0 +1,91 @@
+import { assert, assertEquals } from "./assert.ts";
+import { checkBody, flatSchema, ruleFor, SYNC_EVENTS } from "../lib/schemas.ts";
+
+const FULL = {
+  host: "log01",
+  run_id: "r",
+  synced_host: "proxy01",
+  log_date: "2026-11-27",
+  reason: "timed out",
+};
+
+Deno.test("schemas: the nine sync events, with the fields each inherits", () => {
+  assertEquals(SYNC_EVENTS, [
+    "start",
+    "finish",
+    "host.start",
+    "host.finish",
+    "host.skip",
+    "host.logdate.start",
+    "host.logdate.finish",
+    "host.logdate.fail.retry",
+    "host.logdate.fail.final",
+  ]);
+  const required = (topic: string) => {
+    const rule = ruleFor(topic);
+    assert(typeof rule === "object", topic);
+    return flatSchema(rule)["required"];
+  };
+  assertEquals(required("logging.stats.sync.start"), ["host", "run_id"]);
+  assertEquals(required("logging.stats.sync.host.skip"), [
+    "host",
+    "run_id",
+    "synced_host",
+    "reason",
+  ]);
+  assertEquals(required("logging.stats.sync.host.logdate.finish"), [
+    "host",
+    "run_id",
+    "synced_host",
+    "log_date",
+  ]);
+  assertEquals(required("logging.stats.sync.host.logdate.fail.final"), [
+    "host",
+    "run_id",
+    "synced_host",
+    "log_date",
+    "reason",
+  ]);
+  assertEquals(required("logging.stats.debug.anything"), ["host"]);
+  assertEquals(required("logging.stats.merge.start"), ["host"]);
+});
+
+Deno.test("schemas: severities by event", () => {
+  const sev = (t: string) => (ruleFor(t) as { severity: number }).severity;
+  assertEquals(sev("logging.stats.sync.host.logdate.fail.final"), 40);
+  assertEquals(sev("logging.stats.sync.host.logdate.fail.retry"), 30);
+  assertEquals(sev("logging.stats.sync.host.skip"), 30);
+  assertEquals(sev("logging.stats.sync.start"), 20);
+  assertEquals(sev("logging.stats.debug.x"), 10);
+});
+
+Deno.test("schemas: bodies are checked, every problem named by field", () => {
+  assertEquals(checkBody("logging.stats.sync.host.logdate.fail.final", FULL), []);
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.fail.final", { ...FULL, extra: [1] }),
+    [],
+  );
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.fail.final", {
+      host: "",
+      run_id: 5,
+      log_date: "2026-02-30",
+    }).map(
+      (p) => p.field,
+    ).sort(),
+    ["body.host", "body.log_date", "body.reason", "body.run_id", "body.synced_host"],
+  );
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.start", { ...FULL, log_date: "2026-2-3" })[0]?.field,
+    "body.log_date",
+  );
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.start", { ...FULL, log_date: "2024-02-29" }),
+    [],
+  );
+  assertEquals(checkBody("logging.stats.sync.bogus", FULL)[0]?.field, "topic");
+  assertEquals(checkBody("logging.stats.sync", FULL)[0]?.field, "topic");
+  assertEquals(checkBody("logging.stats.debug.x", {})[0]?.field, "body.host");
+  assertEquals(checkBody("org.other.topic", {}), []);
+  assertEquals(checkBody("logging.statsx", {}), []);
+});
