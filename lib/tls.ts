@@ -2,7 +2,7 @@
  * The client's TLS material from `[tls]`: read once, checked before any connection so that a
  * missing file or an expired certificate is named plainly instead of as a handshake alert.
  */
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { ioReason } from "./config.ts";
 import { DeliveryError, EXIT } from "./errors.ts";
 
@@ -37,6 +37,23 @@ export function certificateProblem(pem: string, now: Date): string | undefined {
   return undefined;
 }
 
+/** Why a private key cannot go with a certificate (unparsable, or another key pair), or undefined. */
+export function keyProblem(keyPem: string, certPem: string): string | undefined {
+  let key;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    return "is not a PEM private key";
+  }
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(key)
+      ? undefined
+      : "does not match the certificate";
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads `[tls]` files; a client certificate that is expired is refused before connecting. */
 export async function loadTls(
   tls: { caCert?: string; certfile?: string; keyfile?: string },
@@ -50,6 +67,11 @@ export async function loadTls(
     const problem = certificateProblem(out.cert, now);
     if (problem) {
       throw new DeliveryError(`client certificate ${tls.certfile}: ${problem}`, EXIT.CONNECT, true);
+    }
+    const mismatch = keyProblem(out.key, out.cert);
+    if (mismatch) {
+      const which = mismatch.startsWith("does not") ? ` ${tls.certfile}` : "";
+      throw new DeliveryError(`client key ${tls.keyfile}: ${mismatch}${which}`, EXIT.CONNECT, true);
     }
   }
   return out;

@@ -116,7 +116,16 @@ export class BrokerSession {
     } catch (e) {
       // A connection that completes after we gave up must not linger.
       connecting.then((c) => c.close()).catch(() => {});
-      throw classify(e, `cannot connect to ${where}`);
+      const error = classify(e, `cannot connect to ${where}`);
+      if (/self.signed|unable to verify|UnknownIssuer|certificate chain/i.test(error.message)) {
+        const trust = config.tls.caCert ? `ca_cert ${config.tls.caCert}` : "the system trust store";
+        throw new DeliveryError(
+          `${error.message} (the broker's certificate is not trusted by ${trust})`,
+          error.exitCode,
+          true,
+        );
+      }
+      throw error;
     }
   }
 
