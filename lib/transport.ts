@@ -252,7 +252,7 @@ export class BrokerSession {
         }),
       );
       // amqplib's buffer is full: let the socket drain before writing more.
-      if (!more) await waitForDrain(channel, deadline);
+      if (!more) await waitForDrain(channel, this.connection, deadline);
     }
     await Promise.all(settled);
     clearTimeout(timer);
@@ -292,14 +292,22 @@ function nackOrLoss(err: unknown, where: string): DeliveryError {
   return classify(err, where);
 }
 
-function waitForDrain(channel: ConfirmChannel, deadline: Deadline): Promise<void> {
+function waitForDrain(
+  channel: ConfirmChannel,
+  connection: ChannelModel,
+  deadline: Deadline,
+): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
+      channel.off("drain", done);
+      channel.off("close", done);
+      connection.off("close", done);
       resolve();
     };
     const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
     channel.once("drain", done);
     channel.once("close", done);
+    connection.once("close", done);
   });
 }

@@ -153,3 +153,149 @@ export class Reader {
 export function publishedIds(stdout: string): string[] {
   return stdout.trim().split("\n").filter(Boolean).map((l) => l.split(" ")[0]!);
 }
+
+/** Runs rabbitmqctl against the private node; returns stdout. */
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  const node = Deno.env.get("BUSMSG_BROKER_NODE") ?? "busmsg-test@localhost";
+  const out = await new Deno.Command("rabbitmqctl", {
+    args: ["-q", "-n", node, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  if (!out.success) {
+    throw new Error(`rabbitmqctl ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Runs scripts/broker start|stop. */
+export async function brokerScript(action: "start" | "stop"): Promise<void> {
+  const out = await new Deno.Command("bash", {
+    args: [`${ROOT}scripts/broker`, action],
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output();
+  if (!out.success) {
+    throw new Error(`scripts/broker ${action}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/** A durable queue bound to amq.topic, emptied first; survives a broker restart. */
+export async function durableQueue(name: string, binding: string): Promise<void> {
+  const conn = await amqp.connect(PLAIN_URL);
+  const ch = await conn.createChannel();
+  await ch.assertQueue(name, { durable: true });
+  await ch.purgeQueue(name);
+  await ch.bindQueue(name, "amq.topic", binding);
+  await conn.close();
+}
+
+/** Takes every message from a queue and deletes the queue; returns their message ids. */
+export async function drainQueue(name: string, remove = true): Promise<string[]> {
+  const conn = await amqp.connect(PLAIN_URL);
+  const ch = await conn.createChannel();
+  const ids: string[] = [];
+  for (;;) {
+    const m = await ch.get(name, { noAck: true });
+    if (!m) break;
+    ids.push(String(m.properties.messageId));
+  }
+  if (remove) await ch.deleteQueue(name);
+  await conn.close();
+  return ids;
+}
+
+/** A TCP relay on loopback to `port`; client-to-broker bytes limited to `bytesPerSecond`. */
+export function relay(
+  port: number,
+  bytesPerSecond = Infinity,
+  hostname = "127.0.0.1",
+): { port: number; close: () => void } {
+  const listener = Deno.listen({ hostname, port: 0 });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const client of listener) {
+      const upstream = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(client, upstream);
+      const throttle = new TransformStream<Uint8Array, Uint8Array>({
+        async transform(chunk, c) {
+          for (let at = 0; at < chunk.length; at += 4096) {
+            const piece = chunk.subarray(at, at + 4096);
+            if (Number.isFinite(bytesPerSecond)) {
+              await new Promise((r) => setTimeout(r, (piece.length / bytesPerSecond) * 1000));
+            }
+            c.enqueue(piece);
+          }
+        },
+      });
+      client.readable.pipeThrough(throttle).pipeTo(upstream.writable).catch(() => {});
+      upstream.readable.pipeTo(client.writable).catch(() => {});
+    }
+  })().catch(() => {});
+  return { port: (listener.addr as Deno.NetAddr).port, close: () => closeAll(listener, conns) };
+}
+
+function closeAll(listener: Deno.Listener, conns: Deno.Conn[]): void {
+  for (const c of [listener, ...conns.splice(0)]) {
+    try {
+      c.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/** A port where TCP connects hang: a listener with a full backlog that never accepts (SYNs dropped). */
+export async function blackHole(): Promise<{ port: number; close: () => void }> {
+  const child = new Deno.Command("python3", {
+    args: [
+      "-c",
+      `import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fill = []
+for i in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    fill.append(c)
+print(port, flush=True)
+time.sleep(120)`,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  reader.releaseLock();
+  return {
+    port: Number(value?.trim()),
+    close: () => {
+      child.kill();
+      child.stdout.cancel().catch(() => {});
+      child.status.catch(() => {});
+    },
+  };
+}
+
+/** A port that accepts TCP and then never says a word. */
+export function silentServer(): { port: number; close: () => void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const c of listener) conns.push(c);
+  })().catch(() => {});
+  return { port: (listener.addr as Deno.NetAddr).port, close: () => closeAll(listener, conns) };
+}
+
+/** The dump lines in a spool directory (files ending .msg), oldest first. */
+export async function spoolLines(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".msg")) names.push(e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  names.sort();
+  return await Promise.all(names.map(async (n) => (await Deno.readTextFile(`${dir}/${n}`)).trim()));
+}

@@ -1,0 +1,231 @@
+/** Bounded time and broker faults: real misbehaving sockets and a real broker stopped mid-way. */
+import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import {
+  blackHole,
+  brokerScript,
+  busmsg,
+  drainQueue,
+  durableQueue,
+  PLAIN_URL,
+  rabbitmqctl,
+  relay,
+  silentServer,
+  spoolLines,
+  TLS_PORT,
+  tlsConfig,
+} from "../helpers.ts";
+
+// Process start-up plus a little: what "within the timeout plus a small margin" allows.
+const MARGIN_MS = 1500;
+
+Deno.test("a black-holed port (SYNs dropped) ends within --timeout: exit 111, one line", async () => {
+  const hole = await blackHole();
+  try {
+    const run = await busmsg([
+      "publish",
+      "--no-spool",
+      "--timeout",
+      "1",
+      "--url",
+      `amqp://127.0.0.1:${hole.port}/`,
+      "--topic",
+      "x",
+      "a=1",
+    ]);
+    assertEquals(run.code, 111, run.stderr);
+    assert(run.ms < 1000 + MARGIN_MS, `took ${run.ms} ms`);
+    assertIncludes(run.stderr, "no answer within the timeout");
+    assertEquals(run.stderr.trim().split("\n").length, 1);
+  } finally {
+    hole.close();
+  }
+});
+
+Deno.test("a server that accepts TCP but never speaks AMQP ends within BUSMSG_TIMEOUT", async () => {
+  const silent = silentServer();
+  try {
+    const run = await busmsg([
+      "publish",
+      "--no-spool",
+      "--url",
+      `amqp://127.0.0.1:${silent.port}/`,
+      "--topic",
+      "x",
+      "a=1",
+    ], {
+      env: { BUSMSG_TIMEOUT: "1" },
+    });
+    assertEquals(run.code, 111, run.stderr);
+    assert(run.ms < 1000 + MARGIN_MS, `took ${run.ms} ms`);
+    assertIncludes(run.stderr, "no answer within the timeout");
+  } finally {
+    silent.close();
+  }
+});
+
+Deno.test("a TLS server that never finishes the handshake ends within --timeout", async () => {
+  const silent = silentServer();
+  try {
+    const conf = await tlsConfig("logging");
+    const run = await busmsg([
+      "publish",
+      "--no-spool",
+      "--conf",
+      conf,
+      "--url",
+      `amqps://localhost:${silent.port}/%2Fpubsub`,
+      "--timeout",
+      "1",
+      "--topic",
+      "logging.stats.x",
+      "a=1",
+    ]);
+    assertEquals(run.code, 111, run.stderr);
+    assert(run.ms < 1000 + MARGIN_MS, `took ${run.ms} ms`);
+  } finally {
+    silent.close();
+  }
+});
+
+Deno.test("a broker that never confirms (memory alarm blocks publishers): spooled within the timeout", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  await rabbitmqctl("set_vm_memory_high_watermark", "0");
+  try {
+    const run = await busmsg([
+      "publish",
+      "--url",
+      PLAIN_URL,
+      "--timeout",
+      "2",
+      "--topic",
+      "blocked.x",
+      "a=1",
+    ], { spoolDir });
+    assertEquals(run.code, 0, run.stderr);
+    assert(run.ms < 2000 + MARGIN_MS, `took ${run.ms} ms`);
+    assertIncludes(run.stderr, "warning: 1 of 1 message(s) spooled");
+    assertIncludes(run.stderr, "no confirm from the broker within the timeout");
+    const [line] = await spoolLines(spoolDir);
+    assertEquals(JSON.parse(line!).topic, "blocked.x");
+  } finally {
+    await rabbitmqctl("set_vm_memory_high_watermark", "0.4");
+  }
+});
+
+Deno.test("an unknown exchange: exit 111 with the reason, not spooled, no retry loop", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const run = await busmsg([
+    "publish",
+    "--url",
+    PLAIN_URL,
+    "--exchange",
+    "no-such-exchange",
+    "--topic",
+    "x",
+    "a=1",
+  ], {
+    spoolDir,
+  });
+  assertEquals(run.code, 111);
+  assertIncludes(run.stderr, "NOT_FOUND - no exchange 'no-such-exchange'");
+  assert(run.ms < 3000, `took ${run.ms} ms`);
+  assertEquals(await spoolLines(spoolDir), []);
+});
+
+async function bigFile(prefix: string, n: number): Promise<{ file: string; ids: string[] }> {
+  const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+  const file = `${await Deno.makeTempDir()}/big.jsonl`;
+  await Deno.writeTextFile(
+    file,
+    ids.map((id, i) =>
+      JSON.stringify({ id, topic: `${prefix}.${i % 7}`, body: { i, pad: "x".repeat(200) } })
+    ).join("\n") +
+      "\n",
+  );
+  return { file, ids };
+}
+
+/** Every input id is confirmed at the queue or in the spool; flush then completes the queue. */
+async function assertNoneLost(ids: string[], queue: string, spoolDir: string, stdout: string) {
+  const confirmed = stdout.trim().split("\n").filter(Boolean).map((l) => l.split(" ")[0]!);
+  const spooled = (await spoolLines(spoolDir)).map((l) => JSON.parse(l).id as string);
+  const atQueue = new Set(await drainQueue(queue, false));
+  for (const id of confirmed) assert(atQueue.has(id), `confirmed ${id} is at the queue`);
+  const accounted = new Set([...atQueue, ...spooled]);
+  const lost = ids.filter((id) => !accounted.has(id));
+  assertEquals(lost, [], "no message lost");
+  assert(
+    confirmed.length > 0 && spooled.length > 0,
+    `the fault hit mid-way: ${confirmed.length} confirmed, ${spooled.length} spooled`,
+  );
+  const flush = await busmsg(["flush", "--url", PLAIN_URL], { spoolDir });
+  assertEquals(flush.code, 0, flush.stderr);
+  assertEquals(await spoolLines(spoolDir), []);
+  const after = new Set([...atQueue, ...await drainQueue(queue)]);
+  assertEquals(ids.filter((id) => !after.has(id)), []);
+  return { confirmed: confirmed.length, spooled: spooled.length };
+}
+
+Deno.test("the broker stopped mid-way through a 5,000-line publish: every message confirmed or spooled", async () => {
+  const queue = "busmsg-test-stop";
+  await durableQueue(queue, "stop.#");
+  const { file, ids } = await bigFile("stop", 5000);
+  const spoolDir = await Deno.makeTempDir();
+  // Throttled so the stop lands mid-way (about 1.5 MB at 300 kB/s).
+  const slow = relay(35672, 300_000);
+  try {
+    const url = PLAIN_URL.replace(":35672/", `:${slow.port}/`);
+    const publishing = busmsg(["publish", "--url", url, "--timeout", "60", file], { spoolDir });
+    await new Promise((r) => setTimeout(r, 1500));
+    await brokerScript("stop");
+    const run = await publishing;
+    slow.close();
+    assertEquals(run.code, 0, run.stderr);
+    assertIncludes(run.stderr, "spooled in");
+    await brokerScript("start");
+    const counts = await assertNoneLost(ids, queue, spoolDir, run.stdout);
+    console.log(
+      `broker stop: ${counts.confirmed} confirmed before the stop, ${counts.spooled} spooled`,
+    );
+  } finally {
+    slow.close();
+    await brokerScript("start");
+  }
+});
+
+Deno.test("a connection closed by the broker (rabbitmqctl close_connection) is handled the same way", async () => {
+  const queue = "busmsg-test-close";
+  await durableQueue(queue, "close.#");
+  const { file, ids } = await bigFile("close", 5000);
+  const spoolDir = await Deno.makeTempDir();
+  const slow = relay(TLS_PORT, 300_000, "127.0.0.1");
+  try {
+    const conf = await tlsConfig("consumer");
+    const url = `amqps://localhost:${slow.port}/%2Fpubsub`;
+    const publishing = busmsg(["publish", "--conf", conf, "--url", url, "--timeout", "60", file], {
+      spoolDir,
+    });
+    let closed = false;
+    for (let i = 0; i < 40 && !closed; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const conns = await rabbitmqctl("list_connections", "pid", "user");
+      for (const line of conns.split("\n")) {
+        const [pid, user] = line.split("\t");
+        if (user === "consumer" && pid) {
+          await rabbitmqctl("close_connection", pid, "busmsg test: closed by the broker");
+          closed = true;
+        }
+      }
+    }
+    assert(closed, "found the connection to close");
+    const run = await publishing;
+    assertEquals(run.code, 0, run.stderr);
+    assertIncludes(run.stderr, "spooled in");
+    const counts = await assertNoneLost(ids, queue, spoolDir, run.stdout);
+    console.log(
+      `close_connection: ${counts.confirmed} confirmed before the close, ${counts.spooled} spooled`,
+    );
+  } finally {
+    slow.close();
+  }
+});
