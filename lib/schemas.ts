@@ -5,6 +5,7 @@
 import { type Schema, Validator } from "@cfworker/json-schema";
 import catalogue from "./schemas/logging.stats.schema.json" with { type: "json" };
 import type { Problem } from "./message.ts";
+import { type JsonValue, PyFloat } from "./pyjson.ts";
 import type { JsonObject } from "./pyjson.ts";
 
 /** What the catalogue says of one topic (or topic pattern ending in `.*`). */
@@ -95,6 +96,19 @@ export function catalogueSchema(): unknown {
 }
 
 const validators = new Map<string, Validator>();
+
+/** The value with bigints and PyFloats as plain numbers (the validator knows no others). */
+function plain(v: JsonValue): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out;
+  }
+  return v;
+}
 const ERROR_TEXT: Record<string, string> = {
   type: "must be a string",
   minLength: "must not be empty",
@@ -117,7 +131,7 @@ export function checkBody(topic: string, body: JsonObject): Problem[] {
     validator = new Validator(flatSchema(rule) as Schema, "2020-12", false);
     validators.set(rule.topic, validator);
   }
-  const result = validator.validate(body);
+  const result = validator.validate(plain(body));
   if (result.valid) return [];
   const problems = new Map<string, Problem>();
   for (const e of result.errors) {

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "./assert.ts";
 import { checkBody, flatSchema, ruleFor, SYNC_EVENTS } from "../lib/schemas.ts";
+import { type JsonObject, parseJson } from "../lib/pyjson.ts";
 
 const FULL = {
   host: "log01",
@@ -88,4 +89,15 @@ Deno.test("schemas: bodies are checked, every problem named by field", () => {
   assertEquals(checkBody("logging.stats.debug.x", {})[0]?.field, "body.host");
   assertEquals(checkBody("org.other.topic", {}), []);
   assertEquals(checkBody("logging.statsx", {}), []);
+});
+
+Deno.test("schemas: bodies holding big integers and floats are checked, not thrown on (found by fuzzing)", () => {
+  const body = parseJson(
+    '{"host": "h", "n": 123456789012345678901, "f": 1.5, "deep": [{"x": 99999999999999999999}]}',
+  );
+  assertEquals(checkBody("logging.stats.debug.x", body as JsonObject), []);
+  assertEquals(
+    checkBody("logging.stats.debug.x", { host: 12345678901234567890n })[0]?.field,
+    "body.host",
+  );
 });
