@@ -9,12 +9,12 @@ import { type Config, redactUrl } from "./config.ts";
 import { DeliveryError, EXIT } from "./errors.ts";
 import { loadTls } from "./tls.ts";
 import type { Delivered, Publication } from "./wire.ts";
+import { VERSION } from "./version.ts";
 
 /** What became of one message. */
 export type Outcome = { ok: true } | { ok: false; error: DeliveryError };
 
 const OK: Outcome = { ok: true };
-const VERSION = "0.1.0";
 
 /** A point in time (ms since the epoch) that every network step must finish by. */
 export type Deadline = number;
