@@ -1,0 +1,253 @@
+/**
+ * busmsg side by side with a peer, in one run, on the private broker (scripts/bench starts it).
+ * Peers: `amqp-publish` from Debian's amqp-tools (a C client, no publisher confirms: the floor
+ * for one process per message) and, for validation, Python's json module and jq.
+ * Prints medians and ratios; absolute numbers drift on shared machines, ratios are what count.
+ *
+ *   deno run -A scripts/bench.ts [--quick]
+ */
+const ROOT = new URL("..", import.meta.url).pathname;
+const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
+const CERTS = `${Deno.env.get("BUSMSG_BROKER_DIR") ?? "/tmp/busmsg-broker"}/certs`;
+const PLAIN = "amqp://busmsg-test:test-secret@127.0.0.1:35672/%2Fpubsub";
+const quick = Deno.args.includes("--quick");
+const RUNS = quick ? 7 : 25;
+const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
+
+const busmsg = [
+  Deno.execPath(),
+  "run",
+  "--quiet",
+  "--no-prompt",
+  "--config",
+  `${ROOT}deno.json`,
+  ...FLAGS,
+  `${ROOT}main.ts`,
+];
+
+interface Sample {
+  ms: number;
+  maxRssKb: number;
+}
+
+/** Runs a command under /usr/bin/time; wall time and peak RSS. Fails loudly on a non-zero exit. */
+async function run(cmd: string[], stdinFile?: string): Promise<Sample> {
+  const started = performance.now();
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%M", ...cmd],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { BUSMSG_SPOOL_DIR: `${work}/spool`, NO_COLOR: "1" },
+    ...(stdinFile ? {} : {}),
+  }).output();
+  const ms = performance.now() - started;
+  const err = new TextDecoder().decode(out.stderr).trim().split("\n");
+  if (!out.success) throw new Error(`${cmd.join(" ")} failed: ${err.join(" | ")}`);
+  return { ms, maxRssKb: Number(err.at(-1)) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function medianOf(cmd: string[], runs = RUNS): Promise<Sample> {
+  await run(cmd); // warm caches
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await run(cmd));
+  return {
+    ms: median(samples.map((s) => s.ms)),
+    maxRssKb: Math.max(...samples.map((s) => s.maxRssKb)),
+  };
+}
+
+const sh = (script: string) => ["bash", "-c", script];
+const rows: string[][] = [];
+const row = (what: string, ours: string, peer: string, peerName: string, ratio: string) =>
+  rows.push([what, ours, peer, peerName, ratio]);
+
+// Configs: Fedora's setup (TLS, client certificate, EXTERNAL) for busmsg.
+const tlsConf = `${work}/logging.toml`;
+await Deno.writeTextFile(
+  tlsConf,
+  `amqp_url = "amqps://localhost:35671/%2Fpubsub"\n[tls]\nca_cert = "${CERTS}/ca.pem"\n` +
+    `certfile = "${CERTS}/logging.pem"\nkeyfile = "${CERTS}/logging.key"\n`,
+);
+
+// (1) One message per process.
+const onePlain = await medianOf([
+  ...busmsg,
+  "publish",
+  "--url",
+  PLAIN,
+  "--topic",
+  "bench.one",
+  "a=1",
+]);
+const peerPlain = await medianOf([
+  "amqp-publish",
+  "-u",
+  PLAIN,
+  "-e",
+  "amq.topic",
+  "-r",
+  "bench.one",
+  "-p",
+  "-b",
+  '{"a": "1"}',
+]);
+row(
+  "1 message/process, AMQP",
+  `${onePlain.ms.toFixed(1)} ms`,
+  `${peerPlain.ms.toFixed(1)} ms`,
+  "amqp-publish",
+  (onePlain.ms / peerPlain.ms).toFixed(2),
+);
+const oneTls = await medianOf([
+  ...busmsg,
+  "sync-event",
+  "host.start",
+  "--conf",
+  tlsConf,
+  "--run-id",
+  "bench",
+  "--synced-host",
+  "proxy01",
+]);
+const peerTls = await medianOf([
+  "amqp-publish",
+  "--ssl",
+  "--url=amqps://busmsg-test:test-secret@localhost:35671/%2Fpubsub",
+  `--cacert=${CERTS}/ca.pem`,
+  `--cert=${CERTS}/consumer.pem`,
+  `--key=${CERTS}/consumer.key`,
+  "-e",
+  "amq.topic",
+  "-r",
+  "bench.one",
+  "-p",
+  "-b",
+  '{"a": "1"}',
+]);
+row(
+  "1 message/process, TLS+cert",
+  `${oneTls.ms.toFixed(1)} ms`,
+  `${peerTls.ms.toFixed(1)} ms`,
+  "amqp-publish (PLAIN over TLS)",
+  (oneTls.ms / peerTls.ms).toFixed(2),
+);
+const dry = await medianOf([...busmsg, "publish", "--dry-run", "--topic", "bench.one", "a=1"]);
+const version = await medianOf([...busmsg, "--version"]);
+row(
+  "  of which: start-up, no broker (--version / --dry-run)",
+  `${version.ms.toFixed(1)} / ${dry.ms.toFixed(1)} ms`,
+  "",
+  "",
+  "",
+);
+
+// (2) A 10,000-line file, every confirm awaited (amqp-publish -l: one connection, no confirms).
+const N = 10_000;
+const lines = Array.from(
+  { length: N },
+  (_, i) => JSON.stringify({ topic: `bench.file.${i % 10}`, body: { i, host: "h" } }),
+);
+await Deno.writeTextFile(`${work}/10k.jsonl`, lines.join("\n") + "\n");
+await Deno.writeTextFile(
+  `${work}/10k.bodies`,
+  lines.map((l) => JSON.stringify(JSON.parse(l).body)).join("\n") + "\n",
+);
+const fileRuns = quick ? 3 : 7;
+const file = await medianOf([...busmsg, "publish", "--url", PLAIN, `${work}/10k.jsonl`], fileRuns);
+const peerFile = await medianOf(
+  sh(`amqp-publish -u '${PLAIN}' -e amq.topic -r bench.file -p -l < ${work}/10k.bodies`),
+  fileRuns,
+);
+const rate = (ms: number) => Math.round(N / (ms / 1000));
+row(
+  "10,000-line file",
+  `${rate(file.ms)} msg/s`,
+  `${rate(peerFile.ms)} msg/s`,
+  "amqp-publish -l (no confirms)",
+  (rate(file.ms) / rate(peerFile.ms)).toFixed(2),
+);
+
+// (3) validate on 100,000 lines.
+const V = 100_000;
+const vlines = Array.from({ length: V }, (_, i) =>
+  JSON.stringify({
+    topic: "logging.stats.sync.host.logdate.finish",
+    body: { host: "log01", run_id: "r", synced_host: `proxy${i % 35}`, log_date: "2026-11-27" },
+  }));
+await Deno.writeTextFile(`${work}/100k.jsonl`, vlines.join("\n") + "\n");
+const validate = await medianOf([...busmsg, "validate", `${work}/100k.jsonl`], fileRuns);
+const py = await medianOf([
+  "python3",
+  "-c",
+  `import json,sys\nfor l in open(sys.argv[1]): json.loads(l)`,
+  `${work}/100k.jsonl`,
+], fileRuns);
+const jq = await medianOf(sh(`jq -c . ${work}/100k.jsonl >/dev/null`), fileRuns);
+const vrate = (ms: number) => Math.round(V / (ms / 1000));
+row(
+  "validate 100,000 lines",
+  `${vrate(validate.ms)} lines/s`,
+  `${vrate(py.ms)} lines/s`,
+  "python3 json.loads (parse only)",
+  (vrate(validate.ms) / vrate(py.ms)).toFixed(2),
+);
+row(
+  "",
+  "",
+  `${vrate(jq.ms)} lines/s`,
+  "jq -c . (parse only)",
+  (vrate(validate.ms) / vrate(jq.ms)).toFixed(2),
+);
+
+// (4) Peak memory.
+const M = quick ? 200_000 : 1_000_000;
+await Deno.writeTextFile(`${work}/big.jsonl`, "");
+const big = await Deno.open(`${work}/big.jsonl`, { write: true });
+const chunk = new TextEncoder().encode(vlines.slice(0, 10_000).join("\n") + "\n");
+for (let i = 0; i < M / 10_000; i++) await big.write(chunk);
+big.close();
+const validateBig = await run([...busmsg, "validate", `${work}/big.jsonl`]);
+row(
+  "peak RSS, 1 message (TLS)",
+  `${(oneTls.maxRssKb / 1024).toFixed(0)} MB`,
+  `${(peerTls.maxRssKb / 1024).toFixed(0)} MB`,
+  "amqp-publish",
+  (oneTls.maxRssKb / peerTls.maxRssKb).toFixed(1),
+);
+row(
+  "peak RSS, 10,000-line publish",
+  `${(file.maxRssKb / 1024).toFixed(0)} MB`,
+  `${(peerFile.maxRssKb / 1024).toFixed(0)} MB`,
+  "amqp-publish -l",
+  (file.maxRssKb / peerFile.maxRssKb).toFixed(1),
+);
+row(
+  `peak RSS, validate 100k / ${M / 1000}k lines`,
+  `${(validate.maxRssKb / 1024).toFixed(0)} / ${(validateBig.maxRssKb / 1024).toFixed(0)} MB`,
+  "",
+  "",
+  "",
+);
+
+const widths = [0, 1, 2, 3, 4].map((c) =>
+  Math.max(
+    ...[["measure", "busmsg", "peer", "peer is", "busmsg/peer"], ...rows].map((r) => r[c]!.length),
+  )
+);
+const fmt = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+console.log(
+  `busmsg benchmark (${RUNS} runs per single-message median; Deno ${Deno.version.deno}; ${Deno.build.arch})`,
+);
+console.log(fmt(["measure", "busmsg", "peer", "peer is", "busmsg/peer"]));
+console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+for (const r of rows) console.log(fmt(r));
+console.log(
+  "ratios: time ratios above 1 mean busmsg is slower; rate ratios above 1 mean busmsg is faster.",
+);
+await Deno.remove(work, { recursive: true });
