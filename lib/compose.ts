@@ -12,6 +12,7 @@ import {
   type Defaults,
   type Draft,
   formatProblem,
+  formatSentAt,
   type Message,
   SEVERITIES,
   stripPrefix,
@@ -22,7 +23,7 @@ import { checkBody, ruleFor } from "./schemas.ts";
 /** The defaults a message is completed with, for one config. */
 export function defaultsFor(config: Config): Defaults {
   return {
-    now: new Date(),
+    sentAt: formatSentAt(new Date()),
     newId: () => crypto.randomUUID(),
     priority: config.priority,
     topicPrefix: config.topicPrefix,

@@ -5,6 +5,7 @@
  */
 import { ioReason } from "./config.ts";
 import { UsageError } from "./errors.ts";
+import { utf8Length } from "./message.ts";
 
 /** One input line: its text, or why it could not be read. */
 export interface Line {
@@ -53,7 +54,7 @@ export async function* readLineBatches(path: string): AsyncGenerator<Line[]> {
   let carry: Uint8Array[] = [];
   let carryLength = 0;
   let number = 0;
-  const finish = (bytes: Uint8Array, tooLong: boolean): Line => {
+  const one = (bytes: Uint8Array, tooLong: boolean): Line => {
     number++;
     if (tooLong) return { number, error: `line is longer than ${MAX_LINE_BYTES} bytes` };
     try {
@@ -62,35 +63,61 @@ export async function* readLineBatches(path: string): AsyncGenerator<Line[]> {
       return { number, error: "line is not valid UTF-8" };
     }
   };
+  // Whole lines in one decode; only a region with a bad byte or a huge line goes line by line.
+  const many = (region: Uint8Array, batch: Line[]) => {
+    let texts: string[] | undefined;
+    try {
+      texts = decoder.decode(region).split("\n");
+    } catch {
+      // Found below, line by line.
+    }
+    if (
+      texts && texts.every((t) => t.length * 3 <= MAX_LINE_BYTES || utf8Length(t) <= MAX_LINE_BYTES)
+    ) {
+      for (const text of texts) batch.push({ number: ++number, text });
+      return;
+    }
+    let start = 0;
+    for (;;) {
+      const nl = region.indexOf(10, start);
+      const piece = region.subarray(start, nl < 0 ? region.length : nl);
+      batch.push(one(piece, piece.length > MAX_LINE_BYTES));
+      if (nl < 0) return;
+      start = nl + 1;
+    }
+  };
+  const keep = (piece: Uint8Array) => {
+    // At most one byte past the limit: enough to know the line is too long.
+    if (carryLength > MAX_LINE_BYTES) return;
+    const kept = piece.subarray(0, MAX_LINE_BYTES + 1 - carryLength);
+    carry.push(kept.slice());
+    carryLength += kept.length;
+  };
   try {
     for await (const chunk of stream) {
+      const last = chunk.lastIndexOf(10);
+      if (last < 0) {
+        keep(chunk);
+        continue;
+      }
       const batch: Line[] = [];
       let start = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, start);
-        const end = nl < 0 ? chunk.length : nl;
-        const piece = chunk.subarray(start, end);
-        if (nl < 0) {
-          // Keep at most one byte past the limit: enough to know the line is too long.
-          if (carryLength <= MAX_LINE_BYTES) {
-            const keep = piece.subarray(0, MAX_LINE_BYTES + 1 - carryLength);
-            carry.push(keep.slice());
-            carryLength += keep.length;
-          }
-          break;
-        }
+      if (carryLength > 0) {
+        const first = chunk.indexOf(10);
+        const piece = chunk.subarray(0, first);
         const tooLong = carryLength + piece.length > MAX_LINE_BYTES;
-        batch.push(finish(tooLong ? piece.subarray(0, 0) : concat(carry, piece), tooLong));
+        batch.push(one(tooLong ? piece.subarray(0, 0) : concat(carry, piece), tooLong));
         carry = [];
         carryLength = 0;
-        start = nl + 1;
+        start = first + 1;
       }
-      if (batch.length > 0) yield batch;
+      if (start <= last) many(chunk.subarray(start, last), batch);
+      keep(chunk.subarray(last + 1));
+      if (carryLength === 0) carry = [];
+      yield batch;
     }
   } catch (e) {
     throw new UsageError(`${inputName(path)}: cannot read: ${ioReason(e)}`);
   }
-  if (carryLength > 0) {
-    yield [finish(concat(carry, new Uint8Array()), carryLength > MAX_LINE_BYTES)];
-  }
+  if (carryLength > 0) yield [one(concat(carry, new Uint8Array()), carryLength > MAX_LINE_BYTES)];
 }

@@ -28,8 +28,8 @@ export interface Problem {
 
 /** What the Python client would fill in, passed in so the model stays pure. */
 export interface Defaults {
-  /** The current time, for `sent-at`. */
-  now: Date;
+  /** `sent-at` for messages that do not bring one (see {@link formatSentAt}). */
+  sentAt: string;
   /** A fresh message id. */
   newId: () => string;
   /** `publish_priority` from the configuration, if any. */
@@ -51,10 +51,22 @@ export const SEVERITIES = [10, 20, 30, 40] as const;
 export const INFO = 20;
 const SCHEMA = "base.message";
 const SCHEMA_PACKAGE = "fedora_messaging";
-const encoder = new TextEncoder();
 const MAX_SHORTSTR = 255;
 const SENT_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const INT64 = 2n ** 63n;
+
+/** The UTF-8 length of a string, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) i++, n += 2; // a surrogate pair: 4 bytes for 2 units
+    else n += 2;
+  }
+  return n;
+}
 
 /** `sent-at` as the Python client writes it: UTC, whole seconds, `+00:00`. */
 export function formatSentAt(now: Date): string {
@@ -97,7 +109,7 @@ function checkHeaderValue(name: string, value: JsonValue, problems: Problem[]): 
 
 function checkHeaders(headers: JsonObject, problems: Problem[]): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (encoder.encode(name).length > MAX_SHORTSTR) {
+    if (utf8Length(name) > MAX_SHORTSTR) {
       problems.push({ field: "headers", message: `header name longer than 255 bytes` });
       continue;
     }
@@ -144,7 +156,7 @@ function checkHeaders(headers: JsonObject, problems: Problem[]): void {
 export function checkDraft(draft: Draft, topicPrefix: string): Problem[] {
   const problems: Problem[] = [];
   if (draft.topic === "") problems.push({ field: "topic", message: "must not be empty" });
-  else if (encoder.encode(routingKey(topicPrefix, draft.topic)).length > MAX_SHORTSTR) {
+  else if (utf8Length(routingKey(topicPrefix, draft.topic)) > MAX_SHORTSTR) {
     problems.push({
       field: "topic",
       message: "routing key (topic with its prefix) is longer than 255 bytes",
@@ -152,7 +164,7 @@ export function checkDraft(draft: Draft, topicPrefix: string): Problem[] {
   }
   if (draft.id !== undefined) {
     if (draft.id === "") problems.push({ field: "id", message: "must not be empty" });
-    else if (encoder.encode(draft.id).length > MAX_SHORTSTR) {
+    else if (utf8Length(draft.id) > MAX_SHORTSTR) {
       problems.push({ field: "id", message: "is longer than 255 bytes" });
     }
   }
@@ -170,7 +182,7 @@ export function complete(draft: Draft, defaults: Defaults): Message {
   // The client names the class it used; with no class for these topics that is base.message.
   headers["fedora_messaging_schema"] = SCHEMA;
   headers["fedora_messaging_schema_package"] = SCHEMA_PACKAGE;
-  headers["sent-at"] ??= formatSentAt(defaults.now);
+  headers["sent-at"] ??= defaults.sentAt;
   headers["fedora_messaging_severity"] ??= INFO;
   headers["priority"] = priority;
   return {

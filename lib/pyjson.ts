@@ -28,7 +28,7 @@ export interface JsonObject {
 }
 
 // A line that cannot hold a float or a long integer needs no reviver (much faster).
-const NEEDS_SOURCE = /\d[.eE]|\d{16}/;
+const NEEDS_SOURCE = /[0-9](?:[.eE]|[0-9]{15})/;
 const INTEGER = /^-?\d+$/;
 
 function revive(this: unknown, _key: string, value: unknown, context?: { source?: string }) {

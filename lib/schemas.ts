@@ -44,6 +44,18 @@ export function allRules(): TopicRule[] {
  */
 export function ruleFor(topic: string): TopicRule | "unknown" | undefined {
   if (topic !== ROOT && !topic.startsWith(ROOT + ".")) return undefined;
+  let rule = ruleCache.get(topic);
+  if (rule === undefined) {
+    rule = findRule(topic);
+    // Bounded: a file with endless distinct topics must not grow memory.
+    if (ruleCache.size < 4096) ruleCache.set(topic, rule);
+  }
+  return rule;
+}
+
+const ruleCache = new Map<string, TopicRule | "unknown">();
+
+function findRule(topic: string): TopicRule | "unknown" {
   const exact = RULES.find((r) => r.topic === topic);
   if (exact) return exact;
   if (topic.startsWith(SYNC) || topic === SYNC.slice(0, -1)) return "unknown";
@@ -116,6 +128,66 @@ const ERROR_TEXT: Record<string, string> = {
   format: "must be a calendar date YYYY-MM-DD",
 };
 
+type Check = (body: Record<string, unknown>) => boolean;
+const fastChecks = new Map<string, Check | null>();
+const FAST_KEYWORDS = new Set(["description", "type", "minLength", "pattern", "format"]);
+
+/**
+ * A quick yes/no for schemas that use only `required` and string properties with
+ * `minLength`, `pattern` and `format: date` (all of ours): valid bodies need not go through
+ * the general validator. Null when a schema uses anything else. A failing body always goes
+ * to the validator, which names the problems; tests check both agree.
+ */
+function fastCheck(rule: TopicRule): Check | null {
+  const schema = flatSchema(rule);
+  const required = schema["required"] as string[];
+  const props = Object.entries(schema["properties"] as Record<string, Record<string, unknown>>);
+  const checks: ((v: unknown) => boolean)[] = [];
+  const names: string[] = [];
+  for (const [name, p] of props) {
+    if (Object.keys(p).some((k) => !FAST_KEYWORDS.has(k)) || p["type"] !== "string") return null;
+    if (p["format"] !== undefined && p["format"] !== "date") return null;
+    const min = typeof p["minLength"] === "number" ? p["minLength"] : 0;
+    const pattern = typeof p["pattern"] === "string" ? new RegExp(p["pattern"], "u") : undefined;
+    const date = p["format"] === "date";
+    names.push(name);
+    checks.push((v) =>
+      typeof v === "string" && (min <= 1 ? v.length >= min : [...v].length >= min) &&
+      (!pattern || pattern.test(v)) &&
+      (!date || isCalendarDate(v))
+    );
+  }
+  return (body) => {
+    for (const r of required) if (!Object.hasOwn(body, r)) return false;
+    for (let i = 0; i < names.length; i++) {
+      if (Object.hasOwn(body, names[i]!) && !checks[i]!(body[names[i]!])) return false;
+    }
+    return true;
+  };
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** RFC 3339 full-date: a real day of a real month (2024-02-29 yes, 2026-02-30 no). */
+export function isCalendarDate(s: string): boolean {
+  // Log files repeat the same few dates: remember the last answer.
+  if (s === lastDate) return lastDateValid;
+  const m = DATE.exec(s);
+  let valid = false;
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+    valid = mo >= 1 && mo <= 12 && d >= 1 && d <= (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!);
+  }
+  lastDate = s;
+  lastDateValid = valid;
+  return valid;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+let lastDate = "";
+let lastDateValid = false;
+
 /** Checks a body against its topic's schema; every problem, named `body.FIELD`. */
 export function checkBody(topic: string, body: JsonObject): Problem[] {
   const rule = ruleFor(topic);
@@ -126,6 +198,14 @@ export function checkBody(topic: string, body: JsonObject): Problem[] {
       message: `unknown sync event "${topic}" (known: ${SYNC_EVENTS.join(", ")})`,
     }];
   }
+  let fast = fastChecks.get(rule.topic);
+  if (fast === undefined) fastChecks.set(rule.topic, fast = fastCheck(rule));
+  if (fast?.(body)) return [];
+  return validatorProblems(rule, topic, body);
+}
+
+/** The general validator's verdict, as problems named by field. */
+export function validatorProblems(rule: TopicRule, topic: string, body: JsonObject): Problem[] {
   let validator = validators.get(rule.topic);
   if (!validator) {
     validator = new Validator(flatSchema(rule) as Schema, "2020-12", false);

@@ -7,7 +7,7 @@ import type { Config } from "./config.ts";
 import { redactUrl } from "./config.ts";
 import { DeliveryError, EXIT } from "./errors.ts";
 import { parseAndCheck } from "./lines.ts";
-import { type Message, toDumpLine } from "./message.ts";
+import { formatSentAt, type Message, toDumpLine } from "./message.ts";
 import { out, say } from "./output.ts";
 import { listSpool, lockSpool, moveAside, spoolMessages } from "./spool.ts";
 import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
@@ -116,7 +116,7 @@ export async function flushSpool(
     const files = await listSpool(dir);
     if (files.length === 0) return report;
     const defaults = {
-      now: new Date(),
+      sentAt: formatSentAt(new Date()),
       newId: () => crypto.randomUUID(),
       topicPrefix: config.topicPrefix,
     };

@@ -93,7 +93,11 @@ export function mutatedLines(count: number, seed = 20261128): string[] {
   return lines;
 }
 
-const defaults = () => ({ now: new Date(), newId: () => crypto.randomUUID(), topicPrefix: "" });
+const defaults = () => ({
+  sentAt: "2026-11-28T00:00:00+00:00",
+  newId: () => crypto.randomUUID(),
+  topicPrefix: "",
+});
 
 Deno.test("fuzz: 5,000 mutated dump lines never throw in the model", () => {
   const lines = mutatedLines(5000);

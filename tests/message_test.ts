@@ -7,11 +7,12 @@ import {
   routingKey,
   stripPrefix,
   toDumpLine,
+  utf8Length,
 } from "../lib/message.ts";
 import { SEED_LINE } from "./fixtures.ts";
 
 const defaults: Defaults = {
-  now: new Date("2026-11-28T10:11:12.345Z"),
+  sentAt: formatSentAt(new Date("2026-11-28T10:11:12.345Z")),
   newId: () => "00000000-0000-4000-8000-000000000001",
   topicPrefix: "",
 };
@@ -161,4 +162,10 @@ Deno.test("dump lines are written as fedora-messaging record writes them", () =>
   // A dump line reads back to the same message.
   const again = parseDumpLine(toDumpLine(message), defaults).message;
   assertEquals(toDumpLine(again!), toDumpLine(message));
+});
+
+Deno.test("utf8Length counts bytes as TextEncoder does", () => {
+  for (const s of ["", "abc", "é", "€", "😀", "a😀é€\u0000", "\ud800"]) {
+    assertEquals(utf8Length(s), new TextEncoder().encode(s).length, JSON.stringify(s));
+  }
 });

@@ -1,5 +1,13 @@
 import { assert, assertEquals } from "./assert.ts";
-import { checkBody, flatSchema, ruleFor, SYNC_EVENTS } from "../lib/schemas.ts";
+import {
+  allRules,
+  checkBody,
+  flatSchema,
+  isCalendarDate,
+  ruleFor,
+  SYNC_EVENTS,
+  validatorProblems,
+} from "../lib/schemas.ts";
 import { type JsonObject, parseJson } from "../lib/pyjson.ts";
 
 const FULL = {
@@ -100,4 +108,54 @@ Deno.test("schemas: bodies holding big integers and floats are checked, not thro
     checkBody("logging.stats.debug.x", { host: 12345678901234567890n })[0]?.field,
     "body.host",
   );
+});
+
+Deno.test("schemas: the quick check and the general validator agree on fuzzed bodies", () => {
+  const topics = allRules().map((r) => r.topic.replace(".*", ".x"));
+  const values: unknown[] = [
+    "",
+    "x",
+    "2026-11-27",
+    "2026-02-30",
+    "2024-02-29",
+    "2026-2-3",
+    5,
+    null,
+    [],
+    {},
+    "é",
+  ];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 3000; i++) {
+    const body: Record<string, unknown> = {};
+    for (const f of ["host", "run_id", "synced_host", "log_date", "reason", "extra"]) {
+      if (next() < 0.8) body[f] = values[Math.floor(next() * values.length)];
+    }
+    const topic = topics[Math.floor(next() * topics.length)]!;
+    const rule = ruleFor(topic);
+    if (typeof rule !== "object") continue;
+    const quick = checkBody(topic, body as JsonObject).length === 0;
+    const general = validatorProblems(rule, topic, body as JsonObject).length === 0;
+    assertEquals(quick, general, `${topic} ${JSON.stringify(body)}`);
+  }
+});
+
+Deno.test("schemas: isCalendarDate", () => {
+  for (const d of ["2026-11-27", "2024-02-29", "2000-02-29", "2026-12-31"]) {
+    assertEquals(isCalendarDate(d), true, d);
+  }
+  for (
+    const d of [
+      "2026-02-29",
+      "1900-02-29",
+      "2026-13-01",
+      "2026-00-10",
+      "2026-04-31",
+      "26-11-27",
+      "2026-11-27T00",
+    ]
+  ) {
+    assertEquals(isCalendarDate(d), false, d);
+  }
 });

@@ -3,7 +3,7 @@ import { parseDumpLine } from "../lib/message.ts";
 import { encodeBody, toPublication } from "../lib/wire.ts";
 import { SEED_LINE } from "./fixtures.ts";
 
-const defaults = { now: new Date(), newId: () => "id", topicPrefix: "" };
+const defaults = { sentAt: "2026-11-28T00:00:00+00:00", newId: () => "id", topicPrefix: "" };
 
 Deno.test("the seed's body is the 28 bytes the Python client sends", () => {
   const bytes = encodeBody({ test_key1: "test_value1" });

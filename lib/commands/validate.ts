@@ -4,7 +4,7 @@ import { loadConfig } from "../config.ts";
 import { EXIT } from "../errors.ts";
 import { inputName } from "../input.ts";
 import { checkedLines } from "../lines.ts";
-import type { Defaults } from "../message.ts";
+import { type Defaults, formatSentAt } from "../message.ts";
 import { out, say } from "../output.ts";
 
 export const HELP = `Usage: busmsg validate [options] [FILE|-]...
@@ -41,8 +41,8 @@ export async function run(args: string[]): Promise<number> {
     topicPrefix = (await loadConfig({ conf: values.conf }, () => undefined)).topicPrefix;
   }
   // Ids and times are filled in but never shown: validation does not depend on them.
-  const now = new Date();
-  const defaults = (): Defaults => ({ now, newId: () => "", topicPrefix });
+  const sentAt = formatSentAt(new Date());
+  const defaults = (): Defaults => ({ sentAt, newId: () => "", topicPrefix });
   let lines = 0, badLines = 0, problems = 0;
   const paths = positionals.length > 0 ? positionals : ["-"];
   for (const path of paths) {
