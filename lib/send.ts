@@ -9,6 +9,7 @@ import { DeliveryError, EXIT } from "./errors.ts";
 import { parseAndCheck } from "./lines.ts";
 import { formatSentAt, type Message, toDumpLine } from "./message.ts";
 import { out, say } from "./output.ts";
+import type { Progress } from "./progress.ts";
 import { listSpool, lockSpool, moveAside, spoolMessages } from "./spool.ts";
 import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
 import { toPublication } from "./wire.ts";
@@ -107,40 +108,52 @@ export async function flushSpool(
   config: Config,
   dir: string,
   deadline: Deadline,
-  lockWait: Deadline = deadline,
+  options: { lockWait?: Deadline; extend?: boolean } = {},
 ): Promise<FlushReport> {
   const report: FlushReport = { sent: 0, left: 0, movedAside: [], busy: false };
-  const lock = await lockSpool(dir, lockWait);
+  const lock = await lockSpool(dir, options.lockWait ?? deadline);
   if (!lock) return { ...report, busy: true };
   try {
     const files = await listSpool(dir);
-    if (files.length === 0) return report;
     const defaults = {
       sentAt: formatSentAt(new Date()),
       newId: () => crypto.randomUUID(),
       topicPrefix: config.topicPrefix,
     };
-    const valid: { file: string; message: Message }[] = [];
-    for (const file of files) {
-      let text = "";
-      try {
-        text = await Deno.readTextFile(file);
-      } catch {
-        // Unreadable (e.g. bad UTF-8): treated as not a message.
+    for (let at = 0; at < files.length; at += BATCH) {
+      const valid: { file: string; message: Message }[] = [];
+      for (const file of files.slice(at, at + BATCH)) {
+        let text = "";
+        try {
+          text = await Deno.readTextFile(file);
+        } catch {
+          // Unreadable (e.g. bad UTF-8): treated as not a message.
+        }
+        const parsed = parseAndCheck(text.replace(/\n$/, ""), defaults);
+        if (parsed.message) valid.push({ file, message: parsed.message });
+        else report.movedAside.push(await moveAside(file));
       }
-      const parsed = parseAndCheck(text.replace(/\n$/, ""), defaults);
-      if (parsed.message) valid.push({ file, message: parsed.message });
-      else report.movedAside.push(await moveAside(file));
-    }
-    const deliveries = await publishOn(session, valid.map((v) => v.message), config, deadline);
-    for (let i = 0; i < deliveries.length; i++) {
-      const outcome = deliveries[i]!.outcome;
-      if (outcome.ok) {
-        await Deno.remove(valid[i]!.file);
-        report.sent++;
-      } else {
-        report.left++;
-        report.error ??= outcome.error;
+      // `flush` gives each round the full timeout; the drain before a publish shares its deadline.
+      const roundDeadline = options.extend && at > 0 ? Date.now() + config.timeoutMs : deadline;
+      const deliveries = await publishOn(
+        session,
+        valid.map((v) => v.message),
+        config,
+        roundDeadline,
+      );
+      for (let i = 0; i < deliveries.length; i++) {
+        const outcome = deliveries[i]!.outcome;
+        if (outcome.ok) {
+          await Deno.remove(valid[i]!.file);
+          report.sent++;
+        } else {
+          report.left++;
+          report.error ??= outcome.error;
+        }
+      }
+      if (report.error) {
+        report.left += Math.max(0, files.length - at - BATCH);
+        break;
       }
     }
     return report;
@@ -166,73 +179,125 @@ export function sayFlush(report: FlushReport, dir: string): void {
 const RANK: Record<number, number> = { [EXIT.REFUSED]: 3, [EXIT.FAILURE]: 2, [EXIT.CONNECT]: 1 };
 
 /** Reports failures on stderr (one line per reason) and returns the worst exit code. */
-export function reportFailures(deliveries: Delivery[], what = "not published"): number {
-  const byReason = new Map<string, { error: DeliveryError; count: number }>();
-  for (const d of deliveries) {
-    if (d.outcome.ok) continue;
-    const entry = byReason.get(d.outcome.error.message);
-    if (entry) entry.count++;
-    else byReason.set(d.outcome.error.message, { error: d.outcome.error, count: 1 });
+export function reportFailures(deliveries: Delivery[]): number {
+  const tally = new Tally();
+  for (const d of deliveries) if (!d.outcome.ok) tally.add(d.outcome.error);
+  return tally.report(deliveries.length, "not published");
+}
+
+/** Messages per publish round: pipelined, then every confirm awaited (bounds memory). */
+export const BATCH = 2000;
+
+/** Counts failures by reason across batches, for one line per reason at the end. */
+class Tally {
+  readonly byReason = new Map<string, { error: DeliveryError; count: number }>();
+  add(error: DeliveryError, count = 1): void {
+    const entry = this.byReason.get(error.message);
+    if (entry) entry.count += count;
+    else this.byReason.set(error.message, { error, count });
   }
-  let code: number = EXIT.OK;
-  for (const { error, count } of byReason.values()) {
-    say(`${count} of ${deliveries.length} message(s) ${what}: ${error.message}`);
-    if ((RANK[error.exitCode] ?? 0) > (RANK[code] ?? 0)) code = error.exitCode;
+  /** Says one line per reason; returns the worst exit code (0 when none). */
+  report(total: number, what: string): number {
+    let code: number = EXIT.OK;
+    for (const { error, count } of this.byReason.values()) {
+      say(`${count} of ${total} message(s) ${what}: ${error.message}`);
+      if ((RANK[error.exitCode] ?? 0) > (RANK[code] ?? 0)) code = error.exitCode;
+    }
+    return code;
+  }
+}
+
+/**
+ * The full path of `publish` and `sync-event`: connect, drain the spool, publish each batch
+ * (pipelined, confirms awaited, each batch within the timeout), spool what failed for a
+ * reason that may pass, report. With `reconnect` (live streams) a lost connection is opened
+ * again for the next batch. Returns the exit code.
+ */
+export async function deliverAndReport(
+  batches: Iterable<Message[]> | AsyncIterable<Message[]>,
+  config: Config,
+  options: SendOptions & { reconnect?: boolean; progress?: Progress | undefined },
+): Promise<number> {
+  let deadline = Date.now() + config.timeoutMs;
+  let session = await openSession(config, deadline);
+  if (!(session instanceof DeliveryError) && options.spoolDir) {
+    // A backlog drains by itself; never wait long for another process that is flushing.
+    const lockWait = Math.min(deadline, Date.now() + 200);
+    const flushed = await flushSpool(session, config, options.spoolDir, deadline, { lockWait });
+    sayFlush(flushed, options.spoolDir);
+  }
+  let total = 0;
+  const hard = new Tally();
+  const lost = new Tally();
+  let spooled = 0;
+  let firstSpoolReason = "";
+  for await (const batch of batches) {
+    if (batch.length === 0) continue;
+    if (total > 0) deadline = Date.now() + config.timeoutMs;
+    if (!(session instanceof DeliveryError) && session.broken) session = session.broken;
+    if (session instanceof DeliveryError && options.reconnect && session.transient) {
+      session = await openSession(config, deadline);
+    }
+    const deliveries = await publishOn(session, batch, config, deadline);
+    total += batch.length;
+    if (options.printIds) {
+      out(
+        deliveries.filter((d) => d.outcome.ok).map((d) => `${d.message.id} ${d.routingKey}\n`).join(
+          "",
+        ),
+      );
+    }
+    const deferred: Message[] = [];
+    let deferReason: DeliveryError | undefined;
+    for (const d of deliveries) {
+      if (d.outcome.ok) continue;
+      if (d.outcome.error.transient) {
+        deferred.push(d.message);
+        deferReason ??= d.outcome.error;
+      } else hard.add(d.outcome.error);
+    }
+    if (deferred.length > 0) {
+      let saved = false;
+      if (options.spoolDir) {
+        try {
+          await spoolMessages(options.spoolDir, deferred);
+          spooled += deferred.length;
+          firstSpoolReason ||= deferReason!.message;
+          saved = true;
+        } catch (e) {
+          say(asDeliveryError(e).message);
+        }
+      }
+      if (!saved) lost.add(deferReason!, deferred.length);
+    }
+    options.progress?.update(total);
+  }
+  options.progress?.clear();
+  if (!(session instanceof DeliveryError)) await session.close(Date.now() + 1000);
+  let code = hard.report(total, "not published");
+  const lostCode = lost.report(total, "not published");
+  if ((RANK[lostCode] ?? 0) > (RANK[code] ?? 0)) code = lostCode;
+  if (spooled > 0) {
+    say(
+      `warning: ${spooled} of ${total} message(s) spooled in ${options.spoolDir} for later delivery ` +
+        `('busmsg flush', or the next successful run): ${firstSpoolReason}`,
+    );
+    if (code === EXIT.OK && options.strict) code = EXIT.SPOOLED;
   }
   return code;
 }
 
-/**
- * The full path of `publish` and `sync-event`: connect, drain the spool, publish, spool what
- * failed for a reason that may pass, report. Returns the exit code.
- */
-export async function deliverAndReport(
-  messages: Message[],
-  config: Config,
-  options: SendOptions,
-): Promise<number> {
-  const deadline = Date.now() + config.timeoutMs;
-  const session = await openSession(config, deadline);
-  if (!(session instanceof DeliveryError) && options.spoolDir) {
-    // A backlog drains by itself; never wait long for another process that is flushing.
-    const flushed = await flushSpool(
-      session,
-      config,
-      options.spoolDir,
-      deadline,
-      Math.min(deadline, Date.now() + 200),
-    );
-    sayFlush(flushed, options.spoolDir);
-  }
-  const deliveries = await publishOn(session, messages, config, deadline);
-  if (!(session instanceof DeliveryError)) {
-    await session.close(Math.min(deadline, Date.now() + 1000));
-  }
-  if (options.printIds) {
-    out(
-      deliveries.filter((d) => d.outcome.ok).map((d) => `${d.message.id} ${d.routingKey}\n`).join(
-        "",
-      ),
-    );
-  }
-  const deferred = deliveries.filter((d) => !d.outcome.ok && d.outcome.error.transient);
-  const hard = deliveries.filter((d) => !d.outcome.ok && !d.outcome.error.transient);
-  let code = reportFailures(hard);
-  if (deferred.length === 0) return code;
-  if (options.spoolDir) {
-    try {
-      await spoolMessages(options.spoolDir, deferred.map((d) => d.message));
-      const reason = deferred[0]!.outcome.ok ? "" : deferred[0]!.outcome.error.message;
-      say(
-        `warning: ${deferred.length} of ${deliveries.length} message(s) spooled in ${options.spoolDir} ` +
-          `for later delivery ('busmsg flush', or the next successful run): ${reason}`,
-      );
-      if (code === EXIT.OK && options.strict) code = EXIT.SPOOLED;
-      return code;
-    } catch (e) {
-      say(asDeliveryError(e).message);
+/** Groups messages into publish rounds of {@link BATCH}. */
+export async function* inBatches(
+  messages: Iterable<Message> | AsyncIterable<Message>,
+): AsyncGenerator<Message[]> {
+  let batch: Message[] = [];
+  for await (const m of messages) {
+    batch.push(m);
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
     }
   }
-  const failed = reportFailures(deferred);
-  return (RANK[failed] ?? 0) > (RANK[code] ?? 0) ? failed : code;
+  if (batch.length > 0) yield batch;
 }

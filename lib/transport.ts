@@ -16,6 +16,16 @@ export type Outcome = { ok: true } | { ok: false; error: DeliveryError };
 
 const OK: Outcome = { ok: true };
 
+/** The session's confirm channel and what became of it. */
+interface ConfirmState {
+  channel: ConfirmChannel;
+  closed: boolean;
+  /** Why the broker closed it (e.g. 403 on a topic), once it has. */
+  error?: DeliveryError;
+  /** Fails the messages still waiting, while a publish is under way. */
+  fail?: (e: DeliveryError) => void;
+}
+
 /** A point in time (ms since the epoch) that every network step must finish by. */
 export type Deadline = number;
 
@@ -75,6 +85,7 @@ export function classify(e: unknown, where: string): DeliveryError {
 /** An open connection to the broker. */
 export class BrokerSession {
   #closed: DeliveryError | undefined;
+  #confirm: ConfirmState | undefined;
   #onClose: Array<(e: DeliveryError) => void> = [];
 
   private constructor(readonly connection: ChannelModel, readonly where: string) {
@@ -176,88 +187,101 @@ export class BrokerSession {
     }
   }
 
+  /** The session's confirm channel, opened on first use and again after the broker closed it. */
+  async #confirmChannel(deadline: Deadline): Promise<ConfirmState> {
+    if (this.#confirm && !this.#confirm.closed) return this.#confirm;
+    const channel = await withDeadline(
+      this.connection.createConfirmChannel(),
+      deadline,
+      this.where,
+    );
+    const state: ConfirmState = { channel, closed: false };
+    channel.on("error", (e) => {
+      state.error ??= classify(e, this.where);
+    });
+    channel.on("close", () => {
+      state.closed = true;
+      state.fail?.(state.error ?? this.#closedError());
+    });
+    this.#confirm = state;
+    return state;
+  }
+
+  /** Set when the connection is gone: later publishes fail at once with this reason. */
+  get broken(): DeliveryError | undefined {
+    return this.#closed;
+  }
+
   /**
-   * Publishes every message pipelined on one confirm channel and waits for all confirms.
-   * Never throws: each message gets its own outcome (a nack, a refusal, a loss, a timeout).
+   * Publishes every message pipelined on the confirm channel and waits for all confirms, at
+   * most until `deadline`. Never throws: each message gets its own outcome (confirmed, a nack,
+   * a refusal, a lost connection, a timeout).
    */
   async publish(pubs: Publication[], deadline: Deadline): Promise<Outcome[]> {
-    const outcomes: Outcome[] = new Array(pubs.length);
-    let channel: ConfirmChannel;
+    const outcomes: (Outcome | undefined)[] = new Array(pubs.length);
+    const failAll = (error: DeliveryError) => outcomes.fill({ ok: false, error }) as Outcome[];
+    if (this.#closed) return failAll(this.#closed);
+    let state: ConfirmState;
     try {
-      channel = await withDeadline(this.connection.createConfirmChannel(), deadline, this.where);
+      state = await this.#confirmChannel(deadline);
     } catch (e) {
-      return outcomes.fill({ ok: false, error: this.#closed ?? classify(e, this.where) });
+      return failAll(this.#closed ?? classify(e, this.where));
     }
-    let channelError: DeliveryError | undefined;
-    const pending = new Map<number, (o: Outcome) => void>();
-    const failPending = (error: DeliveryError) => {
-      for (const [i, resolve] of pending) {
-        const outcome: Outcome = { ok: false, error };
-        outcomes[i] = outcome;
-        resolve(outcome);
-      }
-      pending.clear();
+    const channel = state.channel;
+    let open = 0;
+    let writing = true;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => done = resolve);
+    const settle = (i: number, outcome: Outcome) => {
+      if (outcomes[i] !== undefined) return;
+      outcomes[i] = outcome;
+      if (--open === 0 && !writing) done();
     };
-    channel.on("error", (e) => {
-      channelError ??= classify(e, this.where);
-    });
-    channel.on("close", () => failPending(channelError ?? this.#closedError()));
-    this.#onClose.push(failPending);
-    const timer = setTimeout(
-      () =>
-        failPending(
-          new DeliveryError(
-            `${this.where}: no confirm from the broker within the timeout`,
-            EXIT.CONNECT,
-            true,
-          ),
-        ),
-      Math.max(0, deadline - Date.now()),
+    // The rest fail with one reason: the channel or connection closed, or time ran out.
+    const failRest = (error: DeliveryError) => {
+      for (let i = 0; i < outcomes.length; i++) outcomes[i] ??= { ok: false, error };
+      done();
+    };
+    const timeout = new DeliveryError(
+      `${this.where}: no confirm from the broker within the timeout`,
+      EXIT.CONNECT,
+      true,
     );
-    const settled: Promise<Outcome>[] = [];
-    for (let i = 0; i < pubs.length; i++) {
+    state.fail = failRest;
+    this.#onClose.push(failRest);
+    const timer = setTimeout(() => failRest(timeout), Math.max(0, deadline - Date.now()));
+    let sent = 0;
+    for (; sent < pubs.length; sent++) {
+      if (state.closed || this.#closed || Date.now() >= deadline) break;
+      const i = sent;
       const p = pubs[i]!;
-      const stop = channelError ?? this.#closed;
-      if (stop || Date.now() >= deadline) {
-        outcomes[i] = {
-          ok: false,
-          error: stop ??
-            new DeliveryError(`${this.where}: timed out while publishing`, EXIT.CONNECT, true),
-        };
-        continue;
-      }
+      open++;
       let more = true;
-      settled.push(
-        new Promise<Outcome>((resolve) => {
-          pending.set(i, resolve);
-          const confirm = (err: unknown) => {
-            if (!pending.delete(i)) return;
-            const outcome: Outcome = err
-              ? { ok: false, error: channelError ?? nackOrLoss(err, this.where) }
-              : OK;
-            outcomes[i] = outcome;
-            resolve(outcome);
-          };
-          try {
-            more = channel.publish(
-              p.exchange,
-              p.routingKey,
-              Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength),
-              p.properties as Options.Publish,
-              confirm,
-            );
-          } catch (e) {
-            confirm(e);
-          }
-        }),
-      );
+      try {
+        more = channel.publish(
+          p.exchange,
+          p.routingKey,
+          Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength),
+          p.properties as Options.Publish,
+          (err: unknown) =>
+            settle(i, err ? { ok: false, error: state.error ?? nackOrLoss(err, this.where) } : OK),
+        );
+      } catch (e) {
+        settle(i, { ok: false, error: state.error ?? classify(e, this.where) });
+      }
       // amqplib's buffer is full: let the socket drain before writing more.
       if (!more) await waitForDrain(channel, this.connection, deadline);
     }
-    await Promise.all(settled);
+    writing = false;
+    for (let i = sent; i < pubs.length; i++) {
+      outcomes[i] ??= { ok: false, error: state.error ?? this.#closed ?? timeout };
+    }
+    if (open === 0) done();
+    await finished;
     clearTimeout(timer);
-    this.#onClose = this.#onClose.filter((f) => f !== failPending);
-    return outcomes;
+    delete state.fail;
+    this.#onClose = this.#onClose.filter((f) => f !== failRest);
+    return outcomes as Outcome[];
   }
 
   #closedError(): DeliveryError {

@@ -47,7 +47,7 @@ export async function run(args: string[]): Promise<number> {
   const deadline = Date.now() + config.timeoutMs;
   const session = await BrokerSession.open(config, deadline);
   try {
-    const report = await flushSpool(session, config, dir, deadline);
+    const report = await flushSpool(session, config, dir, deadline, { extend: true });
     if (report.busy) {
       throw new DeliveryError(
         `spool ${dir}: another busmsg process held the lock until the timeout`,

@@ -11,11 +11,11 @@ import {
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../fields.ts";
-import { inputName } from "../input.ts";
 import { checkedLines } from "../lines.ts";
 import { type Draft, formatProblem, type Message } from "../message.ts";
 import { out, say } from "../output.ts";
-import { deliverAndReport, dryRun } from "../send.ts";
+import { deliverAndReport, dryRun, inBatches } from "../send.ts";
+import { Progress } from "../progress.ts";
 import { defaultsFor, messageFromFields, parsePriority, parseSeverity } from "../compose.ts";
 
 export const HELP = `Usage:
@@ -37,6 +37,8 @@ Options:
   --severity N         10 DEBUG, 20 INFO (default), 30 WARNING, 40 ERROR (with --topic)
   --priority N         AMQP priority 0..255 (with --topic; default publish_priority or 0)
   --host NAME          body "host" for logging.stats.* topics (default: this machine's FQDN)
+  --stream             for live pipes (cmd | busmsg publish --stream -): publish each line as
+                       it arrives; bad lines are reported and skipped (exit 2 at the end)
 ${BROKER_HELP}
 ${SPOOL_HELP}
 
@@ -51,27 +53,101 @@ const OPTIONS = {
   severity: { type: "string" },
   priority: { type: "string" },
   host: { type: "string" },
+  stream: { type: "boolean" },
 } as const;
 
-async function readAll(paths: string[], config: Config): Promise<Message[] | undefined> {
-  const messages: Message[] = [];
-  let bad = 0;
-  for (const path of paths) {
-    for await (const batch of checkedLines(path, () => defaultsFor(config))) {
+/** An input and the name its problems are reported under. */
+interface Input {
+  path: string;
+  name: string;
+}
+
+/** Inputs this many messages or fewer are kept from the check to the send; larger ones are read twice. */
+const KEEP = 20_000;
+
+/** First pass: every line checked, every problem said; the messages kept when there are few. */
+async function checkAll(
+  inputs: Input[],
+  config: Config,
+): Promise<{ bad: number; count: number; kept?: Message[] }> {
+  let kept: Message[] | undefined = [];
+  let bad = 0, count = 0;
+  const progress = Progress.start("checking");
+  for (const input of inputs) {
+    for await (const batch of checkedLines(input.path, () => defaultsFor(config))) {
       for (const { number, parsed } of batch) {
-        if (parsed.message) messages.push(parsed.message);
-        else {
+        if (parsed.message) {
+          count++;
+          kept?.push(parsed.message);
+          if (count > KEEP) kept = undefined;
+        } else {
           bad++;
-          for (const p of parsed.problems) say(`${inputName(path)}:${number}: ${formatProblem(p)}`);
+          for (const p of parsed.problems) say(`${input.name}:${number}: ${formatProblem(p)}`);
         }
+      }
+      progress?.update(count + bad);
+    }
+  }
+  progress?.clear();
+  return kept ? { bad, count, kept } : { bad, count };
+}
+
+/** Second pass over inputs too large to keep: the same lines, read again as a stream. */
+async function* reread(inputs: Input[], config: Config): AsyncGenerator<Message> {
+  for (const input of inputs) {
+    for await (const batch of checkedLines(input.path, () => defaultsFor(config))) {
+      for (const { number, parsed } of batch) {
+        if (!parsed.message) {
+          throw new UsageError(`${input.name}:${number}: changed while being published`);
+        }
+        yield parsed.message;
       }
     }
   }
-  if (bad > 0) {
-    say(`${bad} bad line(s); nothing was published`);
-    return undefined;
+}
+
+/** `--stream`: each line published as it arrives; bad lines said and skipped. */
+async function stream(
+  config: Config,
+  values: Parameters<typeof sendOptionsFrom>[0],
+  dry: boolean,
+): Promise<number> {
+  let bad = 0;
+  async function* arriving(): AsyncGenerator<Message[]> {
+    for await (const batch of checkedLines("-", () => defaultsFor(config))) {
+      const good: Message[] = [];
+      for (const { number, parsed } of batch) {
+        if (parsed.message) good.push(parsed.message);
+        else {
+          bad++;
+          for (const p of parsed.problems) say(`<stdin>:${number}: ${formatProblem(p)}`);
+        }
+      }
+      if (dry && good.length > 0) dryRun(good, config);
+      else yield good;
+    }
   }
-  return messages;
+  let code: number;
+  if (dry) {
+    for await (const _ of arriving()) { /* printed as they come */ }
+    code = EXIT.OK;
+  } else {
+    code = await deliverAndReport(arriving(), config, {
+      ...sendOptionsFrom(values, true),
+      reconnect: true,
+    });
+  }
+  if (bad === 0) return code;
+  say(`${bad} bad line(s) skipped`);
+  return code === EXIT.OK ? EXIT.USAGE : code;
+}
+
+/** Copies stdin to a private file, so that a large input can be read twice. */
+async function stdinToFile(dir: string): Promise<string> {
+  const path = `${dir}/stdin`;
+  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  await Deno.stdin.readable.pipeTo(file.writable);
+  return path;
 }
 
 /** Runs `busmsg publish`. */
@@ -84,26 +160,57 @@ export async function run(args: string[]): Promise<number> {
   const severity = parseSeverity(values.severity);
   const priority = parsePriority(values.priority);
   const config = await configFrom(values);
-  let messages: Message[];
+  const dry = values["dry-run"] ?? false;
   if (values.topic !== undefined) {
+    if (values.stream) {
+      throw new UsageError("publish: --stream reads dump lines from stdin, not --topic");
+    }
     const draft: Draft = {
       topic: values.topic,
       body: parseFields(positionals),
       headers: severity === undefined ? undefined : { fedora_messaging_severity: severity },
       priority,
     };
-    messages = [messageFromFields(draft, defaultsFor(config), values.host)];
-  } else {
-    if (severity !== undefined || priority !== undefined || values.host !== undefined) {
-      throw new UsageError("publish: --severity, --priority and --host go with --topic");
-    }
-    if (positionals.length === 0) {
-      throw new UsageError("publish: give FILE, - for stdin, or --topic TOPIC");
-    }
-    const read = await readAll(positionals, config);
-    if (!read) return EXIT.USAGE;
-    messages = read;
+    const message = messageFromFields(draft, defaultsFor(config), values.host);
+    if (dry) return dryRun([message], config);
+    return await deliverAndReport([[message]], config, sendOptionsFrom(values, true));
   }
-  if (values["dry-run"]) return dryRun(messages, config);
-  return await deliverAndReport(messages, config, sendOptionsFrom(values, true));
+  if (severity !== undefined || priority !== undefined || values.host !== undefined) {
+    throw new UsageError("publish: --severity, --priority and --host go with --topic");
+  }
+  if (values.stream) {
+    if (positionals.length !== 1 || positionals[0] !== "-") {
+      throw new UsageError("publish: --stream reads -, stdin");
+    }
+    return await stream(config, values, dry);
+  }
+  if (positionals.length === 0) {
+    throw new UsageError("publish: give FILE, - for stdin, or --topic TOPIC");
+  }
+  const tmp = positionals.includes("-") ? await Deno.makeTempDir({ prefix: "busmsg-" }) : undefined;
+  try {
+    const inputs: Input[] = [];
+    for (const path of positionals) {
+      inputs.push(
+        path === "-" ? { path: await stdinToFile(tmp!), name: "<stdin>" } : { path, name: path },
+      );
+    }
+    const checked = await checkAll(inputs, config);
+    if (checked.bad > 0) {
+      say(`${checked.bad} bad line(s); nothing was published`);
+      return EXIT.USAGE;
+    }
+    const messages = checked.kept ?? reread(inputs, config);
+    if (dry) {
+      for await (const batch of inBatches(messages)) dryRun(batch, config);
+      return EXIT.OK;
+    }
+    const progress = Progress.start("publishing", checked.count);
+    return await deliverAndReport(inBatches(messages), config, {
+      ...sendOptionsFrom(values, true),
+      progress,
+    });
+  } finally {
+    if (tmp) await Deno.remove(tmp, { recursive: true });
+  }
 }

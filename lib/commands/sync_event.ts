@@ -117,5 +117,5 @@ export async function run(args: string[]): Promise<number> {
   if (values["dry-run"]) return dryRun([message], config);
   // Printed first: the caller needs the run id whatever becomes of the message.
   if (newRunId) out(newRunId + "\n");
-  return await deliverAndReport([message], config, sendOptionsFrom(values, false));
+  return await deliverAndReport([[message]], config, sendOptionsFrom(values, false));
 }

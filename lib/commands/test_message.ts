@@ -52,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
   if (values["dry-run"]) return dryRun([message], config);
   if (!values.roundtrip) {
     // A configuration check: report, never spool.
-    return await deliverAndReport([message], config, {
+    return await deliverAndReport([[message]], config, {
       printIds: true,
       spoolDir: undefined,
       strict: false,
