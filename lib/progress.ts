@@ -7,7 +7,7 @@ const encoder = new TextEncoder();
 
 /** A progress line, redrawn at most ten times a second and cleared at the end. */
 export class Progress {
-  #last = 0;
+  #last = performance.now();
   #shown = false;
   readonly #started = performance.now();
 

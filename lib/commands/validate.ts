@@ -6,6 +6,7 @@ import { inputName } from "../input.ts";
 import { checkedLines } from "../lines.ts";
 import { type Defaults, formatSentAt } from "../message.ts";
 import { out, say } from "../output.ts";
+import { Progress } from "../progress.ts";
 
 export const HELP = `Usage: busmsg validate [options] [FILE|-]...
 
@@ -45,6 +46,7 @@ export async function run(args: string[]): Promise<number> {
   const defaults = (): Defaults => ({ sentAt, newId: () => "", topicPrefix });
   let lines = 0, badLines = 0, problems = 0;
   const paths = positionals.length > 0 ? positionals : ["-"];
+  const progress = Progress.start("validating");
   for (const path of paths) {
     const name = inputName(path);
     for await (const batch of checkedLines(path, defaults)) {
@@ -62,8 +64,10 @@ export async function run(args: string[]): Promise<number> {
         }
       }
       out(text);
+      progress?.update(lines);
     }
   }
+  progress?.clear();
   say(
     badLines === 0
       ? `${lines} line(s) valid`
