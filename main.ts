@@ -33,6 +33,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "send what the spool holds, oldest first",
     load: () => import("./lib/commands/flush.ts"),
   },
+  listen: {
+    summary: "print messages from the bus as dump lines",
+    load: () => import("./lib/commands/listen.ts"),
+  },
+  report: {
+    summary: "summarise sync runs: failures, retries, skips",
+    load: () => import("./lib/commands/report.ts"),
+  },
   schema: {
     summary: "print the logging.stats JSON Schemas",
     load: () => import("./lib/commands/schema.ts"),

@@ -1,75 +1,12 @@
 import { assert, assertEquals } from "../assert.ts";
-import { Reader, ROOT, tlsConfig } from "../helpers.ts";
-
-const PREFIX = "org.fedoraproject.prod";
-const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim();
-
-/** A directory with `busmsg` (the real entry point, binary's flags), stub rsync and resolver. */
-async function sandbox(): Promise<{ dir: string; env: Record<string, string> }> {
-  const dir = await Deno.makeTempDir({ prefix: "busmsg-example-" });
-  const write = async (name: string, text: string) => {
-    await Deno.writeTextFile(`${dir}/bin/${name}`, text);
-    await Deno.chmod(`${dir}/bin/${name}`, 0o755);
-  };
-  await Deno.mkdir(`${dir}/bin`);
-  await Deno.mkdir(`${dir}/state`);
-  await write(
-    "busmsg",
-    `#!/bin/sh\nexec "${Deno.execPath()}" run --quiet --no-prompt --config "${ROOT}deno.json" ${FLAGS} "${ROOT}main.ts" "$@"\n`,
-  );
-  // good: always works; flaky: fails once per date, then works; bad: always fails (exit 23).
-  await write(
-    "rsync",
-    `#!/bin/sh
-src=$2; host=\${src%%::*}; date=$(basename "$src")
-case $host in
-  good.*) exit 0 ;;
-  flaky.*) if [ -e "${dir}/state/$host-$date" ]; then exit 0; fi; touch "${dir}/state/$host-$date"; exit 12 ;;
-  *) exit 23 ;;
-esac
-`,
-  );
-  await write("resolve", `#!/bin/sh\n[ "$1" != "unknown.example.org" ]\n`);
-  const conf = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);
-  return {
-    dir,
-    env: {
-      PATH: `${dir}/bin:/usr/bin:/bin`,
-      FEDORA_MESSAGING_CONF: conf,
-      BUSMSG_SPOOL_DIR: `${dir}/spool`,
-      NO_COLOR: "1",
-    },
-  };
-}
-
-async function bash(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ code: number; stderr: string }> {
-  const out = await new Deno.Command("bash", {
-    args: ["-c", script],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-}
+import { Reader, ROOT } from "../helpers.ts";
+import { bash, PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
 
 Deno.test("the example sync emits the exact sequence of events for good, flaky, failing and unknown proxies", async () => {
   const { dir, env } = await sandbox();
   const reader = await Reader.open([`${PREFIX}.logging.stats.sync.#`]);
   try {
-    const run = await bash(
-      `${ROOT}scripts/examples/sync_logs_example.sh good.example.org flaky.example.org bad.example.org unknown.example.org`,
-      {
-        ...env,
-        BUSMSG: "busmsg",
-        RSYNC: "rsync",
-        RESOLVE: "resolve",
-        DEST: `${dir}/logs`,
-        TODAY: "2026-11-28",
-      },
-    );
+    const run = await runExampleSync(dir, env);
     assertEquals(run.code, 0, run.stderr);
     assertEquals(run.stderr, "");
     const dates = ["2026-11-27", "2026-11-26", "2026-11-25"];

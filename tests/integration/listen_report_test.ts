@@ -1,0 +1,143 @@
+/** listen and report against the private broker, with the example sync as the source of events. */
+import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { busmsg, ROOT, tlsConfig } from "../helpers.ts";
+import { PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
+
+const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
+
+/** Starts `busmsg ARGS` in the background and resolves once it says it is listening. */
+async function background(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...FLAGS, `${ROOT}main.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes("listening on")) {
+    const { value, done } = await stderr.read();
+    if (done) throw new Error(`exited before listening: ${said}`);
+    said += value;
+  }
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await stderr.read();
+      if (done) return said;
+      said += value;
+    }
+  })();
+  const stdout = new Response(child.stdout).text();
+  return {
+    child,
+    done: async () => ({
+      code: (await child.status).code,
+      stdout: await stdout,
+      stderr: await rest,
+    }),
+  };
+}
+
+Deno.test("listen records the example sync; validate accepts it; report tells exactly what happened", async () => {
+  const { dir, env } = await sandbox();
+  const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
+  const listener = await background([
+    "listen",
+    "--conf",
+    consumer,
+    "--count",
+    "36",
+    "--timeout",
+    "30",
+  ]);
+  const sync = await runExampleSync(dir, env);
+  assertEquals(sync.code, 0, sync.stderr);
+  const listened = await listener.done();
+  assertEquals(listened.code, 0, listened.stderr);
+  const lines = listened.stdout.trim().split("\n");
+  assertEquals(lines.length, 36);
+  const first = JSON.parse(lines[0]!);
+  assertEquals(first.topic, "logging.stats.sync.start");
+  const day = `${dir}/day.jsonl`;
+  await Deno.writeTextFile(day, listened.stdout);
+
+  const valid = await busmsg(["validate", day]);
+  assertEquals(valid.code, 0, valid.stdout + valid.stderr);
+  const dry = await busmsg(["publish", "--dry-run", day]);
+  assertEquals(dry.stdout, listened.stdout, "listen output reads back into the same dump lines");
+
+  const report = await busmsg(["report", day]);
+  assertEquals(report.code, 1, "a final failure makes report exit 1");
+  const sentAt = (topic: string) =>
+    JSON.parse(lines.find((l) => JSON.parse(l).topic === topic)!).headers["sent-at"];
+  const start = sentAt("logging.stats.sync.start"), finish = sentAt("logging.stats.sync.finish");
+  const seconds = (Date.parse(finish) - Date.parse(start)) / 1000;
+  const took = seconds >= 60
+    ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`
+    : `${seconds}s`;
+  const why = "rsync exited with 23, giving up after 3 attempts";
+  assertEquals(
+    report.stdout,
+    `run ${first.body.run_id} on ${first.body.host}: ${start} to ${finish} (${took})\n` +
+      "  bad.example.org      0/3 date(s) finished; " +
+      `FAILED 2026-11-27: ${why}; FAILED 2026-11-26: ${why}; FAILED 2026-11-25: ${why}; 6 retries\n` +
+      "  flaky.example.org    3/3 date(s) finished; 3 retries\n" +
+      "  good.example.org     3/3 date(s) finished\n" +
+      "  unknown.example.org  skipped: Synced host unknown\n" +
+      "  => 3 final failure(s)\n",
+  );
+  const json = JSON.parse((await busmsg(["report", "--json", day])).stdout);
+  assertEquals(json[0].finalFailures, 3);
+  assertEquals(json[0].hosts["flaky.example.org"].dates["2026-11-26"], {
+    status: "finished",
+    retries: 1,
+  });
+  // Duplicated and shuffled input gives the same report.
+  const shuffled = [...lines].reverse().concat(lines.slice(0, 5)).join("\n") + "\n";
+  const again = await busmsg(["report", "-"], { stdin: shuffled });
+  assertEquals(again.stdout, report.stdout);
+});
+
+Deno.test("listen --pretty prints one human line; --timeout ends a silent listen with exit 0", async () => {
+  const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
+  const logging = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);
+  const listener = await background(["listen", "--conf", consumer, "--pretty", "--count", "1"]);
+  const sent = await busmsg([
+    "sync-event",
+    "host.skip",
+    "--conf",
+    logging,
+    "--host",
+    "log01",
+    "--run-id",
+    "r9",
+    "--synced-host",
+    "proxy9",
+    "--reason",
+    "Synced host unknown",
+  ]);
+  assertEquals(sent.code, 0, sent.stderr);
+  const got = await listener.done();
+  assertEquals(got.code, 0);
+  assert(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00 WARNING logging\.stats\.sync\.host\.skip host=log01 run_id=r9 synced_host=proxy9 reason="Synced host unknown"\n$/
+      .test(got.stdout),
+    got.stdout,
+  );
+  const quiet = await busmsg(["listen", "--conf", consumer, "--timeout", "1", "nothing.will.come"]);
+  assertEquals([quiet.code, quiet.stdout], [0, ""]);
+});
+
+Deno.test("listen stops cleanly on SIGTERM and SIGINT; the publish-only user is refused in one line", async () => {
+  const consumer = await tlsConfig("consumer");
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    const listener = await background(["listen", "--conf", consumer]);
+    listener.child.kill(signal);
+    const got = await listener.done();
+    assertEquals(got.code, 0, `${signal}: ${got.stderr}`);
+  }
+  const refused = await busmsg(["listen", "--conf", await tlsConfig("logging")]);
+  assertEquals(refused.code, 121);
+  assertIncludes(refused.stderr, "may not declare or bind a queue");
+  assertEquals(refused.stderr.trim().split("\n").length, 1);
+});
