@@ -111,6 +111,8 @@ export async function flushSpool(
   options: { lockWait?: Deadline; extend?: boolean } = {},
 ): Promise<FlushReport> {
   const report: FlushReport = { sent: 0, left: 0, movedAside: [], busy: false };
+  // The usual case, an empty spool, costs one directory read and no lock.
+  if ((await listSpool(dir)).length === 0) return report;
   const lock = await lockSpool(dir, options.lockWait ?? deadline);
   if (!lock) return { ...report, busy: true };
   try {

@@ -20,19 +20,18 @@ const BAD_SUFFIX = ".bad";
 const encoder = new TextEncoder();
 let sequence = 0;
 
-/** The system spool when this user may write there, else a per-user state directory. */
+/** `/var/spool/busmsg` for root or the directory's owner, else a per-user state directory. */
 export function defaultSpoolDir(env: (name: string) => string | undefined): string {
   const system = "/var/spool/busmsg";
+  const uid = Deno.uid();
+  if (uid === 0) return system;
   try {
-    Deno.mkdirSync(system, { recursive: true, mode: 0o700 });
-    const probe = `${system}/.probe-${Deno.pid}`;
-    Deno.writeTextFileSync(probe, "");
-    Deno.removeSync(probe);
-    return system;
+    if (Deno.statSync(system).uid === uid) return system;
   } catch {
-    const state = env("XDG_STATE_HOME") || `${env("HOME") || "/tmp"}/.local/state`;
-    return `${state}/busmsg/spool`;
+    // Not there, or not ours to see: the per-user directory.
   }
+  const state = env("XDG_STATE_HOME") || `${env("HOME") || "/tmp"}/.local/state`;
+  return `${state}/busmsg/spool`;
 }
 
 /** The spool directory from flag, environment or default; undefined with `--no-spool`. */

@@ -1,8 +1,9 @@
 /**
- * The client's TLS material from `[tls]`: read once, checked before any connection so that a
- * missing file or an expired certificate is named plainly instead of as a handshake alert.
+ * The client's TLS material from `[tls]`. Reading it is all a working connection needs; only
+ * when a connection fails are the files examined (expired certificate, key of another pair),
+ * so that the error names the file and the cause instead of a handshake alert, and the
+ * certificate parser is not loaded on every call.
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { ioReason } from "./config.ts";
 import { DeliveryError, EXIT } from "./errors.ts";
 
@@ -11,6 +12,13 @@ export interface TlsMaterial {
   ca?: string;
   cert?: string;
   key?: string;
+}
+
+/** The `[tls]` settings. */
+export interface TlsFiles {
+  caCert?: string;
+  certfile?: string;
+  keyfile?: string;
 }
 
 async function readPem(path: string, what: string): Promise<string> {
@@ -22,57 +30,52 @@ async function readPem(path: string, what: string): Promise<string> {
   }
 }
 
-/** Why a certificate cannot be used now (expired, not yet valid, unparsable), or undefined. */
-export function certificateProblem(pem: string, now: Date): string | undefined {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(pem);
-  } catch {
-    return "not a PEM certificate";
-  }
-  const notAfter = new Date(cert.validTo);
-  const notBefore = new Date(cert.validFrom);
-  if (now > notAfter) return `expired on ${notAfter.toISOString().replace(".000Z", "Z")}`;
-  if (now < notBefore) return `not valid before ${notBefore.toISOString().replace(".000Z", "Z")}`;
-  return undefined;
-}
-
-/** Why a private key cannot go with a certificate (unparsable, or another key pair), or undefined. */
-export function keyProblem(keyPem: string, certPem: string): string | undefined {
-  let key;
-  try {
-    key = createPrivateKey(keyPem);
-  } catch {
-    return "is not a PEM private key";
-  }
-  try {
-    return new X509Certificate(certPem).checkPrivateKey(key)
-      ? undefined
-      : "does not match the certificate";
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads `[tls]` files; a client certificate that is expired is refused before connecting. */
-export async function loadTls(
-  tls: { caCert?: string; certfile?: string; keyfile?: string },
-  now: Date,
-): Promise<TlsMaterial> {
+/** Reads the `[tls]` files; a file that cannot be read is named. */
+export async function loadTls(tls: TlsFiles): Promise<TlsMaterial> {
   const out: TlsMaterial = {};
   if (tls.caCert) out.ca = await readPem(tls.caCert, "CA certificate");
   if (tls.certfile && tls.keyfile) {
     out.cert = await readPem(tls.certfile, "client certificate");
     out.key = await readPem(tls.keyfile, "client key");
-    const problem = certificateProblem(out.cert, now);
-    if (problem) {
-      throw new DeliveryError(`client certificate ${tls.certfile}: ${problem}`, EXIT.CONNECT, true);
-    }
-    const mismatch = keyProblem(out.key, out.cert);
-    if (mismatch) {
-      const which = mismatch.startsWith("does not") ? ` ${tls.certfile}` : "";
-      throw new DeliveryError(`client key ${tls.keyfile}: ${mismatch}${which}`, EXIT.CONNECT, true);
-    }
   }
   return out;
+}
+
+const iso = (d: Date) => d.toISOString().replace(".000Z", "Z");
+
+/**
+ * What is wrong with the client certificate and key, if anything: not PEM, expired, not yet
+ * valid, or a key that belongs to another certificate. Undefined when they look right.
+ */
+export async function diagnoseTls(
+  material: TlsMaterial,
+  tls: TlsFiles,
+  now: Date,
+): Promise<DeliveryError | undefined> {
+  if (!material.cert || !material.key) return undefined;
+  const { createPrivateKey, X509Certificate } = await import("node:crypto");
+  const fail = (text: string) => new DeliveryError(text, EXIT.CONNECT, true);
+  let cert;
+  try {
+    cert = new X509Certificate(material.cert);
+  } catch {
+    return fail(`client certificate ${tls.certfile}: not a PEM certificate`);
+  }
+  const notAfter = new Date(cert.validTo), notBefore = new Date(cert.validFrom);
+  if (now > notAfter) {
+    return fail(`client certificate ${tls.certfile}: expired on ${iso(notAfter)}`);
+  }
+  if (now < notBefore) {
+    return fail(`client certificate ${tls.certfile}: not valid before ${iso(notBefore)}`);
+  }
+  let key;
+  try {
+    key = createPrivateKey(material.key);
+  } catch {
+    return fail(`client key ${tls.keyfile}: is not a PEM private key`);
+  }
+  if (!cert.checkPrivateKey(key)) {
+    return fail(`client key ${tls.keyfile}: does not match the certificate ${tls.certfile}`);
+  }
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { Buffer } from "node:buffer";
 import type { ChannelModel, ConfirmChannel, Options } from "amqplib";
 import { type Config, redactUrl } from "./config.ts";
 import { DeliveryError, EXIT } from "./errors.ts";
-import { loadTls } from "./tls.ts";
+import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
 import type { Delivered, Publication } from "./wire.ts";
 import { VERSION } from "./version.ts";
 
@@ -111,8 +111,9 @@ export class BrokerSession {
       clientProperties: { app: config.app, product: "busmsg", version: VERSION },
     };
     const amqp = await import("amqplib");
+    let tls: TlsMaterial = {};
     if (url.protocol === "amqps:") {
-      const tls = await loadTls(config.tls, new Date());
+      tls = await loadTls(config.tls);
       Object.assign(options, { minVersion: "TLSv1.2", rejectUnauthorized: true });
       if (tls.ca) options["ca"] = [tls.ca];
       if (tls.cert && tls.key) {
@@ -127,6 +128,8 @@ export class BrokerSession {
     } catch (e) {
       // A connection that completes after we gave up must not linger.
       connecting.then((c) => c.close()).catch(() => {});
+      const diagnosis = await diagnoseTls(tls, config.tls, new Date());
+      if (diagnosis) throw diagnosis;
       const error = classify(e, `cannot connect to ${where}`);
       if (/self.signed|unable to verify|UnknownIssuer|certificate chain/i.test(error.message)) {
         const trust = config.tls.caCert ? `ca_cert ${config.tls.caCert}` : "the system trust store";
