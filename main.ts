@@ -8,6 +8,8 @@ import { out, say } from "./lib/output.ts";
 import { VERSION } from "./lib/version.ts";
 
 interface Command {
+  /** The command's --help text. */
+  HELP: string;
   run(args: string[]): Promise<number>;
 }
 
@@ -70,7 +72,12 @@ export async function main(args: string[]): Promise<number> {
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}" (see busmsg --help)`);
-    return await (await command.load()).run(rest);
+    const loaded = await command.load();
+    if (rest.includes("--help") || rest.includes("-h")) {
+      out(loaded.HELP + "\n");
+      return EXIT.OK;
+    }
+    return await loaded.run(rest);
   } catch (e) {
     const code = exitCodeOf(e);
     // Only errors we did not foresee show their type; none shows a stack trace.

@@ -19,7 +19,6 @@ export const BROKER_OPTIONS = {
   "topic-prefix": { type: "string" },
   timeout: { type: "string" },
   "dry-run": { type: "boolean" },
-  help: { type: "boolean", short: "h" },
 } as const satisfies Options;
 
 /** Help text for {@link BROKER_OPTIONS}, appended to each broker command's help. */

@@ -31,7 +31,7 @@ interface Sample {
 }
 
 /** Runs a command under /usr/bin/time; wall time and peak RSS. Fails loudly on a non-zero exit. */
-async function run(cmd: string[], stdinFile?: string): Promise<Sample> {
+async function run(cmd: string[]): Promise<Sample> {
   const started = performance.now();
   const out = await new Deno.Command("/usr/bin/time", {
     args: ["-f", "%M", ...cmd],
@@ -39,7 +39,6 @@ async function run(cmd: string[], stdinFile?: string): Promise<Sample> {
     stdout: "null",
     stderr: "piped",
     env: { BUSMSG_SPOOL_DIR: `${work}/spool`, NO_COLOR: "1" },
-    ...(stdinFile ? {} : {}),
   }).output();
   const ms = performance.now() - started;
   const err = new TextDecoder().decode(out.stderr).trim().split("\n");
@@ -76,66 +75,41 @@ await Deno.writeTextFile(
 );
 
 // (1) One message per process.
-const onePlain = await medianOf([
-  ...busmsg,
-  "publish",
-  "--url",
-  PLAIN,
-  "--topic",
-  "bench.one",
-  "a=1",
-]);
-const peerPlain = await medianOf([
-  "amqp-publish",
-  "-u",
-  PLAIN,
-  "-e",
-  "amq.topic",
-  "-r",
-  "bench.one",
-  "-p",
-  "-b",
-  '{"a": "1"}',
-]);
-row(
+async function perProcess(label: string, ours: string[], peer: string[], peerName: string) {
+  const a = await medianOf(ours), b = await medianOf(peer);
+  row(label, `${a.ms.toFixed(1)} ms`, `${b.ms.toFixed(1)} ms`, peerName, (a.ms / b.ms).toFixed(2));
+  return [a, b] as const;
+}
+const peerArgs = ["-e", "amq.topic", "-r", "bench.one", "-p", "-b", '{"a": "1"}'];
+await perProcess(
   "1 message/process, AMQP",
-  `${onePlain.ms.toFixed(1)} ms`,
-  `${peerPlain.ms.toFixed(1)} ms`,
+  [...busmsg, "publish", "--url", PLAIN, "--topic", "bench.one", "a=1"],
+  ["amqp-publish", "-u", PLAIN, ...peerArgs],
   "amqp-publish",
-  (onePlain.ms / peerPlain.ms).toFixed(2),
 );
-const oneTls = await medianOf([
-  ...busmsg,
-  "sync-event",
-  "host.start",
-  "--conf",
-  tlsConf,
-  "--run-id",
-  "bench",
-  "--synced-host",
-  "proxy01",
-]);
-const peerTls = await medianOf([
-  "amqp-publish",
-  "--ssl",
-  "--url=amqps://busmsg-test:test-secret@localhost:35671/%2Fpubsub",
-  `--cacert=${CERTS}/ca.pem`,
-  `--cert=${CERTS}/consumer.pem`,
-  `--key=${CERTS}/consumer.key`,
-  "-e",
-  "amq.topic",
-  "-r",
-  "bench.one",
-  "-p",
-  "-b",
-  '{"a": "1"}',
-]);
-row(
+const [oneTls, peerTls] = await perProcess(
   "1 message/process, TLS+cert",
-  `${oneTls.ms.toFixed(1)} ms`,
-  `${peerTls.ms.toFixed(1)} ms`,
+  [
+    ...busmsg,
+    "sync-event",
+    "host.start",
+    "--conf",
+    tlsConf,
+    "--run-id",
+    "bench",
+    "--synced-host",
+    "proxy01",
+  ],
+  [
+    "amqp-publish",
+    "--ssl",
+    "--url=amqps://busmsg-test:test-secret@localhost:35671/%2Fpubsub",
+    `--cacert=${CERTS}/ca.pem`,
+    `--cert=${CERTS}/consumer.pem`,
+    `--key=${CERTS}/consumer.key`,
+    ...peerArgs,
+  ],
   "amqp-publish (PLAIN over TLS)",
-  (oneTls.ms / peerTls.ms).toFixed(2),
 );
 const dry = await medianOf([...busmsg, "publish", "--dry-run", "--topic", "bench.one", "a=1"]);
 const version = await medianOf([...busmsg, "--version"]);

@@ -27,10 +27,6 @@ const OPTIONS = { ...BROKER_OPTIONS, "spool-dir": { type: "string" } } as const;
 /** Runs `busmsg flush`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("flush", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return EXIT.OK;
-  }
   if (positionals.length > 0) throw new UsageError("flush: takes no arguments");
   const dir = resolveSpool(values, (name) => Deno.env.get(name)).dir!;
   const config = await configFrom(values);

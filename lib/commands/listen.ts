@@ -1,7 +1,7 @@
 /** `busmsg listen`: print messages from the bus as dump lines (or one human line each). */
 import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
 import { parseTimeout } from "../config.ts";
-import { EXIT, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { listen, type ListenLimits } from "../listening.ts";
 import { type Message, toDumpLine } from "../message.ts";
 import { out } from "../output.ts";
@@ -62,10 +62,6 @@ export function prettyLine(m: Message): string {
 /** Runs `busmsg listen`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("listen", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return EXIT.OK;
-  }
   if (values["dry-run"]) throw new UsageError("listen: --dry-run does not apply");
   const limits = limitsFrom(values);
   const config = await configFrom(values);

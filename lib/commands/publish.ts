@@ -13,7 +13,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../fields.ts";
 import { checkedLines } from "../lines.ts";
 import { type Draft, formatProblem, type Message } from "../message.ts";
-import { out, say } from "../output.ts";
+import { say } from "../output.ts";
 import { deliverAndReport, dryRun, inBatches } from "../send.ts";
 import { Progress } from "../progress.ts";
 import { defaultsFor, messageFromFields, parsePriority, parseSeverity } from "../compose.ts";
@@ -153,10 +153,6 @@ async function stdinToFile(dir: string): Promise<string> {
 /** Runs `busmsg publish`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("publish", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return EXIT.OK;
-  }
   const severity = parseSeverity(values.severity);
   const priority = parsePriority(values.priority);
   const config = await configFrom(values);

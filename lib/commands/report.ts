@@ -37,10 +37,6 @@ const OPTIONS = {
 /** Runs `busmsg report`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("report", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return EXIT.OK;
-  }
   const events: SyncEvent[] = [];
   let prefix = values["topic-prefix"] ?? "";
   if (values.live) {

@@ -15,15 +15,11 @@ Options:
   --list               one line per topic: topic, severity, required fields
   -h, --help           this help`;
 
-const OPTIONS = { list: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
+const OPTIONS = { list: { type: "boolean" } } as const;
 
 /** Runs `busmsg schema`. */
 export function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("schema", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return Promise.resolve(EXIT.OK);
-  }
   if (values.list) {
     const rows = allRules().map((r) => {
       const required = (flatSchema(r)["required"] as string[]).join(", ");

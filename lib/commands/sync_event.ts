@@ -8,7 +8,7 @@ import {
   SPOOL_HELP,
   SPOOL_OPTIONS,
 } from "../cli.ts";
-import { EXIT, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { parseFields } from "../fields.ts";
 import { localFqdn } from "../host.ts";
 import { out } from "../output.ts";
@@ -68,10 +68,6 @@ export function eventRule(event: string): TopicRule {
 /** Runs `busmsg sync-event`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("sync-event", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return EXIT.OK;
-  }
   const [event, ...fields] = positionals;
   if (event === undefined) {
     throw new UsageError("sync-event: give the EVENT (see busmsg sync-event --help)");

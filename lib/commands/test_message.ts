@@ -39,10 +39,6 @@ const OPTIONS = {
 /** Runs `busmsg test-message`. */
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommand("test-message", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return EXIT.OK;
-  }
   const config = await configFrom(values);
   const message = messageFromFields(
     { topic: values.topic ?? DEFAULT_TOPIC, body: { test_key1: "test_value1" } },

@@ -27,16 +27,11 @@ const OPTIONS = {
   json: { type: "boolean" },
   conf: { type: "string" },
   "topic-prefix": { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 /** Runs `busmsg validate`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("validate", args, OPTIONS);
-  if (values.help) {
-    out(HELP + "\n");
-    return EXIT.OK;
-  }
   let topicPrefix = values["topic-prefix"] ?? "";
   if (values.conf !== undefined && values["topic-prefix"] === undefined) {
     topicPrefix = (await loadConfig({ conf: values.conf }, () => undefined)).topicPrefix;
