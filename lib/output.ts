@@ -20,7 +20,13 @@ export function redact(text: string): string {
 
 function writeAll(fd: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(redact(text));
-  while (bytes.length > 0) bytes = bytes.subarray(fd.writeSync(bytes));
+  try {
+    while (bytes.length > 0) bytes = bytes.subarray(fd.writeSync(bytes));
+  } catch (e) {
+    // A reader that went away (`busmsg publish ... | head -1`) must not stop delivery or
+    // spooling half-way: what it would have read is lost, the messages are not.
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+  }
 }
 
 /** Writes data to stdout as is (callers add newlines). */

@@ -106,3 +106,42 @@ Deno.test("progress: a live line on a terminal, none for cron (no terminal) or w
   const plain = await busmsg(["validate", file]);
   assertNotIncludes(plain.stderr, "\x1b[K");
 });
+
+Deno.test("a reader that goes away (| head -1) stops neither delivery nor the exit code", async () => {
+  const n = 10_000;
+  const file = `${await Deno.makeTempDir()}/ids.jsonl`;
+  await Deno.writeTextFile(
+    file,
+    Array.from({ length: n }, (_, i) => JSON.stringify({ topic: "gone.x", body: { i } })).join(
+      "\n",
+    ) + "\n",
+  );
+  const reader = await Reader.open(["gone.#"]);
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        ...FLAGS,
+        `${ROOT}main.ts`,
+        "publish",
+        "--url",
+        PLAIN_URL,
+        file,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { BUSMSG_SPOOL_DIR: await Deno.makeTempDir(), NO_COLOR: "1" },
+    }).spawn();
+    const out = child.stdout.getReader();
+    const first = await out.read();
+    assert(!first.done, "the first ids came");
+    await out.cancel();
+    const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
+    assertEquals(status.code, 0, stderr);
+    assertEquals((await reader.take(n, 20_000)).length, n);
+  } finally {
+    await reader.close();
+  }
+});
