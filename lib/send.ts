@@ -229,10 +229,10 @@ export async function deliverAndReport(
     sayFlush(flushed, options.spoolDir);
   }
   let total = 0;
-  const hard = new Tally();
-  const lost = new Tally();
+  const failed = new Tally();
   let spooled = 0;
-  let firstSpoolReason = "";
+  let spoolReason = "";
+  let spoolError: string | undefined;
   for await (const batch of batches) {
     if (batch.length === 0) continue;
     if (total > 0) deadline = Date.now() + config.timeoutMs;
@@ -242,6 +242,7 @@ export async function deliverAndReport(
     }
     const deliveries = await publishOn(session, batch, config, deadline);
     total += batch.length;
+    options.progress?.update(total);
     if (options.printIds) {
       out(
         deliveries.filter((d) => d.outcome.ok).map((d) => `${d.message.id} ${d.routingKey}\n`).join(
@@ -256,33 +257,29 @@ export async function deliverAndReport(
       if (d.outcome.error.transient) {
         deferred.push(d.message);
         deferReason ??= d.outcome.error;
-      } else hard.add(d.outcome.error);
+      } else failed.add(d.outcome.error);
     }
-    if (deferred.length > 0) {
-      let saved = false;
-      if (options.spoolDir) {
-        try {
-          await spoolMessages(options.spoolDir, deferred);
-          spooled += deferred.length;
-          firstSpoolReason ||= deferReason!.message;
-          saved = true;
-        } catch (e) {
-          say(asDeliveryError(e).message);
-        }
+    if (deferred.length === 0) continue;
+    if (options.spoolDir && spoolError === undefined) {
+      try {
+        await spoolMessages(options.spoolDir, deferred);
+        spooled += deferred.length;
+        spoolReason ||= deferReason!.message;
+        continue;
+      } catch (e) {
+        spoolError = asDeliveryError(e).message;
       }
-      if (!saved) lost.add(deferReason!, deferred.length);
     }
-    options.progress?.update(total);
+    failed.add(deferReason!, deferred.length);
   }
   options.progress?.clear();
   if (!(session instanceof DeliveryError)) await session.close(Date.now() + 1000);
-  let code = hard.report(total, "not published");
-  const lostCode = lost.report(total, "not published");
-  if ((RANK[lostCode] ?? 0) > (RANK[code] ?? 0)) code = lostCode;
+  if (spoolError) say(spoolError);
+  let code = failed.report(total, "not published");
   if (spooled > 0) {
     say(
       `warning: ${spooled} of ${total} message(s) spooled in ${options.spoolDir} for later delivery ` +
-        `('busmsg flush', or the next successful run): ${firstSpoolReason}`,
+        `('busmsg flush', or the next successful run): ${spoolReason}`,
     );
     if (code === EXIT.OK && options.strict) code = EXIT.SPOOLED;
   }
