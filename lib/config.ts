@@ -28,8 +28,8 @@ export interface Overrides {
   timeout?: string | undefined;
 }
 
-export const DEFAULT_CONFIG_PATH = "/etc/fedora-messaging/config.toml";
-export const DEFAULT_TIMEOUT_S = 10;
+const DEFAULT_CONFIG_PATH = "/etc/fedora-messaging/config.toml";
+const DEFAULT_TIMEOUT_S = 10;
 
 const DEFAULTS: Omit<Config, "path"> = {
   amqpUrl: "amqp://",
@@ -100,7 +100,7 @@ export function parseConfig(text: string, path: string): Config {
 }
 
 /** Checks an AMQP URL (scheme and syntax) and returns it; the message never shows a password. */
-export function checkUrl(url: string, where: string): string {
+function checkUrl(url: string, where: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);

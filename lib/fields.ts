@@ -6,7 +6,7 @@ import { UsageError } from "./errors.ts";
 import { type JsonObject, type JsonValue, parseJson, PyFloat } from "./pyjson.ts";
 
 /** The value types a field may name after its key. */
-export const FIELD_TYPES = ["str", "int", "float", "bool", "json"] as const;
+const FIELD_TYPES = ["str", "int", "float", "bool", "json"] as const;
 type FieldType = typeof FIELD_TYPES[number];
 
 const TYPED_KEY = /^(.+):(str|int|float|bool|json)$/;

@@ -11,7 +11,7 @@ export function addSecret(secret: string | undefined): void {
 }
 
 /** The text with every remembered secret replaced by `***`. */
-export function redact(text: string): string {
+function redact(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join("***");
   for (const s of secrets) out = out.split(encodeURIComponent(s)).join("***");

@@ -188,7 +188,7 @@ export function reportFailures(deliveries: Delivery[]): number {
 }
 
 /** Messages per publish round: pipelined, then every confirm awaited (bounds memory). */
-export const BATCH = 2000;
+const BATCH = 2000;
 
 /** Counts failures by reason across batches, for one line per reason at the end. */
 class Tally {

@@ -21,7 +21,7 @@ const encoder = new TextEncoder();
 let sequence = 0;
 
 /** `/var/spool/busmsg` for root or the directory's owner, else a per-user state directory. */
-export function defaultSpoolDir(env: (name: string) => string | undefined): string {
+function defaultSpoolDir(env: (name: string) => string | undefined): string {
   const system = "/var/spool/busmsg";
   const uid = Deno.uid();
   if (uid === 0) return system;

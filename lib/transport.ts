@@ -47,7 +47,7 @@ function errorText(e: unknown): string {
 }
 
 /** Maps an error of amqplib or of the socket to busmsg's exit codes and transience. */
-export function classify(e: unknown, where: string): DeliveryError {
+function classify(e: unknown, where: string): DeliveryError {
   if (e instanceof DeliveryError) return e;
   const text = errorText(e);
   const code = (e as { code?: unknown })?.code;

@@ -40,7 +40,7 @@ const SEVERITY_NAMES: Record<number, string> = {
 const KEY_FIELDS = ["host", "run_id", "synced_host", "log_date", "reason"];
 
 /** One human line: time, severity, topic, the logging.stats key fields, then the rest. */
-export function prettyLine(m: Message): string {
+function prettyLine(m: Message): string {
   const sev = Number(m.headers["fedora_messaging_severity"] ?? 20);
   const fields = [
     ...KEY_FIELDS.filter((k) => k in m.body),

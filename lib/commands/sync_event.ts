@@ -57,7 +57,7 @@ const FIELD_OPTIONS = [["run_id", "--run-id"], ["synced_host", "--synced-host"],
 ]] as const;
 
 /** The event's rule; an unknown event is a usage error listing the known ones. */
-export function eventRule(event: string): TopicRule {
+function eventRule(event: string): TopicRule {
   const rule = ruleFor(`logging.stats.sync.${event}`);
   if (typeof rule !== "object" || !SYNC_EVENTS.includes(event)) {
     throw new UsageError(`sync-event: unknown event "${event}" (known: ${SYNC_EVENTS.join(", ")})`);

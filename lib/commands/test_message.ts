@@ -8,7 +8,7 @@ import { deliver, deliverAndReport, dryRun, reportFailures } from "../send.ts";
 import { BrokerSession, withDeadline } from "../transport.ts";
 import { type Delivered, fromDelivery } from "../wire.ts";
 
-export const DEFAULT_TOPIC = "logging.stats.debug.test-message";
+const DEFAULT_TOPIC = "logging.stats.debug.test-message";
 
 export const HELP = `Usage: busmsg test-message [options]
 
