@@ -7,6 +7,32 @@ import amqp from "amqplib";
 
 export const ROOT = new URL("..", import.meta.url).pathname;
 const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
+/** The command line that runs busmsg from source exactly as the compiled binary runs. */
+export const ENTRY = [
+  Deno.execPath(),
+  "run",
+  "--quiet",
+  "--no-prompt",
+  "--config",
+  `${ROOT}deno.json`,
+  ...FLAGS,
+  `${ROOT}main.ts`,
+];
+
+/** Starts `busmsg ARGS` with its stdout and stderr piped (and stdin, if asked). */
+export function spawnBusmsg(
+  args: string[],
+  env: Record<string, string> = {},
+  stdin: "piped" | "null" = "null",
+): Deno.ChildProcess {
+  return new Deno.Command(ENTRY[0]!, {
+    args: [...ENTRY.slice(1), ...args],
+    stdin,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+}
 
 export const BROKER_DIR = Deno.env.get("BUSMSG_BROKER_DIR") ?? "/tmp/busmsg-broker";
 export const CERTS = `${BROKER_DIR}/certs`;
@@ -38,22 +64,11 @@ export interface RunOptions {
 export async function busmsg(args: string[], options: RunOptions = {}): Promise<Run> {
   const spoolDir = options.spoolDir ?? await Deno.makeTempDir({ prefix: "busmsg-spool-" });
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--config",
-      `${ROOT}deno.json`,
-      ...FLAGS,
-      `${ROOT}main.ts`,
-      ...args,
-    ],
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", BUSMSG_SPOOL_DIR: spoolDir, ...options.env },
-  }).spawn();
+  const child = spawnBusmsg(
+    args,
+    { BUSMSG_SPOOL_DIR: spoolDir, ...options.env },
+    options.stdin === undefined ? "null" : "piped",
+  );
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(

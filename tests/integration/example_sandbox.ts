@@ -1,8 +1,7 @@
 /** A sandbox for the shell examples: the real entry point as `busmsg`, stub rsync and resolver. */
-import { ROOT, tlsConfig } from "../helpers.ts";
+import { ENTRY, ROOT, tlsConfig } from "../helpers.ts";
 
 export const PREFIX = "org.fedoraproject.prod";
-const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim();
 
 /** A directory with `busmsg` (the real entry point, binary's flags), stub rsync and resolver. */
 export async function sandbox(): Promise<{ dir: string; env: Record<string, string> }> {
@@ -15,7 +14,7 @@ export async function sandbox(): Promise<{ dir: string; env: Record<string, stri
   await Deno.mkdir(`${dir}/state`);
   await write(
     "busmsg",
-    `#!/bin/sh\nexec "${Deno.execPath()}" run --quiet --no-prompt --config "${ROOT}deno.json" ${FLAGS} "${ROOT}main.ts" "$@"\n`,
+    `#!/bin/sh\nexec ${ENTRY.map((w) => `'${w}'`).join(" ")} "$@"\n`,
   );
   // good: always works; flaky: fails once per date, then works; bad: always fails (exit 23).
   await write(

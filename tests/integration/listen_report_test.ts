@@ -1,18 +1,11 @@
 /** listen and report against the private broker, with the example sync as the source of events. */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, ROOT, tlsConfig } from "../helpers.ts";
+import { busmsg, spawnBusmsg, tlsConfig } from "../helpers.ts";
 import { PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
-
-const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
 
 /** Starts `busmsg ARGS` in the background and resolves once it says it is listening. */
 async function background(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", ...FLAGS, `${ROOT}main.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnBusmsg(args);
   const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let said = "";
   while (!said.includes("listening on")) {

@@ -1,30 +1,13 @@
 /** Large inputs and live pipes: memory-bounded batches, lines published as they arrive. */
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL, publishedIds, Reader, ROOT } from "../helpers.ts";
-
-const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
+import { busmsg, ENTRY, PLAIN_URL, publishedIds, Reader, spawnBusmsg } from "../helpers.ts";
 
 Deno.test("publish --stream: each line goes out as it arrives; bad lines skipped, exit 2 at the end", async () => {
   const spoolDir = await Deno.makeTempDir();
   const reader = await Reader.open(["live.#"]);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      ...FLAGS,
-      `${ROOT}main.ts`,
-      "publish",
-      "--stream",
-      "--url",
-      PLAIN_URL,
-      "-",
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { BUSMSG_SPOOL_DIR: spoolDir, NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnBusmsg(["publish", "--stream", "--url", PLAIN_URL, "-"], {
+    BUSMSG_SPOOL_DIR: spoolDir,
+  }, "piped");
   const writer = child.stdin.getWriter();
   const line = (s: string) => writer.write(new TextEncoder().encode(s + "\n"));
   try {
@@ -73,16 +56,7 @@ Deno.test("a 25,000-line stdin (read twice, in rounds) arrives whole and in orde
 Deno.test("progress: a live line on a terminal, none for cron (no terminal) or with NO_COLOR", async () => {
   const file = `${await Deno.makeTempDir()}/v.jsonl`;
   await Deno.writeTextFile(file, '{"topic": "x", "body": {}}\n'.repeat(400_000));
-  const cmd = [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...FLAGS,
-    `${ROOT}main.ts`,
-    "validate",
-    file,
-  ].join(" ");
+  const cmd = [...ENTRY, "validate", file].join(" ");
   // script(1) gives the command a terminal; its output is what the terminal showed.
   const tty = async (env: Record<string, string>) => {
     const out = await new Deno.Command("script", {
@@ -118,22 +92,9 @@ Deno.test("a reader that goes away (| head -1) stops neither delivery nor the ex
   );
   const reader = await Reader.open(["gone.#"]);
   try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        ...FLAGS,
-        `${ROOT}main.ts`,
-        "publish",
-        "--url",
-        PLAIN_URL,
-        file,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { BUSMSG_SPOOL_DIR: await Deno.makeTempDir(), NO_COLOR: "1" },
-    }).spawn();
+    const child = spawnBusmsg(["publish", "--url", PLAIN_URL, file], {
+      BUSMSG_SPOOL_DIR: await Deno.makeTempDir(),
+    });
     const out = child.stdout.getReader();
     const first = await out.read();
     assert(!first.done, "the first ids came");
