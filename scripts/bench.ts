@@ -187,20 +187,17 @@ const chunk = new TextEncoder().encode(vlines.slice(0, 10_000).join("\n") + "\n"
 for (let i = 0; i < M / 10_000; i++) await big.write(chunk);
 big.close();
 const validateBig = await run([...busmsg, "validate", `${work}/big.jsonl`]);
-row(
-  "peak RSS, 1 message (TLS)",
-  `${(oneTls.maxRssKb / 1024).toFixed(0)} MB`,
-  `${(peerTls.maxRssKb / 1024).toFixed(0)} MB`,
-  "amqp-publish",
-  (oneTls.maxRssKb / peerTls.maxRssKb).toFixed(1),
-);
-row(
-  "peak RSS, 10,000-line publish",
-  `${(file.maxRssKb / 1024).toFixed(0)} MB`,
-  `${(peerFile.maxRssKb / 1024).toFixed(0)} MB`,
-  "amqp-publish -l",
-  (file.maxRssKb / peerFile.maxRssKb).toFixed(1),
-);
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+const rssRow = (label: string, ours: Sample, peer: Sample, peerName: string) =>
+  row(
+    label,
+    mb(ours.maxRssKb),
+    mb(peer.maxRssKb),
+    peerName,
+    (ours.maxRssKb / peer.maxRssKb).toFixed(1),
+  );
+rssRow("peak RSS, 1 message (TLS)", oneTls, peerTls, "amqp-publish");
+rssRow("peak RSS, 10,000-line publish", file, peerFile, "amqp-publish -l");
 row(
   `peak RSS, validate 100k / ${M / 1000}k lines`,
   `${(validate.maxRssKb / 1024).toFixed(0)} / ${(validateBig.maxRssKb / 1024).toFixed(0)} MB`,
