@@ -31,11 +31,18 @@ export interface SendOptions {
   strict: boolean;
 }
 
-/** Prints the messages as dump lines instead of sending them. */
-export function dryRun(messages: Message[], config: Config): number {
-  out(messages.map((m) => toDumpLine(m) + "\n").join(""));
+/** Prints the messages as dump lines, as they come, instead of sending them. */
+export async function dryRun(
+  batches: Iterable<Message[]> | AsyncIterable<Message[]>,
+  config: Config,
+): Promise<number> {
+  let count = 0;
+  for await (const batch of batches) {
+    out(batch.map((m) => toDumpLine(m) + "\n").join(""));
+    count += batch.length;
+  }
   say(
-    `dry run: ${messages.length} message(s) not sent (exchange ${config.exchange} at ${
+    `dry run: ${count} message(s) not sent (exchange ${config.exchange} at ${
       redactUrl(config.amqpUrl)
     }, topic prefix "${config.topicPrefix}")`,
   );

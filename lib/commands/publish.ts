@@ -123,20 +123,13 @@ async function stream(
           for (const p of parsed.problems) say(`<stdin>:${number}: ${formatProblem(p)}`);
         }
       }
-      if (dry && good.length > 0) dryRun(good, config);
-      else yield good;
+      yield good;
     }
   }
-  let code: number;
-  if (dry) {
-    for await (const _ of arriving()) { /* printed as they come */ }
-    code = EXIT.OK;
-  } else {
-    code = await deliverAndReport(arriving(), config, {
-      ...sendOptionsFrom(values, true),
-      reconnect: true,
-    });
-  }
+  const code = dry ? await dryRun(arriving(), config) : await deliverAndReport(arriving(), config, {
+    ...sendOptionsFrom(values, true),
+    reconnect: true,
+  });
   if (bad === 0) return code;
   say(`${bad} bad line(s) skipped`);
   return code === EXIT.OK ? EXIT.USAGE : code;
@@ -168,7 +161,7 @@ export async function run(args: string[]): Promise<number> {
       priority,
     };
     const message = messageFromFields(draft, defaultsFor(config), values.host);
-    if (dry) return dryRun([message], config);
+    if (dry) return await dryRun([[message]], config);
     return await deliverAndReport([[message]], config, sendOptionsFrom(values, true));
   }
   if (severity !== undefined || priority !== undefined || values.host !== undefined) {
@@ -198,8 +191,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const messages = checked.kept ?? reread(inputs, config);
     if (dry) {
-      for await (const batch of inBatches(messages)) dryRun(batch, config);
-      return EXIT.OK;
+      return await dryRun(inBatches(messages), config);
     }
     const progress = Progress.start("publishing", checked.count);
     return await deliverAndReport(inBatches(messages), config, {

@@ -110,7 +110,7 @@ export async function run(args: string[]): Promise<number> {
     defaultsFor(config),
     undefined,
   );
-  if (values["dry-run"]) return dryRun([message], config);
+  if (values["dry-run"]) return await dryRun([[message]], config);
   // Printed first: the caller needs the run id whatever becomes of the message.
   if (newRunId) out(newRunId + "\n");
   return await deliverAndReport([[message]], config, sendOptionsFrom(values, false));

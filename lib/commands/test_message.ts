@@ -45,7 +45,7 @@ export async function run(args: string[]): Promise<number> {
     defaultsFor(config),
     values.host,
   );
-  if (values["dry-run"]) return dryRun([message], config);
+  if (values["dry-run"]) return await dryRun([[message]], config);
   if (!values.roundtrip) {
     // A configuration check: report, never spool.
     return await deliverAndReport([[message]], config, {
