@@ -4,7 +4,7 @@
  * @module
  */
 import { EXIT, exitCodeOf, UsageError } from "./lib/errors.ts";
-import { out, say } from "./lib/output.ts";
+import { out, say } from "./lib/cli/output.ts";
 import { VERSION } from "./lib/version.ts";
 
 interface Command {

@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "./assert.ts";
 import { UsageError } from "../lib/errors.ts";
-import { parseField, parseFields } from "../lib/fields.ts";
-import { dumps, PyFloat } from "../lib/pyjson.ts";
+import { parseField, parseFields } from "../lib/message/fields.ts";
+import { dumps, PyFloat } from "../lib/message/pyjson.ts";
 
 Deno.test("fields: strings are exact, whatever they hold", () => {
   assertEquals(parseField('s=a "b" \\c\n\td é'), ["s", 'a "b" \\c\n\td é']);

@@ -1,6 +1,6 @@
 /** Seeded fuzzing of dump lines: whatever the input, a problem list or a message, never a throw. */
 import { assert, assertEquals, assertNotIncludes } from "./assert.ts";
-import { parseAndCheck } from "../lib/lines.ts";
+import { parseAndCheck } from "../lib/message/lines.ts";
 import { busmsg } from "./helpers.ts";
 
 const SEEDS = [

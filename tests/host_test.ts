@@ -1,5 +1,5 @@
 import { assertEquals } from "./assert.ts";
-import { fqdnFromHosts } from "../lib/host.ts";
+import { fqdnFromHosts } from "../lib/message/host.ts";
 
 Deno.test("host: the FQDN comes from the kernel name or /etc/hosts, like hostname --fqdn", () => {
   const hosts =

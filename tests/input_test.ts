@@ -1,5 +1,5 @@
 import { assertEquals } from "./assert.ts";
-import { type Line, MAX_LINE_BYTES, readLineBatches } from "../lib/input.ts";
+import { type Line, MAX_LINE_BYTES, readLineBatches } from "../lib/cli/input.ts";
 
 async function lines(bytes: Uint8Array): Promise<Line[]> {
   const file = await Deno.makeTempFile();

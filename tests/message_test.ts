@@ -8,7 +8,7 @@ import {
   stripPrefix,
   toDumpLine,
   utf8Length,
-} from "../lib/message.ts";
+} from "../lib/message/message.ts";
 import { SEED_LINE } from "./fixtures.ts";
 
 const defaults: Defaults = {

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "./assert.ts";
-import { dumps, formatFloat, parseJson, PyFloat } from "../lib/pyjson.ts";
+import { dumps, formatFloat, parseJson, PyFloat } from "../lib/message/pyjson.ts";
 
 Deno.test("dumps matches Python's json.dumps separators and ASCII escaping", () => {
   assertEquals(dumps({ test_key1: "test_value1" }), '{"test_key1": "test_value1"}');

@@ -5,8 +5,8 @@ import {
   summarize,
   type SyncEvent,
   syncEvent,
-} from "../lib/report.ts";
-import { parseJson } from "../lib/pyjson.ts";
+} from "../lib/sync/report.ts";
+import { parseJson } from "../lib/message/pyjson.ts";
 
 let n = 0;
 const ev = (event: string, second: number, body: Record<string, string> = {}): SyncEvent => ({

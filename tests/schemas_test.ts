@@ -7,8 +7,8 @@ import {
   ruleFor,
   SYNC_EVENTS,
   validatorProblems,
-} from "../lib/schemas.ts";
-import { type JsonObject, parseJson } from "../lib/pyjson.ts";
+} from "../lib/message/schemas.ts";
+import { type JsonObject, parseJson } from "../lib/message/pyjson.ts";
 
 const FULL = {
   host: "log01",

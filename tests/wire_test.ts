@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "./assert.ts";
-import { parseDumpLine } from "../lib/message.ts";
-import { encodeBody, toPublication } from "../lib/wire.ts";
+import { parseDumpLine } from "../lib/message/message.ts";
+import { encodeBody, toPublication } from "../lib/bus/wire.ts";
 import { SEED_LINE } from "./fixtures.ts";
 
 const defaults = { sentAt: "2026-11-28T00:00:00+00:00", newId: () => "id", topicPrefix: "" };

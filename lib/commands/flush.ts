@@ -1,10 +1,10 @@
 /** `busmsg flush`: send everything in the spool, oldest first. */
-import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
+import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
 import { DeliveryError, EXIT, UsageError } from "../errors.ts";
-import { out, say } from "../output.ts";
-import { flushSpool, sayFlush } from "../send.ts";
-import { listSpool, resolveSpool } from "../spool.ts";
-import { BrokerSession } from "../transport.ts";
+import { out, say } from "../cli/output.ts";
+import { flushSpool, sayFlush } from "../bus/send.ts";
+import { listSpool, resolveSpool } from "../spool/spool.ts";
+import { BrokerSession } from "../bus/transport.ts";
 
 export const HELP = `Usage: busmsg flush [options]
 

@@ -1,10 +1,10 @@
 /** `busmsg listen`: print messages from the bus as dump lines (or one human line each). */
-import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
+import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
 import { parseTimeout } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { listen, type ListenLimits } from "../listening.ts";
-import { type Message, toDumpLine } from "../message.ts";
-import { out } from "../output.ts";
+import { listen, type ListenLimits } from "../bus/listening.ts";
+import { type Message, toDumpLine } from "../message/message.ts";
+import { out } from "../cli/output.ts";
 
 export const HELP = `Usage: busmsg listen [options] [BINDING ...]
 

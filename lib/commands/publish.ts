@@ -7,16 +7,21 @@ import {
   sendOptionsFrom,
   SPOOL_HELP,
   SPOOL_OPTIONS,
-} from "../cli.ts";
+} from "../cli/options.ts";
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { parseFields } from "../fields.ts";
-import { checkedLines } from "../lines.ts";
-import { type Draft, formatProblem, type Message } from "../message.ts";
-import { say } from "../output.ts";
-import { deliverAndReport, dryRun, inBatches } from "../send.ts";
-import { Progress } from "../progress.ts";
-import { defaultsFor, messageFromFields, parsePriority, parseSeverity } from "../compose.ts";
+import { parseFields } from "../message/fields.ts";
+import { checkedLines } from "../message/lines.ts";
+import { type Draft, formatProblem, type Message } from "../message/message.ts";
+import { say } from "../cli/output.ts";
+import { deliverAndReport, dryRun, inBatches } from "../bus/send.ts";
+import { Progress } from "../cli/progress.ts";
+import {
+  defaultsFor,
+  messageFromFields,
+  parsePriority,
+  parseSeverity,
+} from "../message/compose.ts";
 
 export const HELP = `Usage:
   busmsg publish [options] FILE|-            publish dump lines (one JSON message per line)

@@ -1,11 +1,17 @@
 /** `busmsg report`: what happened in each sync run, from dump lines or live from the bus. */
-import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
+import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { readLineBatches } from "../input.ts";
-import { listen } from "../listening.ts";
-import { out, say } from "../output.ts";
-import { parseJson } from "../pyjson.ts";
-import { formatReport, needsAttention, summarize, type SyncEvent, syncEvent } from "../report.ts";
+import { readLineBatches } from "../cli/input.ts";
+import { listen } from "../bus/listening.ts";
+import { out, say } from "../cli/output.ts";
+import { parseJson } from "../message/pyjson.ts";
+import {
+  formatReport,
+  needsAttention,
+  summarize,
+  type SyncEvent,
+  syncEvent,
+} from "../sync/report.ts";
 import { limitsFrom } from "./listen.ts";
 
 export const HELP = `Usage: busmsg report [options] [FILE|-]...

@@ -1,8 +1,8 @@
 /** `busmsg schema`: print the logging.stats JSON Schemas. */
-import { parseCommand } from "../cli.ts";
+import { parseCommand } from "../cli/options.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { out } from "../output.ts";
-import { allRules, catalogueSchema, flatSchema, ruleFor } from "../schemas.ts";
+import { out } from "../cli/output.ts";
+import { allRules, catalogueSchema, flatSchema, ruleFor } from "../message/schemas.ts";
 
 export const HELP = `Usage: busmsg schema [--list] [TOPIC]
 

@@ -7,15 +7,15 @@ import {
   sendOptionsFrom,
   SPOOL_HELP,
   SPOOL_OPTIONS,
-} from "../cli.ts";
+} from "../cli/options.ts";
 import { UsageError } from "../errors.ts";
-import { parseFields } from "../fields.ts";
-import { localFqdn } from "../host.ts";
-import { out } from "../output.ts";
-import type { JsonObject } from "../pyjson.ts";
-import { flatSchema, ruleFor, SYNC_EVENTS, type TopicRule } from "../schemas.ts";
-import { defaultsFor, messageFromFields, parseSeverity } from "../compose.ts";
-import { deliverAndReport, dryRun } from "../send.ts";
+import { parseFields } from "../message/fields.ts";
+import { localFqdn } from "../message/host.ts";
+import { out } from "../cli/output.ts";
+import type { JsonObject } from "../message/pyjson.ts";
+import { flatSchema, ruleFor, SYNC_EVENTS, type TopicRule } from "../message/schemas.ts";
+import { defaultsFor, messageFromFields, parseSeverity } from "../message/compose.ts";
+import { deliverAndReport, dryRun } from "../bus/send.ts";
 
 export const HELP = `Usage: busmsg sync-event EVENT [options] [KEY[:TYPE]=VALUE ...]
 

@@ -1,12 +1,12 @@
 /** `busmsg test-message`: does this host's bus configuration work? Optionally round trip. */
-import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli.ts";
-import { defaultsFor, messageFromFields } from "../compose.ts";
+import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
+import { defaultsFor, messageFromFields } from "../message/compose.ts";
 import { EXIT } from "../errors.ts";
-import { routingKey, toDumpLine } from "../message.ts";
-import { out } from "../output.ts";
-import { deliver, deliverAndReport, dryRun, reportFailures } from "../send.ts";
-import { BrokerSession, withDeadline } from "../transport.ts";
-import { type Delivered, fromDelivery } from "../wire.ts";
+import { routingKey, toDumpLine } from "../message/message.ts";
+import { out } from "../cli/output.ts";
+import { deliver, deliverAndReport, dryRun, reportFailures } from "../bus/send.ts";
+import { BrokerSession, withDeadline } from "../bus/transport.ts";
+import { type Delivered, fromDelivery } from "../bus/wire.ts";
 
 const DEFAULT_TOPIC = "logging.stats.debug.test-message";
 

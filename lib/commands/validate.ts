@@ -1,12 +1,12 @@
 /** `busmsg validate`: check dump lines against the envelope rules and topic schemas, offline. */
-import { parseCommand } from "../cli.ts";
+import { parseCommand } from "../cli/options.ts";
 import { loadConfig } from "../config.ts";
 import { EXIT } from "../errors.ts";
-import { inputName } from "../input.ts";
-import { checkedLines } from "../lines.ts";
-import { type Defaults, formatSentAt } from "../message.ts";
-import { out, say } from "../output.ts";
-import { Progress } from "../progress.ts";
+import { inputName } from "../cli/input.ts";
+import { checkedLines } from "../message/lines.ts";
+import { type Defaults, formatSentAt } from "../message/message.ts";
+import { out, say } from "../cli/output.ts";
+import { Progress } from "../cli/progress.ts";
 
 export const HELP = `Usage: busmsg validate [options] [FILE|-]...
 

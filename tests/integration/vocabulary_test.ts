@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { dumps } from "../../lib/pyjson.ts";
+import { dumps } from "../../lib/message/pyjson.ts";
 import { busmsg, PLAIN_URL, Reader, ROOT, tlsConfig } from "../helpers.ts";
 
 const PREFIX = "org.fedoraproject.prod";
@@ -281,7 +281,7 @@ Deno.test("schema: the catalogue as shipped, and one flattened topic", async () 
   assertEquals(all.code, 0);
   assertEquals(
     JSON.parse(all.stdout),
-    JSON.parse(await Deno.readTextFile(`${ROOT}lib/schemas/logging.stats.schema.json`)),
+    JSON.parse(await Deno.readTextFile(`${ROOT}lib/message/schemas/logging.stats.schema.json`)),
   );
   const one = await busmsg(["schema", "logging.stats.sync.host.skip"]);
   assertEquals(JSON.parse(one.stdout).required, ["host", "run_id", "synced_host", "reason"]);

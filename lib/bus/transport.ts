@@ -5,11 +5,11 @@
  */
 import { Buffer } from "node:buffer";
 import type { ChannelModel, ConfirmChannel, Options } from "amqplib";
-import { type Config, redactUrl } from "./config.ts";
-import { DeliveryError, EXIT } from "./errors.ts";
+import { type Config, redactUrl } from "../config.ts";
+import { DeliveryError, EXIT } from "../errors.ts";
 import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
 import type { Delivered, Publication } from "./wire.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "../version.ts";
 
 /** What became of one message. */
 export type Outcome = { ok: true } | { ok: false; error: DeliveryError };

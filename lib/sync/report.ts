@@ -2,8 +2,8 @@
  * The sync-run report: logging.stats.sync.* events grouped by run_id, per proxy and date,
  * robust to events out of order or twice (same id). Pure: events in, summary and text out.
  */
-import { stripPrefix } from "./message.ts";
-import { isJsonObject, type JsonObject, type JsonValue } from "./pyjson.ts";
+import { stripPrefix } from "../message/message.ts";
+import { isJsonObject, type JsonObject, type JsonValue } from "../message/pyjson.ts";
 
 /** One event as the report needs it. */
 export interface SyncEvent {

@@ -3,9 +3,9 @@
  * file never sits in memory whole. Each line is decoded as strict UTF-8 on its own, so a bad
  * byte is reported with its line number.
  */
-import { ioReason } from "./config.ts";
-import { UsageError } from "./errors.ts";
-import { utf8Length } from "./message.ts";
+import { ioReason } from "../config.ts";
+import { UsageError } from "../errors.ts";
+import { utf8Length } from "../message/message.ts";
 
 /** One input line: its text, or why it could not be read. */
 export interface Line {

@@ -2,7 +2,7 @@
  * `KEY[:TYPE]=VALUE` words, the seed's `send_bus_msg` interface done right: any string becomes
  * exact JSON, and a typed value that does not parse is an error instead of broken JSON. Pure.
  */
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../errors.ts";
 import { type JsonObject, type JsonValue, parseJson, PyFloat } from "./pyjson.ts";
 
 /** The value types a field may name after its key. */

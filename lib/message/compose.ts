@@ -3,8 +3,8 @@
  * test-message): defaults, host, severity and priority options, and every check before
  * anything connects.
  */
-import type { Config } from "./config.ts";
-import { UsageError } from "./errors.ts";
+import type { Config } from "../config.ts";
+import { UsageError } from "../errors.ts";
 import { localFqdn } from "./host.ts";
 import {
   checkDraft,

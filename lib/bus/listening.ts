@@ -2,10 +2,10 @@
  * Listening on the bus until told to stop: after N messages, after a silence, on SIGINT or
  * SIGTERM (cleanly), or when the connection is lost. Shared by `listen` and `report --live`.
  */
-import type { Config } from "./config.ts";
-import { EXIT } from "./errors.ts";
-import { type Message, routingKey } from "./message.ts";
-import { say } from "./output.ts";
+import type { Config } from "../config.ts";
+import { EXIT } from "../errors.ts";
+import { type Message, routingKey } from "../message/message.ts";
+import { say } from "../cli/output.ts";
 import { BrokerSession } from "./transport.ts";
 import { type Delivered, fromDelivery } from "./wire.ts";
 

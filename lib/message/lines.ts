@@ -2,7 +2,7 @@
  * Dump lines checked end to end: envelope (message model) and, for logging.stats topics, the
  * topic schema. Shared by `publish FILE` and `validate`, so they can never disagree.
  */
-import { readLineBatches } from "./input.ts";
+import { readLineBatches } from "../cli/input.ts";
 import { type Defaults, type Parsed, parseDumpLine, stripPrefix } from "./message.ts";
 import { checkBody } from "./schemas.ts";
 

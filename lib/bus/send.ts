@@ -3,14 +3,14 @@
  * await confirms, spool what may be delivered later, and report. A message that is confirmed
  * or durably spooled counts as accepted: reporting must never break the job it reports on.
  */
-import type { Config } from "./config.ts";
-import { redactUrl } from "./config.ts";
-import { DeliveryError, EXIT } from "./errors.ts";
-import { parseAndCheck } from "./lines.ts";
-import { formatSentAt, type Message, toDumpLine } from "./message.ts";
-import { out, say } from "./output.ts";
-import type { Progress } from "./progress.ts";
-import { listSpool, lockSpool, moveAside, spoolMessages } from "./spool.ts";
+import type { Config } from "../config.ts";
+import { redactUrl } from "../config.ts";
+import { DeliveryError, EXIT } from "../errors.ts";
+import { parseAndCheck } from "../message/lines.ts";
+import { formatSentAt, type Message, toDumpLine } from "../message/message.ts";
+import { out, say } from "../cli/output.ts";
+import type { Progress } from "../cli/progress.ts";
+import { listSpool, lockSpool, moveAside, spoolMessages } from "../spool/spool.ts";
 import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
 import { toPublication } from "./wire.ts";
 

@@ -3,11 +3,11 @@
  * options (`--conf`, `--url`, ...), and turning them into a Config.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { type Config, loadConfig, urlPassword } from "./config.ts";
-import { UsageError } from "./errors.ts";
+import { type Config, loadConfig, urlPassword } from "../config.ts";
+import { UsageError } from "../errors.ts";
 import { addSecret } from "./output.ts";
-import type { SendOptions } from "./send.ts";
-import { resolveSpool } from "./spool.ts";
+import type { SendOptions } from "../bus/send.ts";
+import { resolveSpool } from "../spool/spool.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

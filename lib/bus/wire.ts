@@ -2,8 +2,14 @@
  * AMQP encoding of a message exactly as fedora-messaging's Python client puts it on the wire:
  * routing key, the six basic properties, int32 header integers, a `json.dumps` body. Pure.
  */
-import { type Message, routingKey, stripPrefix } from "./message.ts";
-import { dumps, isJsonObject, type JsonObject, type JsonValue, parseJson } from "./pyjson.ts";
+import { type Message, routingKey, stripPrefix } from "../message/message.ts";
+import {
+  dumps,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  parseJson,
+} from "../message/pyjson.ts";
 
 /** An AMQP field value in amqplib's notation (`{"!": type, value}` pins the wire type). */
 export type FieldValue =

@@ -5,9 +5,9 @@
  * Files are written atomically (temp file, fsync, rename, fsync of the directory); a flush
  * holds an exclusive lock so two processes never send the same file.
  */
-import { ioReason } from "./config.ts";
-import { DeliveryError, EXIT } from "./errors.ts";
-import { type Message, toDumpLine } from "./message.ts";
+import { ioReason } from "../config.ts";
+import { DeliveryError, EXIT } from "../errors.ts";
+import { type Message, toDumpLine } from "../message/message.ts";
 
 /** Where the spool lives and whether it is in use. */
 export interface SpoolOptions {
