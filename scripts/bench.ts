@@ -9,7 +9,9 @@
 const ROOT = new URL("..", import.meta.url).pathname;
 const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
 const CERTS = `${Deno.env.get("BUSMSG_BROKER_DIR") ?? "/tmp/busmsg-broker"}/certs`;
-const PLAIN = "amqp://busmsg-test:test-secret@127.0.0.1:35672/%2Fpubsub";
+const PLAIN_PORT = Deno.env.get("BUSMSG_BROKER_PORT") ?? "35672";
+const TLS_PORT = Deno.env.get("BUSMSG_BROKER_TLS_PORT") ?? "35671";
+const PLAIN = `amqp://busmsg-test:test-secret@127.0.0.1:${PLAIN_PORT}/%2Fpubsub`;
 const quick = Deno.args.includes("--quick");
 const RUNS = quick ? 7 : 25;
 const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
@@ -70,7 +72,7 @@ const row = (what: string, ours: string, peer: string, peerName: string, ratio: 
 const tlsConf = `${work}/logging.toml`;
 await Deno.writeTextFile(
   tlsConf,
-  `amqp_url = "amqps://localhost:35671/%2Fpubsub"\n[tls]\nca_cert = "${CERTS}/ca.pem"\n` +
+  `amqp_url = "amqps://localhost:${TLS_PORT}/%2Fpubsub"\n[tls]\nca_cert = "${CERTS}/ca.pem"\n` +
     `certfile = "${CERTS}/logging.pem"\nkeyfile = "${CERTS}/logging.key"\n`,
 );
 
@@ -103,7 +105,7 @@ const [oneTls, peerTls] = await perProcess(
   [
     "amqp-publish",
     "--ssl",
-    "--url=amqps://busmsg-test:test-secret@localhost:35671/%2Fpubsub",
+    `--url=amqps://busmsg-test:test-secret@localhost:${TLS_PORT}/%2Fpubsub`,
     `--cacert=${CERTS}/ca.pem`,
     `--cert=${CERTS}/consumer.pem`,
     `--key=${CERTS}/consumer.key`,

@@ -36,8 +36,8 @@ export function spawnBusmsg(
 
 export const BROKER_DIR = Deno.env.get("BUSMSG_BROKER_DIR") ?? "/tmp/busmsg-broker";
 export const CERTS = `${BROKER_DIR}/certs`;
-export const PLAIN_PORT = 35672;
-export const TLS_PORT = 35671;
+export const PLAIN_PORT = Number(Deno.env.get("BUSMSG_BROKER_PORT") ?? 35672);
+export const TLS_PORT = Number(Deno.env.get("BUSMSG_BROKER_TLS_PORT") ?? 35671);
 export const TEST_PASSWORD = "test-secret";
 /** Full rights, password login, plain AMQP (the tests' reading side). */
 export const PLAIN_URL = `amqp://busmsg-test:${TEST_PASSWORD}@127.0.0.1:${PLAIN_PORT}/%2Fpubsub`;

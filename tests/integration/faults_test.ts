@@ -6,6 +6,7 @@ import {
   busmsg,
   drainQueue,
   durableQueue,
+  PLAIN_PORT,
   PLAIN_URL,
   rabbitmqctl,
   relay,
@@ -172,9 +173,9 @@ Deno.test("the broker stopped mid-way through a 5,000-line publish: every messag
   const { file, ids } = await bigFile("stop", 5000);
   const spoolDir = await Deno.makeTempDir();
   // Throttled so the stop lands mid-way (about 1.5 MB at 300 kB/s).
-  const slow = relay(35672, 300_000);
+  const slow = relay(PLAIN_PORT, 300_000);
   try {
-    const url = PLAIN_URL.replace(":35672/", `:${slow.port}/`);
+    const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${slow.port}/`);
     const publishing = busmsg(["publish", "--url", url, "--timeout", "60", file], { spoolDir });
     await new Promise((r) => setTimeout(r, 1500));
     await brokerScript("stop");
