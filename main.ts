@@ -3,18 +3,23 @@
  * This file only parses the command name, dispatches, and maps errors to exit codes.
  * @module
  */
-import { EXIT, exitCodeOf, UsageError } from "./lib/errors.ts";
+import { EXIT, exitCodeOf, HelpRequested, UsageError } from "./lib/errors.ts";
 import { out, say } from "./lib/cli/output.ts";
 import { VERSION } from "./lib/version.ts";
+import { type OptionTable, SHARED_OPTIONS, splitCommand } from "./lib/cli/option_table.ts";
+import { closest } from "./lib/cli/suggest.ts";
 
-interface Command {
+/** What each command module exports. */
+export interface Command {
   /** The command's --help text. */
   HELP: string;
+  /** Its options: what its parser accepts, its help lists and completions offer. */
+  OPTIONS: OptionTable;
   run(args: string[]): Promise<number>;
 }
 
-// Loaded on demand, so each call pays only for the command it runs.
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+/** The commands, loaded on demand so that each call pays only for the command it runs. */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   publish: {
     summary: "publish dump lines, or one message from fields",
     load: () => import("./lib/commands/publish.ts"),
@@ -51,34 +56,68 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 const HELP = `busmsg ${VERSION}: publish fedora-messaging messages from shell scripts and cron.
 
-Usage: busmsg <command> [options] [args]
+Usage: busmsg [options] <command> [options] [args]
 
 Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`).join("\n")}
 
-Run 'busmsg <command> --help' for a command's options. 'busmsg --version' prints versions.`;
+Shared options (--conf, --url, --timeout, --spool-dir, --json, ...) may come before or after
+the command. 'busmsg help <command>' or 'busmsg <command> --help' shows a command's options.
+'busmsg --version' prints versions.
+
+Examples:
+  busmsg publish --topic logging.stats.merge.start files:int=3
+  busmsg --conf /etc/fedora-messaging/config.toml test-message`;
+
+/** The command of that name, or a usage error suggesting the closest one. */
+function commandNamed(name: string): (typeof COMMANDS)[string] {
+  const command = COMMANDS[name];
+  if (command) return command;
+  const guess = closest(name, Object.keys(COMMANDS));
+  throw new UsageError(
+    `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ""} (see busmsg --help)`,
+  );
+}
+
+/** Options but no command: say so, or name the option that was probably misspelt. */
+function noCommand(leading: string[]): UsageError {
+  const known = [...Object.keys(SHARED_OPTIONS).map((o) => `--${o}`), "--version"];
+  const unknown = leading.find((a) => a.startsWith("-") && !known.includes(a.replace(/=.*/, "")));
+  if (unknown === undefined) return new UsageError("give a command (see busmsg --help)");
+  const guess = closest(unknown.replace(/=.*/, ""), known);
+  return new UsageError(
+    `unknown option ${unknown}${guess ? `; did you mean ${guess}?` : ""} (see busmsg --help)`,
+  );
+}
 
 /** Runs busmsg with `args` (without the program name) and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    out(HELP + "\n");
-    return name === undefined ? EXIT.USAGE : EXIT.OK;
-  }
-  if (name === "--version" || name === "-V") {
-    out(`busmsg ${VERSION}\ndeno ${Deno.version.deno}\nv8 ${Deno.version.v8}\n`);
-    return EXIT.OK;
-  }
-  const command = COMMANDS[name];
+  let help: string | undefined;
   try {
-    if (!command) throw new UsageError(`unknown command "${name}" (see busmsg --help)`);
-    const loaded = await command.load();
-    if (rest.includes("--help") || rest.includes("-h")) {
-      out(loaded.HELP + "\n");
+    const { leading, name, rest } = splitCommand(args);
+    if (name === undefined || name === "help") {
+      if (leading.includes("--version") || leading.includes("-V")) {
+        out(`busmsg ${VERSION}\ndeno ${Deno.version.deno}\nv8 ${Deno.version.v8}\n`);
+        return EXIT.OK;
+      }
+      if (name === "help" && rest[0] !== undefined) {
+        out((await commandNamed(rest[0]).load()).HELP + "\n");
+        return EXIT.OK;
+      }
+      if (name === undefined && leading.some((a) => a !== "--help" && a !== "-h")) {
+        throw noCommand(leading);
+      }
+      out(HELP + "\n");
+      return name === undefined && leading.length === 0 ? EXIT.USAGE : EXIT.OK;
+    }
+    const loaded = await commandNamed(name).load();
+    help = loaded.HELP;
+    return await loaded.run([...leading, ...rest]);
+  } catch (e) {
+    if (e instanceof HelpRequested && help !== undefined) {
+      out(help + "\n");
       return EXIT.OK;
     }
-    return await loaded.run(rest);
-  } catch (e) {
     const code = exitCodeOf(e);
     // Only errors we did not foresee show their type; none shows a stack trace.
     say(

@@ -116,9 +116,10 @@ function checkUrl(url: string, where: string): string {
 /** Parses a `--timeout`/`BUSMSG_TIMEOUT` value in seconds into milliseconds. */
 export function parseTimeout(text: string, where: string): number {
   const seconds = Number(text);
-  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+  // Below a millisecond would round to "no time at all".
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0.001 || seconds > 3600) {
     throw new UsageError(
-      `${where}: must be a number of seconds above 0 (at most 3600), got "${text}"`,
+      `${where}: must be a number of seconds from 0.001 to 3600, got "${text}"`,
     );
   }
   return Math.round(seconds * 1000);

@@ -40,3 +40,8 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof DeliveryError) return error.exitCode;
   return EXIT.FAILURE;
 }
+
+/** `--help` was given: the entry point prints the command's help and exits 0. */
+export class HelpRequested extends Error {
+  override name = "HelpRequested";
+}

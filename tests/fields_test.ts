@@ -8,8 +8,20 @@ Deno.test("fields: strings are exact, whatever they hold", () => {
   assertEquals(parseField("empty="), ["empty", ""]);
   assertEquals(parseField("eq=a=b"), ["eq", "a=b"]);
   assertEquals(parseField("url:str=http://x"), ["url", "http://x"]);
-  // A colon that does not name a type is part of the key.
-  assertEquals(parseField("a:b=1"), ["a:b", "1"]);
+  // A key that holds a colon names its type, so that a typo in a type is never part of a key.
+  assertEquals(parseField("a:b:str=1"), ["a:b", "1"]);
+  assertEquals(parseField("a:b:int=1"), ["a:b", 1]);
+});
+
+Deno.test("fields: an unknown type is an error naming the allowed ones", () => {
+  for (const word of ["a:integer=1", "a:b=1", "a:=1", "time:12:30=x"]) {
+    assertThrows(() => parseField(word), UsageError, "types: str, int, float, bool, json");
+  }
+  assertThrows(
+    () => parseField("a:integer=1"),
+    UsageError,
+    'field "a:integer=1": unknown type "integer"',
+  );
 });
 
 Deno.test("fields: typed values", () => {

@@ -1,10 +1,19 @@
 /** `busmsg flush`: send everything in the spool, oldest first. */
-import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
+import { configFrom, parseCommand } from "../cli/options.ts";
+import {
+  BROKER_OPTIONS,
+  formatOptions,
+  HELP_OPTION,
+  SPOOL_DIR_OPTION,
+} from "../cli/option_table.ts";
 import { DeliveryError, EXIT, UsageError } from "../errors.ts";
 import { out, say } from "../cli/output.ts";
 import { flushSpool, sayFlush } from "../bus/send.ts";
 import { listSpool, resolveSpool } from "../spool/spool.ts";
 import { BrokerSession } from "../bus/transport.ts";
+
+/** The options of `busmsg flush`. */
+export const OPTIONS = { ...SPOOL_DIR_OPTION, ...BROKER_OPTIONS, ...HELP_OPTION } as const;
 
 export const HELP = `Usage: busmsg flush [options]
 
@@ -14,15 +23,15 @@ moved aside (renamed *.bad) and reported, never deleted. Holds the spool's lock:
 flushes never send the same message. Run it from cron, or let the next successful
 publish/sync-event drain the spool by itself.
 
-Options:
-  --spool-dir DIR      the spool (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg when
-                       writable, else ~/.local/state/busmsg/spool)
-${BROKER_HELP}
+${formatOptions(OPTIONS)}
 
-Prints "N sent, M left" on stdout. Exit 0 when the spool is empty afterwards, 111 when
-messages are left (broker unreachable), 121 when the broker refused them.`;
+Examples:
+  busmsg flush
+  */30 * * * *  root  /usr/local/bin/busmsg flush >/dev/null      (crontab)
 
-const OPTIONS = { ...BROKER_OPTIONS, "spool-dir": { type: "string" } } as const;
+Prints "N sent, M left" on stdout.
+Exit status: 0 when the spool is empty afterwards, 111 when messages are left (broker
+unreachable), 121 when the broker refused them, 2 usage or config.`;
 
 /** Runs `busmsg flush`. */
 export async function run(args: string[]): Promise<number> {

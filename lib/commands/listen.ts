@@ -1,35 +1,43 @@
 /** `busmsg listen`: print messages from the bus as dump lines (or one human line each). */
-import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
+import { configFrom, parseCommand } from "../cli/options.ts";
+import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { parseTimeout } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { listen, type ListenLimits } from "../bus/listening.ts";
 import { type Message, toDumpLine } from "../message/message.ts";
 import { out } from "../cli/output.ts";
 
+/** The options of `busmsg listen`. */
+export const OPTIONS = {
+  count: { type: "string", arg: "N", help: "stop after N messages" },
+  pretty: {
+    type: "boolean",
+    help: "one human line per message: time, severity, topic, key fields",
+  },
+  ...CONNECT_OPTIONS,
+  timeout: {
+    ...CONNECT_OPTIONS.timeout,
+    help: "stop after this long without a message (also bounds connecting)",
+  },
+  ...HELP_OPTION,
+} as const;
+
 export const HELP = `Usage: busmsg listen [options] [BINDING ...]
 
 Binds a temporary exclusive queue to the exchange (default binding logging.stats.#, the
 configured topic prefix put in front) and prints each message as one dump line: sorted
-keys, topic without the prefix, the format publish and validate read. So
-  busmsg listen > day.jsonl;  busmsg validate day.jsonl;  busmsg report day.jsonl
+keys, topic without the prefix, the format publish and validate read.
 Listening needs a user that may declare a queue: Fedora's publish-only logging user may
 not; use a consumer's config with --conf.
 
-Options:
-  --count N            stop after N messages
-  --timeout SECONDS    stop after this long without a message (also bounds connecting)
-  --pretty             one human line per message: time, severity, topic, key fields
-  --conf, --url, --exchange, --topic-prefix   as for publish
-  -h, --help           this help
+${formatOptions(OPTIONS)}
 
-Exit 0 when stopped by --count, --timeout, SIGINT or SIGTERM; 111 when the connection is
-lost; 121 when the broker refuses the queue.`;
+Examples:
+  busmsg listen --conf consumer.toml > day.jsonl;  busmsg report day.jsonl
+  busmsg listen --pretty logging.stats.sync.#
 
-const OPTIONS = {
-  ...BROKER_OPTIONS,
-  count: { type: "string" },
-  pretty: { type: "boolean" },
-} as const;
+Exit status: 0 when stopped by --count, --timeout, SIGINT or SIGTERM; 111 when the
+connection is lost; 121 when the broker refuses the queue; 2 usage or config.`;
 
 const SEVERITY_NAMES: Record<number, string> = {
   10: "DEBUG",
@@ -62,7 +70,6 @@ function prettyLine(m: Message): string {
 /** Runs `busmsg listen`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("listen", args, OPTIONS);
-  if (values["dry-run"]) throw new UsageError("listen: --dry-run does not apply");
   const limits = limitsFrom(values);
   const config = await configFrom(values);
   const bindings = positionals.length > 0 ? positionals : ["logging.stats.#"];

@@ -1,13 +1,6 @@
 /** `busmsg publish`: dump lines from files or stdin, or one message from fields. */
-import {
-  BROKER_HELP,
-  BROKER_OPTIONS,
-  configFrom,
-  parseCommand,
-  sendOptionsFrom,
-  SPOOL_HELP,
-  SPOOL_OPTIONS,
-} from "../cli/options.ts";
+import { configFrom, parseCommand, sendOptionsFrom } from "../cli/options.ts";
+import { BROKER_OPTIONS, formatOptions, HELP_OPTION, SPOOL_OPTIONS } from "../cli/option_table.ts";
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
@@ -23,6 +16,38 @@ import {
   parseSeverity,
 } from "../message/compose.ts";
 
+/** The options of `busmsg publish`. */
+export const OPTIONS = {
+  topic: {
+    type: "string",
+    arg: "TOPIC",
+    help: "build one message from fields instead of reading dump lines",
+  },
+  severity: {
+    type: "string",
+    arg: "LEVEL",
+    help: "debug (10), info (20, default), warning (30) or error (40) (with --topic)",
+  },
+  priority: {
+    type: "string",
+    arg: "N",
+    help: "AMQP priority 0..255 (with --topic; default publish_priority or 0)",
+  },
+  host: {
+    type: "string",
+    arg: "NAME",
+    help: 'body "host" for logging.stats.* topics (default: this machine\'s FQDN)',
+  },
+  stream: {
+    type: "boolean",
+    help: "for live pipes (cmd | busmsg publish --stream -): publish each line as\n" +
+      "it arrives; bad lines are reported and skipped (exit 2 at the end)",
+  },
+  ...BROKER_OPTIONS,
+  ...SPOOL_OPTIONS,
+  ...HELP_OPTION,
+} as const;
+
 export const HELP = `Usage:
   busmsg publish [options] FILE|-            publish dump lines (one JSON message per line)
   busmsg publish [options] --topic TOPIC [KEY[:TYPE]=VALUE ...]
@@ -35,31 +60,18 @@ are filled in as the Python client does. logging.stats.* bodies are checked agai
 their schemas ('busmsg schema').
 
 Fields: TYPE is str (default), int, float, bool or json; any string is sent exactly.
-  busmsg publish --topic logging.stats.merge.start run:int=3 note="tab\\there"
 
-Options:
-  --topic TOPIC        build one message from fields instead of reading dump lines
-  --severity N         10 DEBUG, 20 INFO (default), 30 WARNING, 40 ERROR (with --topic)
-  --priority N         AMQP priority 0..255 (with --topic; default publish_priority or 0)
-  --host NAME          body "host" for logging.stats.* topics (default: this machine's FQDN)
-  --stream             for live pipes (cmd | busmsg publish --stream -): publish each line as
-                       it arrives; bad lines are reported and skipped (exit 2 at the end)
-${BROKER_HELP}
-${SPOOL_HELP}
+${formatOptions(OPTIONS)}
 
-Prints "ID ROUTING_KEY" per published message. Exit: 0 published or spooled, 2 bad
-input/usage/config, 75 spooled with --strict, 111 no connection or no confirm in time (and
-not spooled), 121 refused by the broker, 1 other (e.g. login refused and not spooled).`;
+Examples:
+  busmsg publish messages.jsonl
+  busmsg publish --topic logging.stats.merge.start run:int=3 note="tab\there"
+  long_running_command | busmsg publish --stream -
 
-const OPTIONS = {
-  ...BROKER_OPTIONS,
-  ...SPOOL_OPTIONS,
-  topic: { type: "string" },
-  severity: { type: "string" },
-  priority: { type: "string" },
-  host: { type: "string" },
-  stream: { type: "boolean" },
-} as const;
+Prints "ID ROUTING_KEY" per published message.
+Exit status: 0 published or spooled, 2 bad input/usage/config, 75 spooled with --strict,
+111 no connection or no confirm in time (and not spooled), 121 refused by the broker,
+1 other (e.g. login refused and not spooled).`;
 
 /** An input and the name its problems are reported under. */
 interface Input {

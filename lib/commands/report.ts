@@ -1,5 +1,6 @@
 /** `busmsg report`: what happened in each sync run, from dump lines or live from the bus. */
-import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
+import { configFrom, parseCommand } from "../cli/options.ts";
+import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { readLineBatches } from "../cli/input.ts";
 import { listen } from "../bus/listening.ts";
@@ -14,6 +15,27 @@ import {
 } from "../sync/report.ts";
 import { limitsFrom } from "./listen.ts";
 
+/** The options of `busmsg report`. */
+export const OPTIONS = {
+  json: { type: "boolean", help: "the summary as JSON, for tools" },
+  live: {
+    type: "boolean",
+    help: "listen on the bus (logging.stats.sync.#) instead of reading files,\n" +
+      "until --count messages, --timeout seconds of silence, or SIGINT",
+  },
+  count: { type: "string", arg: "N", help: "with --live: stop after N messages" },
+  ...CONNECT_OPTIONS,
+  "topic-prefix": {
+    ...CONNECT_OPTIONS["topic-prefix"],
+    help: "strip this prefix from topics (default: the config's)",
+  },
+  timeout: {
+    ...CONNECT_OPTIONS.timeout,
+    help: "with --live: stop after this long without a message",
+  },
+  ...HELP_OPTION,
+} as const;
+
 export const HELP = `Usage: busmsg report [options] [FILE|-]...
        busmsg report --live [--count N] [--timeout SECONDS] [broker options]
 
@@ -23,22 +45,14 @@ for good (and why), retries, skipped proxies (and why); runs that never finished
 of order are put in order by sent-at; an event seen twice (same id) counts once. Other lines
 are ignored. Reads stdin when no FILE is given.
 
-Options:
-  --json               the summary as JSON, for tools
-  --live               listen on the bus (logging.stats.sync.#) instead of reading files,
-                       until --count messages, --timeout seconds of silence, or SIGINT
-  --topic-prefix P     strip this prefix from topics (default: the config's)
-  --conf, --url, --exchange   as for listen (with --live, or for the topic prefix)
-  -h, --help           this help
+${formatOptions(OPTIONS)}
 
-Exit 1 when a run has a final failure or never finished (so cron can alert), else 0.`;
+Examples:
+  busmsg report day.jsonl
+  busmsg report --live --conf consumer.toml --timeout 600 --json
 
-const OPTIONS = {
-  ...BROKER_OPTIONS,
-  json: { type: "boolean" },
-  live: { type: "boolean" },
-  count: { type: "string" },
-} as const;
+Exit status: 1 when a run has a final failure or never finished (so cron can alert),
+else 0; 2 usage or config.`;
 
 /** Runs `busmsg report`. */
 export async function run(args: string[]): Promise<number> {

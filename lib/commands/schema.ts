@@ -1,8 +1,15 @@
 /** `busmsg schema`: print the logging.stats JSON Schemas. */
 import { parseCommand } from "../cli/options.ts";
+import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { out } from "../cli/output.ts";
 import { allRules, catalogueSchema, flatSchema, ruleFor } from "../message/schemas.ts";
+
+/** The options of `busmsg schema`. */
+export const OPTIONS = {
+  list: { type: "boolean", help: "one line per topic: topic, severity, required fields" },
+  ...HELP_OPTION,
+} as const;
 
 export const HELP = `Usage: busmsg schema [--list] [TOPIC]
 
@@ -11,11 +18,13 @@ command checks logging.stats bodies against.
 With TOPIC (e.g. logging.stats.sync.host.skip): prints that topic's schema, inherited
 fields flattened, as one self-contained JSON Schema.
 
-Options:
-  --list               one line per topic: topic, severity, required fields
-  -h, --help           this help`;
+${formatOptions(OPTIONS)}
 
-const OPTIONS = { list: { type: "boolean" } } as const;
+Examples:
+  busmsg schema --list
+  busmsg schema logging.stats.sync.host.logdate.fail.final
+
+Exit status: 0, or 2 for a topic that has no schema.`;
 
 /** Runs `busmsg schema`. */
 export function run(args: string[]): Promise<number> {

@@ -1,13 +1,6 @@
 /** `busmsg sync-event EVENT`: one logging.stats.sync.* event from options. */
-import {
-  BROKER_HELP,
-  BROKER_OPTIONS,
-  configFrom,
-  parseCommand,
-  sendOptionsFrom,
-  SPOOL_HELP,
-  SPOOL_OPTIONS,
-} from "../cli/options.ts";
+import { configFrom, parseCommand, sendOptionsFrom } from "../cli/options.ts";
+import { BROKER_OPTIONS, formatOptions, HELP_OPTION, SPOOL_OPTIONS } from "../cli/option_table.ts";
 import { UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
 import { localFqdn } from "../message/host.ts";
@@ -17,36 +10,61 @@ import { flatSchema, ruleFor, SYNC_EVENTS, type TopicRule } from "../message/sch
 import { defaultsFor, messageFromFields, parseSeverity } from "../message/compose.ts";
 import { deliverAndReport, dryRun } from "../bus/send.ts";
 
+/** The options of `busmsg sync-event`. */
+export const OPTIONS = {
+  "run-id": {
+    type: "string",
+    arg: "ID",
+    help: "the sync run (default $BUSMSG_RUN_ID; 'start' makes a new one and\n" +
+      "ignores $BUSMSG_RUN_ID: --run-id is the only way to choose it)",
+  },
+  "synced-host": {
+    type: "string",
+    arg: "NAME",
+    help: "the proxy whose logs are synced (host.* events)",
+  },
+  "log-date": {
+    type: "string",
+    arg: "DATE",
+    help: "the date synced, YYYY-MM-DD (host.logdate.* events)",
+  },
+  reason: { type: "string", arg: "TEXT", help: "why (host.skip, host.logdate.fail.*)" },
+  host: {
+    type: "string",
+    arg: "NAME",
+    help: "the sending host (default: this machine's FQDN)",
+  },
+  severity: {
+    type: "string",
+    arg: "LEVEL",
+    help: "override the event's severity: debug, info, warning, error or 10..40\n" +
+      "(default fail.final error, fail.retry and skip warning, else info)",
+  },
+  ...BROKER_OPTIONS,
+  ...SPOOL_OPTIONS,
+  ...HELP_OPTION,
+} as const;
+
 export const HELP = `Usage: busmsg sync-event EVENT [options] [KEY[:TYPE]=VALUE ...]
 
 Sends logging.stats.sync.EVENT. EVENT is one of:
   ${SYNC_EVENTS.join(", ")}
+Each option is checked before connecting; a missing or malformed one is exit 2. An option
+that takes a value takes the next argument, even one starting with "-".
 
-Options (each checked before connecting; a missing or malformed one is exit 2):
-  --run-id ID          the sync run (default $BUSMSG_RUN_ID; 'start' makes a new one)
-  --synced-host NAME   the proxy whose logs are synced (host.* events)
-  --log-date DATE      the date synced, YYYY-MM-DD (host.logdate.* events)
-  --reason TEXT        why (host.skip, host.logdate.fail.*); use --reason=TEXT if it starts with -
-  --host NAME          the sending host (default: this machine's FQDN)
-  --severity N         override the event's severity (fail.final 40, fail.retry and skip 30, else 20)
-${BROKER_HELP}
-${SPOOL_HELP}
+${formatOptions(OPTIONS)}
 
 Extra KEY[:TYPE]=VALUE fields are added to the body (e.g. attempt:int=2).
-'start' prints the run id alone on stdout, even when delivery fails, so a script can do:
-  export BUSMSG_RUN_ID=$(busmsg sync-event start)
-Other events print nothing on stdout.`;
+'start' prints the run id alone on stdout, even when delivery fails; other events print
+nothing on stdout.
 
-const OPTIONS = {
-  ...BROKER_OPTIONS,
-  ...SPOOL_OPTIONS,
-  "run-id": { type: "string" },
-  "synced-host": { type: "string" },
-  "log-date": { type: "string" },
-  reason: { type: "string" },
-  host: { type: "string" },
-  severity: { type: "string" },
-} as const;
+Examples:
+  export BUSMSG_RUN_ID=$(busmsg sync-event start)
+  busmsg sync-event host.logdate.fail.retry --synced-host proxy01 --log-date 2026-11-27 \\
+      --reason "$err" attempt:int=1
+  busmsg sync-event finish
+
+Exit status: as 'busmsg publish'.`;
 
 const FIELD_OPTIONS = [["run_id", "--run-id"], ["synced_host", "--synced-host"], [
   "log_date",
@@ -75,13 +93,13 @@ export async function run(args: string[]): Promise<number> {
   const rule = eventRule(event);
   const allowed = Object.keys((flatSchema(rule)["properties"] ?? {}) as object);
   const given: Record<string, string | undefined> = {
-    run_id: values["run-id"] ?? (Deno.env.get("BUSMSG_RUN_ID") || undefined),
+    // `start` begins a run: an id left in the environment by an earlier run is not this one's.
+    run_id: values["run-id"] ??
+      (event === "start" ? crypto.randomUUID() : Deno.env.get("BUSMSG_RUN_ID") || undefined),
     synced_host: values["synced-host"],
     log_date: values["log-date"],
     reason: values.reason,
   };
-  let newRunId: string | undefined;
-  if (event === "start" && !given["run_id"]) given["run_id"] = newRunId = crypto.randomUUID();
   const body: JsonObject = { host: values.host ?? localFqdn() };
   for (const [field, option] of FIELD_OPTIONS) {
     const value = given[field];
@@ -112,6 +130,6 @@ export async function run(args: string[]): Promise<number> {
   );
   if (values["dry-run"]) return await dryRun([[message]], config);
   // Printed first: the caller needs the run id whatever becomes of the message.
-  if (newRunId) out(newRunId + "\n");
+  if (event === "start") out(given["run_id"] + "\n");
   return await deliverAndReport([[message]], config, sendOptionsFrom(values, false));
 }

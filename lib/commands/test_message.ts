@@ -1,5 +1,6 @@
 /** `busmsg test-message`: does this host's bus configuration work? Optionally round trip. */
-import { BROKER_HELP, BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
+import { configFrom, parseCommand } from "../cli/options.ts";
+import { BROKER_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { defaultsFor, messageFromFields } from "../message/compose.ts";
 import { EXIT } from "../errors.ts";
 import { routingKey, toDumpLine } from "../message/message.ts";
@@ -10,31 +11,45 @@ import { type Delivered, fromDelivery } from "../bus/wire.ts";
 
 const DEFAULT_TOPIC = "logging.stats.debug.test-message";
 
+/** The options of `busmsg test-message`. */
+export const OPTIONS = {
+  topic: { type: "string", arg: "TOPIC", help: `topic to send (default ${DEFAULT_TOPIC})` },
+  host: {
+    type: "string",
+    arg: "NAME",
+    help: 'body "host" for logging.stats.* topics (default: this machine\'s FQDN)',
+  },
+  roundtrip: {
+    type: "boolean",
+    help: "bind a temporary queue first, then wait until this very message comes\n" +
+      "back (bounded by --timeout); prints the round-trip time and the message",
+  },
+  "listen-conf": {
+    type: "string",
+    arg: "PATH",
+    help: "config of the listening side (a user allowed to declare queues; the\n" +
+      "publish-only logging user is not)",
+  },
+  ...BROKER_OPTIONS,
+  ...HELP_OPTION,
+} as const;
+
 export const HELP = `Usage: busmsg test-message [options]
 
 Sends the design note's minimal test message, body {"test_key1": "test_value1"}, with a
 fresh id and sent-at, to check this host's configuration (certificates, URL, permissions).
 Default topic ${DEFAULT_TOPIC} (with "host" in the body): Fedora's
 logging user may publish only logging.stats.*. --topic test sends the note's original.
+Never spools: it checks the configuration.
 
-Options:
-  --topic TOPIC        topic to send (default ${DEFAULT_TOPIC})
-  --host NAME          body "host" for logging.stats.* topics (default: this machine's FQDN)
-  --roundtrip          bind a temporary queue first, then wait until this very message comes
-                       back (bounded by --timeout); prints the round-trip time and the message
-  --listen-conf PATH   config of the listening side (a user allowed to declare queues; the
-                       publish-only logging user is not)
-${BROKER_HELP}
+${formatOptions(OPTIONS)}
 
-Exit 0 when published (and, with --roundtrip, received back); otherwise as 'publish'.`;
+Examples:
+  busmsg test-message --conf /etc/fedora-messaging/config.toml
+  busmsg test-message --roundtrip --listen-conf /etc/fedora-messaging/consumer.toml
 
-const OPTIONS = {
-  ...BROKER_OPTIONS,
-  topic: { type: "string" },
-  host: { type: "string" },
-  roundtrip: { type: "boolean" },
-  "listen-conf": { type: "string" },
-} as const;
+Exit status: 0 when published (and, with --roundtrip, received back); otherwise as
+'busmsg publish'.`;
 
 /** Runs `busmsg test-message`. */
 export async function run(args: string[]): Promise<number> {

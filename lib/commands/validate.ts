@@ -1,5 +1,6 @@
 /** `busmsg validate`: check dump lines against the envelope rules and topic schemas, offline. */
 import { parseCommand } from "../cli/options.ts";
+import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { loadConfig } from "../config.ts";
 import { EXIT } from "../errors.ts";
 import { inputName } from "../cli/input.ts";
@@ -8,6 +9,25 @@ import { type Defaults, formatSentAt } from "../message/message.ts";
 import { out, say } from "../cli/output.ts";
 import { Progress } from "../cli/progress.ts";
 
+/** The options of `busmsg validate`. */
+export const OPTIONS = {
+  json: {
+    type: "boolean",
+    help: 'one JSON object per problem: {"file", "line", "field", "message"}',
+  },
+  conf: {
+    type: "string",
+    arg: "PATH",
+    help: "read topic_prefix from this config (no config is read otherwise)",
+  },
+  "topic-prefix": {
+    type: "string",
+    arg: "P",
+    help: "the topic prefix, for routing-key length and schema topics",
+  },
+  ...HELP_OPTION,
+} as const;
+
 export const HELP = `Usage: busmsg validate [options] [FILE|-]...
 
 Checks dump lines (what 'busmsg publish' and 'fedora-messaging publish' read) without any
@@ -15,19 +35,15 @@ broker: the envelope (topic, body, headers, id, priority) and, for logging.stats
 the topic schemas. Reads stdin when no FILE is given. Files are read as streams.
 
 Prints one line per problem on stdout, FILE:LINE: FIELD: problem (all of them), and a
-summary on stderr. Exit 0 when every line is valid, 2 otherwise.
+summary on stderr.
 
-Options:
-  --json               one JSON object per problem: {"file", "line", "field", "message"}
-  --conf PATH          read topic_prefix from this config (no config is read otherwise)
-  --topic-prefix P     the topic prefix, for routing-key length and schema topics
-  -h, --help           this help`;
+${formatOptions(OPTIONS)}
 
-const OPTIONS = {
-  json: { type: "boolean" },
-  conf: { type: "string" },
-  "topic-prefix": { type: "string" },
-} as const;
+Examples:
+  busmsg validate day.jsonl
+  busmsg listen --count 100 | busmsg validate --json
+
+Exit status: 0 when every line is valid, 2 otherwise.`;
 
 /** Runs `busmsg validate`. */
 export async function run(args: string[]): Promise<number> {

@@ -15,6 +15,7 @@ import {
   formatSentAt,
   type Message,
   SEVERITIES,
+  SEVERITY_LEVELS,
   stripPrefix,
 } from "./message.ts";
 import type { JsonObject } from "./pyjson.ts";
@@ -30,12 +31,15 @@ export function defaultsFor(config: Config): Defaults {
   };
 }
 
-/** Parses `--severity`; undefined when not given. */
+/** Parses `--severity`, a number or a level name; undefined when not given. */
 export function parseSeverity(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
+  const n = SEVERITY_LEVELS[text.toLowerCase()] ?? Number(text);
   if (!(SEVERITIES as readonly number[]).includes(n)) {
-    throw new UsageError(`--severity: must be 10, 20, 30 or 40, got "${text}"`);
+    // Python's CRITICAL (50) is a logging level, not a message severity: the schema refuses it.
+    throw new UsageError(
+      `--severity: must be debug (10), info (20), warning (30) or error (40), got "${text}"`,
+    );
   }
   return n;
 }

@@ -9,7 +9,6 @@ import { type JsonObject, type JsonValue, parseJson, PyFloat } from "./pyjson.ts
 const FIELD_TYPES = ["str", "int", "float", "bool", "json"] as const;
 type FieldType = typeof FIELD_TYPES[number];
 
-const TYPED_KEY = /^(.+):(str|int|float|bool|json)$/;
 const INT = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const BOOLS: Record<string, boolean> = {
@@ -57,10 +56,18 @@ export function parseField(word: string): [string, JsonValue] {
   if (eq < 0) throw new UsageError(`field "${word}": expected KEY[:TYPE]=VALUE`);
   const left = word.slice(0, eq);
   const raw = word.slice(eq + 1);
-  const typed = TYPED_KEY.exec(left);
-  const key = typed ? typed[1]! : left;
+  // The last colon names the type; a key that holds a colon names one too (`a:b:str=1`).
+  const colon = left.lastIndexOf(":");
+  const key = colon < 0 ? left : left.slice(0, colon);
+  const type = colon < 0 ? "str" : left.slice(colon + 1);
+  if (!(FIELD_TYPES as readonly string[]).includes(type)) {
+    throw new UsageError(
+      `field "${word}": unknown type "${type}" (types: ${FIELD_TYPES.join(", ")}; ` +
+        `a key with a colon needs a type: "${left}:str=...")`,
+    );
+  }
   if (key === "") throw new UsageError(`field "${word}": the key is empty`);
-  return [key, convert(key, (typed?.[2] ?? "str") as FieldType, raw)];
+  return [key, convert(key, type as FieldType, raw)];
 }
 
 /** A body from fields, in the order given; a key given twice is an error. */

@@ -48,6 +48,14 @@ export interface Draft {
 }
 
 export const SEVERITIES = [10, 20, 30, 40] as const;
+
+/** The severities by their fedora-messaging names (`fedora_messaging.message.DEBUG` ...). */
+export const SEVERITY_LEVELS: Readonly<Record<string, number>> = {
+  debug: 10,
+  info: 20,
+  warning: 30,
+  error: 40,
+};
 export const INFO = 20;
 const SCHEMA = "base.message";
 const SCHEMA_PACKAGE = "fedora_messaging";

@@ -250,7 +250,7 @@ Deno.test("usage: help on stdout with exit 0; unknown command, option or bad fie
   for (
     const [args, part] of [
       [["frobnicate"], 'unknown command "frobnicate"'],
-      [["publish", "--bogus", "x"], "Unknown option '--bogus'"],
+      [["publish", "--bogus", "x"], "publish: unknown option --bogus"],
       [
         ["publish", "--dry-run", "--topic", "t", "n:int=abc"],
         'field "n": not an integer, got "abc"',
