@@ -4,6 +4,7 @@
  */
 import { parse as parseToml, TomlError } from "smol-toml";
 import { UsageError } from "./errors.ts";
+import { closest } from "./cli/suggest.ts";
 
 /** The settings a broker command runs with. */
 export interface Config {
@@ -41,6 +42,44 @@ const DEFAULTS: Omit<Config, "path"> = {
   timeoutMs: DEFAULT_TIMEOUT_S * 1000,
 };
 
+/** Every top-level key fedora-messaging accepts (its `config.DEFAULTS`), consumer ones included. */
+const KNOWN_KEYS = [
+  "amqp_url",
+  "client_properties",
+  "publish_exchange",
+  "topic_prefix",
+  "publish_priority",
+  "passive_declares",
+  "exchanges",
+  "queues",
+  "bindings",
+  "qos",
+  "callback",
+  "monitoring",
+  "consumer_config",
+  "tls",
+  "log_config",
+];
+const TLS_KEYS = ["ca_cert", "certfile", "keyfile"];
+
+/** A typo in a key must not fall back to a default: refuse it, naming the valid keys. */
+function refuseUnknown(
+  path: string,
+  table: Record<string, unknown>,
+  known: string[],
+  section = "",
+) {
+  for (const key of Object.keys(table)) {
+    if (known.includes(key)) continue;
+    const guess = closest(key, known);
+    throw new UsageError(
+      `${path}: unknown configuration key "${section}${key}"` +
+        (guess ? ` (did you mean "${section}${guess}"?)` : "") +
+        `; valid keys${section ? ` in [${section.slice(0, -1)}]` : ""}: ${known.join(", ")}`,
+    );
+  }
+}
+
 function fail(path: string, field: string, message: string): never {
   throw new UsageError(`${path}: ${field}: ${message}`);
 }
@@ -64,6 +103,9 @@ export function parseConfig(text: string, path: string): Config {
     }
     throw e;
   }
+  // Top-level keys are case-insensitive, as fedora-messaging reads them.
+  doc = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.toLowerCase(), v]));
+  refuseUnknown(path, doc, KNOWN_KEYS);
   const config: Config = { ...DEFAULTS, tls: {}, path };
   const url = optionalString(path, doc, "amqp_url");
   if (url !== undefined) config.amqpUrl = checkUrl(url, `${path}: amqp_url`);
@@ -85,6 +127,7 @@ export function parseConfig(text: string, path: string): Config {
     }
   }
   const tls = (doc["tls"] ?? {}) as Record<string, unknown>;
+  refuseUnknown(path, tls, TLS_KEYS, "tls.");
   for (
     const [key, name] of [["ca_cert", "caCert"], ["certfile", "certfile"], [
       "keyfile",
@@ -110,7 +153,26 @@ function checkUrl(url: string, where: string): string {
   if (parsed.protocol !== "amqp:" && parsed.protocol !== "amqps:") {
     throw new UsageError(`${where}: must start with amqp:// or amqps://, got ${parsed.protocol}//`);
   }
+  // `amqps:/host` parses, as a path on no host: it would connect to localhost on the wrong port.
+  if (!/^amqps?:\/\//i.test(url)) {
+    throw new UsageError(`${where}: needs two slashes after the scheme (${parsed.protocol}//HOST)`);
+  }
   return url;
+}
+
+/** Where the settings came from, for connection errors: the file, or the defaults. */
+export function configSource(config: Config): string {
+  return config.path === null
+    ? "config: built-in defaults: no config file found"
+    : `config: ${config.path}`;
+}
+
+/** Settings that cannot be what was meant but are not errors: one line each. */
+export function configWarnings(config: Config): string[] {
+  const tls = config.tls.caCert ?? config.tls.certfile ?? config.tls.keyfile;
+  if (tls === undefined || !/^amqp:/i.test(config.amqpUrl)) return [];
+  const where = config.path ?? "config";
+  return [`warning: ${where}: [tls] is not used with an amqp:// URL (amqps:// uses it)`];
 }
 
 /** Parses a `--timeout`/`BUSMSG_TIMEOUT` value in seconds into milliseconds. */

@@ -1,5 +1,12 @@
 import { assertEquals, assertNotIncludes, assertThrows } from "./assert.ts";
-import { applyOverrides, parseConfig, parseTimeout, redactUrl } from "../lib/config.ts";
+import {
+  applyOverrides,
+  configSource,
+  configWarnings,
+  parseConfig,
+  parseTimeout,
+  redactUrl,
+} from "../lib/config.ts";
 import { UsageError } from "../lib/errors.ts";
 
 const FEDORA = `
@@ -92,4 +99,81 @@ Deno.test("config: passwords are redacted from URLs", () => {
     "amqp://user:***@host:5672/%2Fpubsub",
   );
   assertEquals(redactUrl("amqps://logging:@host/%2Fpubsub"), "amqps://logging@host/%2Fpubsub");
+});
+
+Deno.test("config: every key fedora-messaging accepts is accepted, in any case", () => {
+  const all = `
+amqp_url = "amqp://h"
+publish_exchange = "amq.topic"
+topic_prefix = "p"
+publish_priority = 3
+passive_declares = true
+callback = "x:y"
+bindings = []
+[exchanges."amq.topic"]
+type = "topic"
+[queues.q]
+durable = true
+[qos]
+prefetch_count = 25
+[monitoring]
+port = 9000
+[consumer_config]
+x = 1
+[log_config]
+version = 1
+[tls]
+ca_cert = "/ca.pem"
+[client_properties]
+app = "a"
+free_form = "any key goes here"
+`;
+  assertEquals(parseConfig(all, "c.toml").priority, 3);
+  assertEquals(parseConfig('AMQP_URL = "amqp://h"', "c.toml").amqpUrl, "amqp://h");
+});
+
+Deno.test("config: an unknown key is refused, naming the file, the key and the valid keys", () => {
+  assertThrows(
+    () => parseConfig('amqp_ulr = "amqp://broker"', "/etc/c.toml"),
+    UsageError,
+    '/etc/c.toml: unknown configuration key "amqp_ulr" (did you mean "amqp_url"?); ' +
+      "valid keys: amqp_url, client_properties, publish_exchange, topic_prefix, publish_priority, " +
+      "passive_declares, exchanges, queues, bindings, qos, callback, monitoring, consumer_config, " +
+      "tls, log_config",
+  );
+  assertThrows(
+    () => parseConfig('[tls]\ncert_file = "/x.pem"', "/etc/c.toml"),
+    UsageError,
+    '/etc/c.toml: unknown configuration key "tls.cert_file" (did you mean "tls.certfile"?); ' +
+      "valid keys in [tls]: ca_cert, certfile, keyfile",
+  );
+  assertThrows(
+    () => parseConfig("frobnicate = 1", "c.toml"),
+    UsageError,
+    'key "frobnicate"; valid',
+  );
+});
+
+Deno.test("config: amqps:/host (one slash) is refused; [tls] with amqp:// is a warning", () => {
+  assertThrows(
+    () => parseConfig('amqp_url = "amqps:/broker:5671/%2F"', "c.toml"),
+    UsageError,
+    "c.toml: amqp_url: needs two slashes after the scheme (amqps://HOST)",
+  );
+  const base = parseConfig("", "c.toml");
+  assertThrows(() => applyOverrides(base, { url: "amqp:broker" }, () => undefined), UsageError);
+  const plain = parseConfig('amqp_url = "amqp://b"\n[tls]\ncertfile = "/c.pem"', "c.toml");
+  assertEquals(configWarnings(plain), [
+    "warning: c.toml: [tls] is not used with an amqp:// URL (amqps:// uses it)",
+  ]);
+  assertEquals(configWarnings({ ...plain, amqpUrl: "amqps://b" }), []);
+  assertEquals(configWarnings(base), []);
+});
+
+Deno.test("config: the source named in connection errors", () => {
+  assertEquals(configSource(parseConfig("", "/etc/c.toml")), "config: /etc/c.toml");
+  assertEquals(
+    configSource({ ...parseConfig("", "x"), path: null }),
+    "config: built-in defaults: no config file found",
+  );
 });

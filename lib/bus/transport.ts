@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { ChannelModel, ConfirmChannel, Options } from "amqplib";
-import { type Config, redactUrl } from "../config.ts";
+import { type Config, configSource, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
 import type { Delivered, Publication } from "./wire.ts";
@@ -101,8 +101,20 @@ export class BrokerSession {
     connection.on("close", lost);
   }
 
-  /** Connects, authenticates and opens the vhost, all before `deadline`. */
+  /**
+   * Connects, authenticates and opens the vhost, all before `deadline`. Errors name the config
+   * the settings came from: a wrong host is often a wrong (or missing) file.
+   */
   static async open(config: Config, deadline: Deadline): Promise<BrokerSession> {
+    try {
+      return await BrokerSession.#open(config, deadline);
+    } catch (e) {
+      if (!(e instanceof DeliveryError)) throw e;
+      throw new DeliveryError(`${e.message} (${configSource(config)})`, e.exitCode, e.transient);
+    }
+  }
+
+  static async #open(config: Config, deadline: Deadline): Promise<BrokerSession> {
     const where = redactUrl(config.amqpUrl);
     const url = new URL(config.amqpUrl);
     const options: Options.Connect & Record<string, unknown> = {

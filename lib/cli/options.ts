@@ -3,9 +3,9 @@
  * options (`--conf`, `--url`, ...), and turning them into a Config.
  */
 import { parseArgs } from "node:util";
-import { type Config, loadConfig, urlPassword } from "../config.ts";
+import { type Config, configWarnings, loadConfig, urlPassword } from "../config.ts";
 import { HelpRequested } from "../errors.ts";
-import { addSecret } from "./output.ts";
+import { addSecret, note } from "./output.ts";
 import type { SendOptions } from "../bus/send.ts";
 import { resolveSpool } from "../spool/spool.ts";
 import { type OptionTable, scanArgs } from "./option_table.ts";
@@ -79,5 +79,6 @@ export async function configFrom(values: BrokerValues): Promise<Config> {
     timeout: values.timeout,
   }, (name) => Deno.env.get(name));
   addSecret(urlPassword(config.amqpUrl));
+  for (const warning of configWarnings(config)) note(warning);
   return config;
 }

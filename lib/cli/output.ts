@@ -38,3 +38,15 @@ export function out(text: string): void {
 export function say(line: string): void {
   writeAll(Deno.stderr, `busmsg: ${line}\n`);
 }
+
+let quiet = false;
+
+/** `--quiet`: from now on only errors are said; notes and warnings are not. */
+export function beQuiet(): void {
+  quiet = true;
+}
+
+/** A diagnostic line that is not an error (a warning, a summary): not said with `--quiet`. */
+export function note(line: string): void {
+  if (!quiet) say(line);
+}

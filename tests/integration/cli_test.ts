@@ -3,7 +3,7 @@
  * line with a suggestion, fedora-messaging's option order works, help is there for every command.
  */
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL, Reader } from "../helpers.ts";
+import { busmsg, PLAIN_URL, Reader, spoolLines } from "../helpers.ts";
 import { COMMANDS } from "../../main.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -171,4 +171,53 @@ Deno.test("--severity takes level names", async () => {
     await busmsg(["publish", "--dry-run", "--topic", "t", "--severity", "critical"]),
     '--severity: must be debug (10), info (20), warning (30) or error (40), got "critical"',
   );
+});
+
+Deno.test("a typo in a config key is exit 2 naming file and key; nothing is sent or spooled", async () => {
+  const dir = await Deno.makeTempDir();
+  const spoolDir = `${dir}/spool`;
+  for (
+    const [text, key] of [[`amqp_ulr = "${PLAIN_URL}"`, "amqp_ulr"], [
+      '[tls]\ncert_file = "/c.pem"',
+      "tls.cert_file",
+    ]]
+  ) {
+    const conf = `${dir}/config.toml`;
+    await Deno.writeTextFile(conf, text + "\n");
+    const run = await busmsg(["publish", "--conf", conf, "--topic", "t", "a=1"], { spoolDir });
+    assertUsage(run, `${conf}: unknown configuration key "${key}" (did you mean`);
+    assertEquals(await spoolLines(spoolDir), []);
+  }
+});
+
+Deno.test("a connection error names the config: the file, or the built-in defaults", async () => {
+  const dir = await Deno.makeTempDir();
+  const conf = `${dir}/config.toml`;
+  await Deno.writeTextFile(conf, 'amqp_url = "amqp://127.0.0.1:1/"\n');
+  const withFile = await busmsg(["publish", "--no-spool", "--conf", conf, "--topic", "t"]);
+  assertEquals(withFile.code, 111, withFile.stderr);
+  assertIncludes(withFile.stderr, `ECONNREFUSED 127.0.0.1:1 (config: ${conf})\n`);
+  // The test environment has no FEDORA_MESSAGING_CONF and no /etc/fedora-messaging.
+  const none = await busmsg([
+    "publish",
+    "--no-spool",
+    "--url",
+    "amqp://127.0.0.1:1/",
+    "--topic",
+    "t",
+  ]);
+  assertEquals(none.code, 111, none.stderr);
+  assertIncludes(none.stderr, "(config: built-in defaults: no config file found)\n");
+});
+
+Deno.test("amqps:/host (one slash) is refused; [tls] with an amqp:// URL is a warning", async () => {
+  assertUsage(
+    await busmsg(["publish", "--dry-run", "--url", "amqps:/127.0.0.1/", "--topic", "t"]),
+    "--url: needs two slashes after the scheme (amqps://HOST)",
+  );
+  const conf = `${await Deno.makeTempDir()}/config.toml`;
+  await Deno.writeTextFile(conf, `amqp_url = "amqp://x/"\n[tls]\ncertfile = "/c.pem"\n`);
+  const run = await busmsg(["publish", "--dry-run", "--conf", conf, "--topic", "t"]);
+  assertEquals(run.code, 0, run.stderr);
+  assertIncludes(run.stderr, `busmsg: warning: ${conf}: [tls] is not used with an amqp:// URL`);
 });
