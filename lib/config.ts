@@ -16,6 +16,8 @@ export interface Config {
   priority: number | undefined;
   tls: { caCert?: string; certfile?: string; keyfile?: string };
   app: string;
+  /** fedora-messaging's `passive_declares`: queues must exist already; none is declared. */
+  passiveDeclares: boolean;
   /** Bound on every network step together, in milliseconds. */
   timeoutMs: number;
 }
@@ -39,6 +41,7 @@ const DEFAULTS: Omit<Config, "path"> = {
   priority: undefined,
   tls: {},
   app: "Unknown",
+  passiveDeclares: false,
   timeoutMs: DEFAULT_TIMEOUT_S * 1000,
 };
 
@@ -120,6 +123,11 @@ export function parseConfig(text: string, path: string): Config {
     }
     config.priority = priority;
   }
+  const passive = doc["passive_declares"];
+  if (passive !== undefined && typeof passive !== "boolean") {
+    fail(path, "passive_declares", "must be true or false");
+  }
+  config.passiveDeclares = passive ?? false;
   for (const section of ["tls", "client_properties"] as const) {
     const t = doc[section];
     if (t !== undefined && (typeof t !== "object" || t === null || Array.isArray(t))) {

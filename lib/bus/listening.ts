@@ -1,9 +1,11 @@
 /**
  * Listening on the bus until told to stop: after N messages, after a silence, on SIGINT or
- * SIGTERM (cleanly), or when the connection is lost. Shared by `listen` and `report --live`.
+ * SIGTERM (cleanly), or when the output is gone. A lost connection is opened again with
+ * back-off. Each message is acknowledged only once the handler has kept it, so with a named
+ * queue nothing is lost across restarts. Shared by `listen` and `report --live`.
  */
-import type { Config } from "../config.ts";
-import { EXIT } from "../errors.ts";
+import { type Config, redactUrl } from "../config.ts";
+import { DeliveryError, EXIT } from "../errors.ts";
 import { type Message, routingKey } from "../message/message.ts";
 import { say } from "../cli/output.ts";
 import { BrokerSession } from "./transport.ts";
@@ -17,72 +19,183 @@ export interface ListenLimits {
   silenceMs?: number;
 }
 
+/** What to listen to. */
+export interface Subscription {
+  /** Topics or patterns, with or without the topic prefix. */
+  bindings: string[];
+  /** A durable named queue that keeps messages while nobody listens; temporary when absent. */
+  queue?: string;
+}
+
+/** What becomes of the messages. */
+export interface Handler {
+  /**
+   * Keeps one message. False when the output is gone (a closed pipe): listening ends with
+   * exit 0. Throws when the message could not be kept: listening ends with exit 1. Either
+   * way that message is not acknowledged, so a named queue still holds it.
+   */
+  message(m: Message): boolean;
+  /** SIGHUP: reopen the output. */
+  hangup?(): void;
+  /** A delivery that is not a fedora-messaging message (acknowledged: it cannot be kept). */
+  bad?(d: Delivered, e: Error): void;
+}
+
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+const MAX_PREFETCH = 100;
+
+/** The binding as a routing key: the topic prefix put in front unless it is there already. */
+export function bindingKey(topicPrefix: string, binding: string): string {
+  const prefix = topicPrefix.replace(/\.+$/, "");
+  return prefix && (binding === prefix || binding.startsWith(prefix + "."))
+    ? binding
+    : routingKey(topicPrefix, binding);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function sayBad(d: Delivered, e: Error): void {
+  say(
+    `message ${
+      String(d.messageId)
+    } on ${d.routingKey}: not a fedora-messaging message: ${e.message}`,
+  );
+}
+
 /**
- * Binds a temporary queue with each binding (topic prefix applied) and hands every message to
- * `onMessage` (or `onBad` when it is not a fedora-messaging message). Returns the exit code:
- * 0 when stopped by a limit or a signal, 111 when the connection is lost.
+ * Binds the queue with each binding and hands every message to the handler. Returns the exit
+ * code: 0 when stopped by a limit, a signal or a closed output; 1 when a message could not be
+ * kept; 111 when the connection was lost and not regained within the silence limit. The first
+ * connection is not retried: its failure is thrown (a service manager restarts later).
  */
 export async function listen(
   config: Config,
-  bindings: string[],
+  subscription: Subscription,
   limits: ListenLimits,
-  onMessage: (m: Message) => void,
-  onBad: (d: Delivered, e: Error) => void = (d, e) =>
-    say(
-      `message ${
-        String(d.messageId)
-      } on ${d.routingKey}: not a fedora-messaging message: ${e.message}`,
-    ),
+  handler: Handler,
 ): Promise<number> {
   const count = limits.count ?? Infinity;
-  const session = await BrokerSession.open(
-    config,
-    Date.now() + (limits.silenceMs ?? config.timeoutMs),
-  );
+  const keys = subscription.bindings.map((b) => bindingKey(config.topicPrefix, b));
+  const connectMs = limits.silenceMs ?? config.timeoutMs;
+  let session: BrokerSession | undefined;
   let seen = 0;
+  let stopping = false;
   let stop!: (code: number) => void;
-  const stopped = new Promise<number>((resolve) => stop = resolve);
+  const stopped = new Promise<number>((resolve) =>
+    stop = (code) => {
+      stopping = true;
+      resolve(code);
+    }
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {
     if (limits.silenceMs === undefined) return;
     clearTimeout(timer);
-    timer = setTimeout(() => stop(EXIT.OK), limits.silenceMs);
+    timer = setTimeout(() => {
+      if (session) return stop(EXIT.OK);
+      say(`the connection did not come back within the timeout`);
+      stop(EXIT.CONNECT);
+    }, limits.silenceMs);
   };
-  const onSignal = () => stop(EXIT.OK);
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  let closing = false;
-  session.connection.on("close", () => {
-    if (closing) return;
-    say(`${session.where}: connection lost while listening`);
-    stop(EXIT.CONNECT);
-  });
+  const onStop = () => stop(EXIT.OK);
+  const onHangup = () => handler.hangup?.();
+  Deno.addSignalListener("SIGINT", onStop);
+  Deno.addSignalListener("SIGTERM", onStop);
+  Deno.addSignalListener("SIGHUP", onHangup);
+
+  const onDelivery = (d: Delivered, ack: () => void) => {
+    // Not acknowledged: the broker gives it to the next listener.
+    if (stopping || seen >= count) return;
+    let m: Message;
+    try {
+      m = fromDelivery(d, config.topicPrefix);
+    } catch (e) {
+      (handler.bad ?? sayBad)(d, e as Error);
+      return settle(ack);
+    }
+    try {
+      if (!handler.message(m)) return stop(EXIT.OK);
+    } catch (e) {
+      say((e as Error).message);
+      return stop(EXIT.FAILURE);
+    }
+    settle(ack);
+    if (++seen >= count) stop(EXIT.OK);
+    else arm();
+  };
+
+  let lost!: () => void;
+  const connect = async () => {
+    const s = await BrokerSession.open(config, Date.now() + connectMs);
+    const gone = new Promise<void>((resolve) => lost = resolve);
+    const drop = () => {
+      if (session === s) session = undefined;
+      lost();
+    };
+    s.connection.on("close", drop);
+    try {
+      await s.subscribe(config.exchange, keys, Date.now() + connectMs, onDelivery, {
+        ...(subscription.queue !== undefined
+          ? { name: subscription.queue, passive: config.passiveDeclares }
+          : {}),
+        ack: true,
+        prefetch: Math.min(count, MAX_PREFETCH),
+        onCancel: drop,
+      });
+    } catch (e) {
+      await s.close(Date.now() + 1000);
+      throw e;
+    }
+    session = s;
+    // Wrapped: an async function would wait for a promise it returns.
+    return { gone };
+  };
+
   try {
-    const keys = bindings.map((b) => routingKey(config.topicPrefix, b));
-    await session.subscribe(
-      config.exchange,
-      keys,
-      Date.now() + (limits.silenceMs ?? config.timeoutMs),
-      (d) => {
-        if (seen >= count) return;
-        seen++;
-        try {
-          onMessage(fromDelivery(d, config.topicPrefix));
-        } catch (e) {
-          onBad(d, e as Error);
-        }
-        if (seen >= count) stop(EXIT.OK);
-        else arm();
-      },
+    let { gone } = await connect();
+    const queue = subscription.queue === undefined ? "" : `queue "${subscription.queue}", `;
+    say(
+      `listening on ${config.exchange} for ${keys.join(", ")} (${queue}${
+        redactUrl(config.amqpUrl)
+      })`,
     );
-    say(`listening on ${config.exchange} for ${keys.join(", ")} (${session.where})`);
     arm();
-    return await stopped;
+    for (;;) {
+      if (await Promise.race([stopped, gone.then(() => undefined)]) !== undefined) {
+        return await stopped;
+      }
+      let delay = FIRST_RETRY_MS;
+      say(`${redactUrl(config.amqpUrl)}: connection lost while listening; opening it again`);
+      for (;;) {
+        const woke = await Promise.race([stopped, sleep(delay).then(() => undefined)]);
+        if (woke !== undefined) return woke;
+        try {
+          const again = await Promise.race([stopped, connect()]);
+          if (typeof again === "number") return again;
+          gone = again.gone;
+          say(`listening again on ${config.exchange} for ${keys.join(", ")}`);
+          break;
+        } catch (e) {
+          if (e instanceof DeliveryError && !e.transient) throw e;
+          delay = Math.min(delay * 2, MAX_RETRY_MS);
+          say(`${(e as Error).message}; next attempt in ${delay / 1000} s`);
+        }
+      }
+    }
   } finally {
-    closing = true;
+    stopping = true;
     clearTimeout(timer);
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-    await session.close(Date.now() + 1000);
+    Deno.removeSignalListener("SIGINT", onStop);
+    Deno.removeSignalListener("SIGTERM", onStop);
+    Deno.removeSignalListener("SIGHUP", onHangup);
+    await session?.close(Date.now() + 1000);
   }
+}
+
+/** Acknowledges; a channel closed meanwhile means the broker will deliver the message again. */
+function settle(ack: () => void): void {
+  try {
+    ack();
+  } catch { /* redelivered after reconnecting: at least once */ }
 }

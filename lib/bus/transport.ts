@@ -4,7 +4,7 @@
  * and only when a command really connects.
  */
 import { Buffer } from "node:buffer";
-import type { ChannelModel, ConfirmChannel, Options } from "amqplib";
+import type { Channel, ChannelModel, ConfirmChannel, Options } from "amqplib";
 import { type Config, configSource, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
@@ -24,6 +24,20 @@ interface ConfirmState {
   error?: DeliveryError;
   /** Fails the messages still waiting, while a publish is under way. */
   fail?: (e: DeliveryError) => void;
+}
+
+/** Which queue a subscription reads and how. */
+export interface QueueOptions {
+  /** A durable named queue; a temporary exclusive one when absent. */
+  name?: string;
+  /** The queue must exist already (fedora-messaging's `passive_declares`). */
+  passive?: boolean;
+  /** Acknowledge each delivery explicitly (after it is kept), not on delivery. */
+  ack?: boolean;
+  /** Deliveries on their way at a time. */
+  prefetch?: number;
+  /** The broker ended the subscription (e.g. the queue was deleted). */
+  onCancel?: () => void;
 }
 
 /** A point in time (ms since the epoch) that every network step must finish by. */
@@ -87,6 +101,8 @@ export class BrokerSession {
   #closed: DeliveryError | undefined;
   #confirm: ConfirmState | undefined;
   #onClose: Array<(e: DeliveryError) => void> = [];
+  /** Consumer channels, closed before the connection so that their last acks go out first. */
+  #consumers: Channel[] = [];
 
   private constructor(readonly connection: ChannelModel, readonly where: string) {
     const lost = (e?: unknown) => {
@@ -156,37 +172,52 @@ export class BrokerSession {
   }
 
   /**
-   * Binds a temporary exclusive queue to `exchange` with each key and calls `onMessage` for
-   * every delivery. Resolves once bound. A user that may not declare queues (Fedora's
-   * publish-only users) gets one line saying so, not a timeout.
+   * Binds a queue to `exchange` with each key and calls `onMessage` for every delivery.
+   * Resolves once bound. Without `queue.name` the queue is temporary and exclusive; with it,
+   * durable and shared, so messages wait there while nobody listens (`passive`: it must exist
+   * already). With `queue.ack`, a delivery stays the broker's until `ack` is called; `onCancel`
+   * hears when the broker ends the subscription (queue deleted). A user that may not declare
+   * queues (Fedora's publish-only users) gets one line saying so, not a timeout.
    */
   async subscribe(
     exchange: string,
     keys: string[],
     deadline: Deadline,
-    onMessage: (d: Delivered) => void,
+    onMessage: (d: Delivered, ack: () => void) => void,
+    queue: QueueOptions = {},
   ): Promise<void> {
     try {
       const channel = await withDeadline(this.connection.createChannel(), deadline, this.where);
       channel.on("error", () => {/* reported through the failed call */});
-      const declared = channel.assertQueue("", { exclusive: true, autoDelete: true });
-      const { queue } = await withDeadline(declared, deadline, `${this.where}: declaring a queue`);
+      this.#consumers.push(channel);
+      const name = queue.name ?? "";
+      const declared = queue.passive ? channel.checkQueue(name) : channel.assertQueue(
+        name,
+        queue.name === undefined
+          ? { exclusive: true, autoDelete: true }
+          : { durable: true, autoDelete: false, exclusive: false },
+      );
+      const what = `${this.where}: ${queue.passive ? "checking" : "declaring"} queue ${
+        name ? `"${name}"` : ""
+      }`;
+      const bound = (await withDeadline(declared, deadline, what)).queue;
       for (const key of keys) {
         await withDeadline(
-          channel.bindQueue(queue, exchange, key),
+          channel.bindQueue(bound, exchange, key),
           deadline,
           `${this.where}: binding ${key}`,
         );
       }
-      const consuming = channel.consume(queue, (m) => {
-        if (m) {
-          onMessage({
-            routingKey: m.fields.routingKey,
-            ...m.properties,
-            content: new Uint8Array(m.content),
-          });
-        }
-      }, { noAck: true });
+      if (queue.prefetch !== undefined) {
+        await withDeadline(channel.prefetch(queue.prefetch), deadline, this.where);
+      }
+      const consuming = channel.consume(bound, (m) => {
+        if (!m) return queue.onCancel?.();
+        onMessage(
+          { routingKey: m.fields.routingKey, ...m.properties, content: new Uint8Array(m.content) },
+          () => channel.ack(m),
+        );
+      }, { noAck: !queue.ack });
       await withDeadline(consuming, deadline, `${this.where}: consuming`);
     } catch (e) {
       const error = classify(e, this.where);
@@ -195,6 +226,14 @@ export class BrokerSession {
           `${error.message}; this user may not declare or bind a queue (Fedora's publish-only users may not): ` +
             "give a consumer's config (test-message --listen-conf, listen --conf)",
           EXIT.REFUSED,
+          false,
+        );
+      }
+      if (/NOT_FOUND - no queue/.test(error.message)) {
+        throw new DeliveryError(
+          `${this.where}: queue "${queue.name}" does not exist (passive_declares = true: ` +
+            "it must be declared beforehand)",
+          EXIT.CONNECT,
           false,
         );
       }
@@ -312,6 +351,11 @@ export class BrokerSession {
   async close(deadline: Deadline): Promise<void> {
     if (this.#closed) return;
     try {
+      // amqplib writes each channel's frames apart from the connection's: a connection
+      // close could overtake a channel's last acknowledgements, which then never count.
+      for (const c of this.#consumers.splice(0)) {
+        await withDeadline(c.close(), deadline, this.where).catch(() => {});
+      }
       await withDeadline(this.connection.close(), deadline, this.where);
     } catch {
       // Everything that mattered was confirmed already.

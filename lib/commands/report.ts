@@ -64,9 +64,12 @@ export async function run(args: string[]): Promise<number> {
     const limits = limitsFrom(values);
     const config = await configFrom({ ...values, timeout: undefined });
     prefix = config.topicPrefix;
-    const code = await listen(config, ["logging.stats.sync.#"], limits, (m) => {
-      const e = syncEvent({ topic: m.topic, body: m.body, headers: m.headers, id: m.id }, "");
-      if (e) events.push(e);
+    const code = await listen(config, { bindings: ["logging.stats.sync.#"] }, limits, {
+      message: (m) => {
+        const e = syncEvent({ topic: m.topic, body: m.body, headers: m.headers, id: m.id }, "");
+        if (e) events.push(e);
+        return true;
+      },
     });
     if (code !== EXIT.OK) return code;
   } else {
