@@ -50,7 +50,7 @@ Deno.test("report: runs, proxies, dates, retries, skips; out of order and duplic
       "run r1 on log01: 2026-11-28T03:00:00+00:00 to 2026-11-28T03:01:15+00:00 (1m15s)\n" +
         "  proxy01  1/2 date(s) finished; FAILED 2026-11-26: rsync exited with 23; 1 retry\n" +
         "  proxy99  skipped: Synced host unknown\n" +
-        "  => 1 final failure(s)\n",
+        "  => 1 final failure\n",
     );
     assertEquals(needsAttention(runs), true);
   }
@@ -62,7 +62,8 @@ Deno.test("report: a clean run needs no attention; one that never finished does"
   assertEquals(needsAttention(clean), false);
   const open = summarize([ev("start", 0, { run_id: "r3" })]);
   assertEquals(needsAttention(open), true);
-  assertEquals(formatReport([]), "no sync runs found\n");
+  assertEquals(formatReport([]), "no sync run found\n");
+  assertEquals(needsAttention([]), true, "a job that did not run is not a good day");
 });
 
 Deno.test("report: only logging.stats.sync lines with a run_id count; the prefix is stripped", () => {
@@ -80,4 +81,87 @@ Deno.test("report: only logging.stats.sync lines with a run_id count; the prefix
   assertEquals(syncEvent(line("logging.stats.merge.start", { run_id: "r" }), ""), undefined);
   assertEquals(syncEvent(line("logging.stats.sync.start", {}), ""), undefined);
   assertEquals(syncEvent(parseJson("[1]"), ""), undefined);
+});
+
+/** A small seeded shuffle, so a failure can be replayed. */
+function shuffle<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+Deno.test("report: the same events give the same report in any arrival order, even within one second", () => {
+  // Whole-second sent-at: a fast sync puts many events into the same second.
+  const events: SyncEvent[] = [ev("start", 0)];
+  for (const proxy of ["p2", "p1", "p3"]) {
+    const p = { synced_host: proxy };
+    events.push(ev("host.start", 1, p));
+    for (const day of ["2026-11-27", "2026-11-26", "2026-11-25"]) {
+      const d = { ...p, log_date: day };
+      events.push(ev("host.logdate.start", 1, d));
+      events.push(ev("host.logdate.fail.retry", 1, { ...d, reason: "timed out" }));
+      events.push(
+        proxy === "p3"
+          ? ev("host.logdate.fail.final", 1, { ...d, reason: "gave up" })
+          : ev("host.logdate.finish", 1, d),
+      );
+    }
+    events.push(ev("host.finish", 1, p));
+  }
+  events.push(ev("host.skip", 1, { synced_host: "p0", reason: "Synced host unknown" }));
+  events.push(ev("finish", 1));
+  const expected = formatReport(summarize(events));
+  assertEquals(
+    expected,
+    "run r1 on log01: 2026-11-28T03:00:00+00:00 to 2026-11-28T03:00:01+00:00 (1s)\n" +
+      "  p0    skipped: Synced host unknown\n" +
+      "  p1    3/3 date(s) finished; 3 retries\n" +
+      "  p2    3/3 date(s) finished; 3 retries\n" +
+      "  p3    0/3 date(s) finished; FAILED 2026-11-25: gave up; FAILED 2026-11-26: gave up; " +
+      "FAILED 2026-11-27: gave up; 3 retries\n" +
+      "  => 3 final failures\n",
+  );
+  const json = JSON.stringify(summarize(events));
+  for (let seed = 1; seed <= 50; seed++) {
+    const order = shuffle(events, seed);
+    assertEquals(formatReport(summarize(order)), expected, `seed ${seed}`);
+    assertEquals(JSON.stringify(summarize(order)), json, `seed ${seed}`);
+  }
+});
+
+Deno.test("report: a date that started and never finished or failed makes the run need attention", () => {
+  const p = { synced_host: "proxy01", run_id: "r4" };
+  const runs = summarize([
+    ev("start", 0, { run_id: "r4" }),
+    ev("host.start", 1, p),
+    ev("host.logdate.start", 2, { ...p, log_date: "2026-11-27" }),
+    ev("host.logdate.start", 3, { ...p, log_date: "2026-11-26" }),
+    ev("host.logdate.finish", 4, { ...p, log_date: "2026-11-26" }),
+    ev("host.finish", 5, p),
+    ev("finish", 6, { run_id: "r4" }),
+  ]);
+  assertEquals(runs[0]!.unfinishedDates, 1);
+  assertEquals(needsAttention(runs), true);
+  assertEquals(
+    formatReport(runs).split("\n").slice(1).join("\n"),
+    "  proxy01  1/2 date(s) finished; NOT FINISHED 2026-11-27\n  => 1 unfinished date\n",
+  );
+});
+
+Deno.test("report: topics of fedora-messaging record files (any prefix) are recognised", () => {
+  const line = parseJson(JSON.stringify({
+    topic: "org.fedoraproject.stg.logging.stats.sync.host.logdate.fail.final",
+    body: { run_id: "r", synced_host: "p", log_date: "2026-11-27", reason: "x", host: "h" },
+    headers: { "sent-at": "2026-11-28T03:00:00+00:00" },
+    id: "i",
+    queue: "busmsg-recorder",
+    priority: 0,
+  }));
+  assertEquals(syncEvent(line, "")?.event, "host.logdate.fail.final");
+  assertEquals(syncEvent(line, "org.fedoraproject.prod")?.event, "host.logdate.fail.final");
 });

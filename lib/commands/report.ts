@@ -1,8 +1,9 @@
 /** `busmsg report`: what happened in each sync run, from dump lines or live from the bus. */
 import { configFrom, parseCommand } from "../cli/options.ts";
 import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
-import { EXIT, UsageError } from "../errors.ts";
-import { readLineBatches } from "../cli/input.ts";
+import { ioReason } from "../config.ts";
+import { EXIT, HelpRequested, UsageError } from "../errors.ts";
+import { inputName, readLineBatches } from "../cli/input.ts";
 import { listen } from "../bus/listening.ts";
 import { out, say } from "../cli/output.ts";
 import { parseJson } from "../message/pyjson.ts";
@@ -13,10 +14,42 @@ import {
   type SyncEvent,
   syncEvent,
 } from "../sync/report.ts";
+import {
+  expectHosts,
+  NAGIOS,
+  nagiosLine,
+  parseDate,
+  parseDuration,
+  parseExpectedHosts,
+  type Selection,
+  selectRuns,
+  unknownLine,
+} from "../sync/check.ts";
 import { limitsFrom } from "./listen.ts";
 
 /** The options of `busmsg report`. */
 export const OPTIONS = {
+  date: {
+    type: "string",
+    arg: "YYYY-MM-DD",
+    help: "only runs that started on this day (UTC)",
+  },
+  since: {
+    type: "string",
+    arg: "DURATION",
+    help: "only runs that started within this long (36h, 2d, 1h30m)",
+  },
+  "expect-hosts": {
+    type: "string",
+    arg: "FILE",
+    help: "proxies that must appear in each run, one a line (# comments); one\n" +
+      'with no event is a failure ("p2.example.org  MISSING: no events")',
+  },
+  nagios: {
+    type: "boolean",
+    help: "first one plugin line (SYNC OK|WARNING|CRITICAL|UNKNOWN - summary |\n" +
+      "perfdata), then the report; exit codes as Nagios reads them",
+  },
   json: { type: "boolean", help: "the summary as JSON, for tools" },
   live: {
     type: "boolean",
@@ -40,30 +73,54 @@ export const HELP = `Usage: busmsg report [options] [FILE|-]...
        busmsg report --live [--count N] [--timeout SECONDS] [broker options]
 
 Summarises each sync run (by run_id) from logging.stats.sync.* dump lines (what 'busmsg
-listen' writes): start, finish and duration; per proxy the dates finished, dates that failed
-for good (and why), retries, skipped proxies (and why); runs that never finished. Events out
-of order are put in order by sent-at; an event seen twice (same id) counts once. Other lines
-are ignored. Reads stdin when no FILE is given.
+listen' and 'fedora-messaging record' write, topic prefix or not): start, finish and
+duration; per proxy the dates finished, dates that failed for good (and why), retries,
+skipped proxies (and why); dates and runs that never finished. The same events give the
+same report in any order; an event seen twice (same id) counts once. Other lines are
+ignored. Reads stdin when no FILE is given; several files (day-*.jsonl) are read as one.
+The config is read as by every command (for the topic prefix).
 
 ${formatOptions(OPTIONS)}
 
 Examples:
   busmsg report day.jsonl
+  busmsg report --date "$(date -u -d yesterday +%F)" --expect-hosts /etc/busmsg/proxies \\
+      --nagios /var/log/busmsg/sync-*.jsonl
   busmsg report --live --conf consumer.toml --timeout 600 --json
 
-Exit status: 1 when a run has a final failure or never finished (so cron can alert),
-else 0; 2 usage or config.`;
+Exit status: 1 when no run was found (a job that did not run is not a good day), or a run
+has a final failure, a missing proxy, a date that never finished, or never finished
+itself; else 0; 2 usage or config. With --nagios: 0 OK, 1 WARNING (proxies skipped), 2
+CRITICAL (any of the above), 3 UNKNOWN (the check could not be made: bad option,
+unreadable file, lost connection).`;
 
 /** Runs `busmsg report`. */
 export async function run(args: string[]): Promise<number> {
+  if (!args.includes("--nagios")) return await report(args);
+  try {
+    return await report(args);
+  } catch (e) {
+    if (e instanceof HelpRequested) throw e;
+    // A monitoring system reads stdout and the exit code: a check that could not be made
+    // is UNKNOWN there, not a usage error it would take for CRITICAL.
+    out(unknownLine((e as Error).message) + "\n");
+    return NAGIOS.UNKNOWN;
+  }
+}
+
+async function report(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("report", args, OPTIONS);
+  const selection: Selection = {};
+  if (values.date !== undefined) selection.date = parseDate(values.date);
+  if (values.since !== undefined) selection.since = Date.now() - parseDuration(values.since);
+  const expected = values["expect-hosts"] === undefined
+    ? undefined
+    : parseExpectedHosts(await readText(values["expect-hosts"]));
   const events: SyncEvent[] = [];
-  let prefix = values["topic-prefix"] ?? "";
   if (values.live) {
     if (positionals.length > 0) throw new UsageError("report: --live reads the bus, not files");
     const limits = limitsFrom(values);
     const config = await configFrom({ ...values, timeout: undefined });
-    prefix = config.topicPrefix;
     const code = await listen(config, { bindings: ["logging.stats.sync.#"] }, limits, {
       message: (m) => {
         const e = syncEvent({ topic: m.topic, body: m.body, headers: m.headers, id: m.id }, "");
@@ -71,11 +128,12 @@ export async function run(args: string[]): Promise<number> {
         return true;
       },
     });
-    if (code !== EXIT.OK) return code;
-  } else {
-    if (values.conf !== undefined && values["topic-prefix"] === undefined) {
-      prefix = (await configFrom(values)).topicPrefix;
+    if (code !== EXIT.OK) {
+      if (values.nagios) throw new Error("listening ended early: the connection was lost");
+      return code;
     }
+  } else {
+    const prefix = values["topic-prefix"] ?? (await configFrom(values)).topicPrefix;
     for (const path of positionals.length > 0 ? positionals : ["-"]) {
       for await (const batch of readLineBatches(path)) {
         for (const line of batch) {
@@ -84,13 +142,28 @@ export async function run(args: string[]): Promise<number> {
             const e = syncEvent(parseJson(line.text), prefix);
             if (e) events.push(e);
           } catch {
-            say(`${path === "-" ? "<stdin>" : path}:${line.number}: not JSON, ignored`);
+            say(`${inputName(path)}:${line.number}: not JSON, ignored`);
           }
         }
       }
     }
   }
-  const runs = summarize(events);
-  out(values.json ? JSON.stringify(runs, null, 2) + "\n" : formatReport(runs));
+  let runs = selectRuns(summarize(events), selection);
+  if (expected) runs = expectHosts(runs, expected);
+  const text = values.json ? JSON.stringify(runs, null, 2) + "\n" : formatReport(runs);
+  if (values.nagios) {
+    const { line, state } = nagiosLine(runs);
+    out(`${line}\n${text}`);
+    return state;
+  }
+  out(text);
   return needsAttention(runs) ? EXIT.FAILURE : EXIT.OK;
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(`${path}: cannot read: ${ioReason(e)}`);
+  }
 }

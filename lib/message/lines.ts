@@ -4,14 +4,14 @@
  */
 import { readLineBatches } from "../cli/input.ts";
 import { type Defaults, type Parsed, parseDumpLine, stripPrefix } from "./message.ts";
-import { checkBody } from "./schemas.ts";
+import { checkBody, familyTopic } from "./schemas.ts";
 
 /** Parses one dump line and checks its body against its topic's schema. */
 export function parseAndCheck(text: string, defaults: Defaults): Parsed {
   const parsed = parseDumpLine(text, defaults);
   if (!parsed.message) return parsed;
   const problems = checkBody(
-    stripPrefix(defaults.topicPrefix, parsed.message.topic),
+    familyTopic(stripPrefix(defaults.topicPrefix, parsed.message.topic)),
     parsed.message.body,
   );
   return problems.length > 0 ? { problems } : parsed;

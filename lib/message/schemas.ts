@@ -29,6 +29,17 @@ const RULES: TopicRule[] = Object.entries(catalogue["x-busmsg-topics"]).map(([to
 export const ROOT = "logging.stats";
 const SYNC = "logging.stats.sync.";
 
+/**
+ * The topic from `logging.stats` on when the family is in it behind any deployment prefix
+ * (`org.fedoraproject.prod.logging.stats.sync.start`, as `fedora-messaging record` writes
+ * topics), else the topic as given.
+ */
+export function familyTopic(topic: string): string {
+  if (topic === ROOT || topic.startsWith(ROOT + ".")) return topic;
+  const at = topic.indexOf(`.${ROOT}.`);
+  return at < 0 ? topic : topic.slice(at + 1);
+}
+
 /** The events `sync-event` knows: topic suffixes after `logging.stats.sync.`. */
 export const SYNC_EVENTS: string[] = RULES.filter((r) => r.topic.startsWith(SYNC))
   .map((r) => r.topic.slice(SYNC.length));

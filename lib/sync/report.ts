@@ -1,8 +1,10 @@
 /**
- * The sync-run report: logging.stats.sync.* events grouped by run_id, per proxy and date,
- * robust to events out of order or twice (same id). Pure: events in, summary and text out.
+ * The sync-run report: logging.stats.sync.* events grouped by run_id, per proxy and date. The
+ * same events give the same report whatever order they arrive in, and an event seen twice
+ * (same id) counts once. Pure: events in, summary and text out.
  */
 import { stripPrefix } from "../message/message.ts";
+import { familyTopic } from "../message/schemas.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../message/pyjson.ts";
 
 /** One event as the report needs it. */
@@ -33,21 +35,32 @@ export interface RunSummary {
   host: string;
   start?: string;
   finish?: string;
+  /** The earliest sent-at of any of its events (its start, when that was not seen). */
+  firstSeen: string;
   durationSeconds?: number;
   hosts: Record<string, HostSummary>;
   finalFailures: number;
+  /** Dates that started and neither finished nor failed for good. */
+  unfinishedDates: number;
+  /** Expected proxies (`--expect-hosts`) without a single event in this run. */
+  missingHosts: string[];
   unfinished: boolean;
 }
 
 const SYNC = "logging.stats.sync.";
+/** What the report says when it found nothing to report on. */
+export const NO_RUN = "no sync run found";
 const str = (v: JsonValue | undefined) => (typeof v === "string" ? v : undefined);
 
-/** The sync event in a dump-line object (topic prefix stripped), or undefined for any other. */
+/**
+ * The sync event in a dump-line object, or undefined for any other line. The family is found
+ * behind any topic prefix (files that `fedora-messaging record` wrote keep it).
+ */
 export function syncEvent(line: JsonValue, topicPrefix: string): SyncEvent | undefined {
   if (!isJsonObject(line) || !isJsonObject(line["body"]) || typeof line["topic"] !== "string") {
     return undefined;
   }
-  const topic = stripPrefix(topicPrefix, line["topic"]);
+  const topic = familyTopic(stripPrefix(topicPrefix, line["topic"]));
   if (!topic.startsWith(SYNC) || typeof line["body"]["run_id"] !== "string") return undefined;
   const headers = isJsonObject(line["headers"]) ? line["headers"] : {};
   return {
@@ -58,12 +71,45 @@ export function syncEvent(line: JsonValue, topicPrefix: string): SyncEvent | und
   };
 }
 
-/** Groups events into runs; duplicates (same id) count once; order by sent-at, not arrival. */
+// Where an event stands in a run's life: the tie-break for events in the same second.
+const LIFECYCLE = [
+  "start",
+  "host.start",
+  "host.skip",
+  "host.logdate.start",
+  "host.logdate.fail.retry",
+  "host.logdate.fail.final",
+  "host.logdate.finish",
+  "host.finish",
+  "finish",
+];
+const rank = (event: string) => {
+  const i = LIFECYCLE.indexOf(event);
+  return i < 0 ? LIFECYCLE.length : i;
+};
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A total order of events: sent-at, then place in the life of a run, then id, then body. */
+function byTime(a: SyncEvent, b: SyncEvent): number {
+  return compare(a.sentAt, b.sentAt) || rank(a.event) - rank(b.event) ||
+    compare(a.id, b.id) || compare(JSON.stringify(a.body), JSON.stringify(b.body));
+}
+
+/** The object with its keys in code-point order (so JSON and text never depend on arrival). */
+function sorted<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => compare(a, b)));
+}
+
+/**
+ * Groups events into runs. Duplicates (same id) count once; events are taken in sent-at
+ * order and, within a second (sent-at has whole seconds), in the order of a run's life, so
+ * any arrival order gives the same summary. Runs, proxies and dates come out sorted.
+ */
 export function summarize(events: SyncEvent[]): RunSummary[] {
   const seen = new Set<string>();
-  const unique = events.filter((e) => !e.id || (!seen.has(e.id) && seen.add(e.id)));
-  // Stable sort by time: events with equal sent-at keep their arrival order.
-  unique.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
+  const unique = [...events].sort(byTime).filter((e) =>
+    !e.id || (!seen.has(e.id) && seen.add(e.id))
+  );
   const runs = new Map<string, RunSummary>();
   for (const e of unique) {
     const runId = e.body["run_id"] as string;
@@ -72,8 +118,11 @@ export function summarize(events: SyncEvent[]): RunSummary[] {
       run = {
         runId,
         host: str(e.body["host"]) ?? "",
+        firstSeen: e.sentAt,
         hosts: {},
         finalFailures: 0,
+        unfinishedDates: 0,
+        missingHosts: [],
         unfinished: true,
       };
       runs.set(runId, run);
@@ -116,15 +165,35 @@ export function summarize(events: SyncEvent[]): RunSummary[] {
   }
   for (const run of runs.values()) {
     run.unfinished = run.finish === undefined;
-    run.finalFailures = Object.values(run.hosts).reduce(
-      (n, h) => n + Object.values(h.dates).filter((d) => d.status === "failed").length,
-      0,
-    );
+    const dates = Object.values(run.hosts).flatMap((h) => Object.values(h.dates));
+    run.finalFailures = dates.filter((d) => d.status === "failed").length;
+    run.unfinishedDates = dates.filter((d) => d.status === "running").length;
     if (run.start && run.finish) {
       run.durationSeconds = Math.round((Date.parse(run.finish) - Date.parse(run.start)) / 1000);
     }
+    for (const h of Object.values(run.hosts)) h.dates = sorted(h.dates);
+    run.hosts = sorted(run.hosts);
   }
-  return [...runs.values()];
+  return [...runs.values()].sort((a, b) =>
+    compare(a.start ?? a.firstSeen, b.start ?? b.firstSeen) || compare(a.runId, b.runId)
+  );
+}
+
+/** "1 final failure", "3 final failures". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What needs a person in one run, for the verdict line and the monitoring check. */
+export function problems(run: RunSummary): string[] {
+  return [
+    run.finalFailures > 0 ? plural(run.finalFailures, "final failure") : "",
+    run.missingHosts.length > 0
+      ? `${plural(run.missingHosts.length, "proxy", "proxies")} missing`
+      : "",
+    run.unfinishedDates > 0 ? plural(run.unfinishedDates, "unfinished date") : "",
+    run.unfinished ? "run not finished" : "",
+  ].filter(Boolean);
 }
 
 function duration(seconds: number): string {
@@ -138,7 +207,7 @@ function duration(seconds: number): string {
 
 /** The report as text for people: one block per run, one line per proxy. */
 export function formatReport(runs: RunSummary[]): string {
-  if (runs.length === 0) return "no sync runs found\n";
+  if (runs.length === 0) return `${NO_RUN}\n`;
   const lines: string[] = [];
   for (const run of runs) {
     const when = run.finish
@@ -147,17 +216,26 @@ export function formatReport(runs: RunSummary[]): string {
       }`
       : `${run.start ?? "(start not seen)"}, NOT FINISHED`;
     lines.push(`run ${run.runId} on ${run.host}: ${when}`);
-    const width = Math.max(...Object.keys(run.hosts).map((h) => h.length), 4);
-    for (const [name, h] of Object.entries(run.hosts).sort(([a], [b]) => a.localeCompare(b))) {
+    const width = Math.max(
+      ...[...Object.keys(run.hosts), ...run.missingHosts].map((h) => h.length),
+      4,
+    );
+    const missing = run.missingHosts.map((h) => [h, undefined] as const);
+    for (
+      const [name, h] of [...Object.entries(run.hosts), ...missing].sort(([a], [b]) =>
+        compare(a, b)
+      )
+    ) {
       let text: string;
-      if (h.skipped !== undefined) text = `skipped: ${h.skipped}`;
+      if (h === undefined) text = "MISSING: no events";
+      else if (h.skipped !== undefined) text = `skipped: ${h.skipped}`;
       else {
         const dates = Object.entries(h.dates);
         const done = dates.filter(([, d]) => d.status === "finished").length;
         const parts = [`${done}/${dates.length} date(s) finished`];
         for (const [day, d] of dates) {
           if (d.status === "failed") parts.push(`FAILED ${day}: ${d.reason ?? "(no reason)"}`);
-          if (d.status === "running") parts.push(`${day} not finished`);
+          if (d.status === "running") parts.push(`NOT FINISHED ${day}`);
         }
         const retries = dates.reduce((n, [, d]) => n + d.retries, 0);
         if (retries > 0) parts.push(`${retries} retr${retries === 1 ? "y" : "ies"}`);
@@ -166,16 +244,16 @@ export function formatReport(runs: RunSummary[]): string {
       }
       lines.push(`  ${name.padEnd(width)}  ${text}`);
     }
-    const verdict = [
-      run.finalFailures > 0 ? `${run.finalFailures} final failure(s)` : "",
-      run.unfinished ? "run not finished" : "",
-    ].filter(Boolean);
+    const verdict = problems(run);
     lines.push(`  => ${verdict.length > 0 ? verdict.join(", ") : "ok"}`);
   }
   return lines.join("\n") + "\n";
 }
 
-/** True when a run needs a person: a final failure or a run that never finished. */
+/**
+ * True when the runs need a person: no run at all (a job that did not run must not look like
+ * a good day), a final failure, a missing proxy, a date or a run that never finished.
+ */
 export function needsAttention(runs: RunSummary[]): boolean {
-  return runs.some((r) => r.finalFailures > 0 || r.unfinished);
+  return runs.length === 0 || runs.some((r) => problems(r).length > 0);
 }

@@ -1,35 +1,8 @@
 /** listen and report against the private broker, with the example sync as the source of events. */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, spawnBusmsg, tlsConfig } from "../helpers.ts";
+import { busmsg, tlsConfig } from "../helpers.ts";
+import { background } from "./listener.ts";
 import { PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
-
-/** Starts `busmsg ARGS` in the background and resolves once it says it is listening. */
-async function background(args: string[]) {
-  const child = spawnBusmsg(args);
-  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let said = "";
-  while (!said.includes("listening on")) {
-    const { value, done } = await stderr.read();
-    if (done) throw new Error(`exited before listening: ${said}`);
-    said += value;
-  }
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await stderr.read();
-      if (done) return said;
-      said += value;
-    }
-  })();
-  const stdout = new Response(child.stdout).text();
-  return {
-    child,
-    done: async () => ({
-      code: (await child.status).code,
-      stdout: await stdout,
-      stderr: await rest,
-    }),
-  };
-}
 
 Deno.test("listen records the example sync; validate accepts it; report tells exactly what happened", async () => {
   const { dir, env } = await sandbox();
@@ -73,11 +46,11 @@ Deno.test("listen records the example sync; validate accepts it; report tells ex
     report.stdout,
     `run ${first.body.run_id} on ${first.body.host}: ${start} to ${finish} (${took})\n` +
       "  bad.example.org      0/3 date(s) finished; " +
-      `FAILED 2026-11-27: ${why}; FAILED 2026-11-26: ${why}; FAILED 2026-11-25: ${why}; 6 retries\n` +
+      `FAILED 2026-11-25: ${why}; FAILED 2026-11-26: ${why}; FAILED 2026-11-27: ${why}; 6 retries\n` +
       "  flaky.example.org    3/3 date(s) finished; 3 retries\n" +
       "  good.example.org     3/3 date(s) finished\n" +
       "  unknown.example.org  skipped: Synced host unknown\n" +
-      "  => 3 final failure(s)\n",
+      "  => 3 final failures\n",
   );
   const json = JSON.parse((await busmsg(["report", "--json", day])).stdout);
   assertEquals(json[0].finalFailures, 3);

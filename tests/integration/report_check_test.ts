@@ -1,0 +1,190 @@
+/** `report` as the log server's daily check: day files, expected proxies, Nagios, record files. */
+import { assertEquals, assertIncludes } from "../assert.ts";
+import { busmsg, drainQueue, tlsConfig, writeConfig } from "../helpers.ts";
+import { background, linesOf } from "./listener.ts";
+import { PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
+
+Deno.test("report --nagios on the recorder's day file: the example sync with a proxy that never showed up", async () => {
+  const { dir, env } = await sandbox();
+  const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
+  const queue = `busmsg-test-day-${crypto.randomUUID().slice(0, 8)}`;
+  const today = new Date().toISOString().slice(0, 10);
+  try {
+    const recorder = await background([
+      "listen",
+      "--conf",
+      consumer,
+      "--queue-name",
+      queue,
+      "--output",
+      `${dir}/sync-%Y-%m-%d.jsonl`,
+    ]);
+    const sync = await runExampleSync(dir, env);
+    assertEquals(sync.code, 0, sync.stderr);
+    const day = `${dir}/sync-${today}.jsonl`;
+    assertEquals((await linesOf(day, 36)).length, 36);
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+
+    const hosts = `${dir}/proxies`;
+    await Deno.writeTextFile(
+      hosts,
+      "# the proxies the sync must cover\ngood.example.org\nflaky.example.org\n" +
+        "bad.example.org\nunknown.example.org\np2.example.org  # new this week\n",
+    );
+    const check = await busmsg([
+      "report",
+      "--date",
+      today,
+      "--expect-hosts",
+      hosts,
+      "--nagios",
+      day,
+    ]);
+    assertEquals(check.code, 2, check.stderr);
+    const [plugin, ...text] = check.stdout.split("\n");
+    assertEquals(
+      plugin,
+      "SYNC CRITICAL - 3 final failures, 1 proxy missing, 1 proxy skipped | runs=1 " +
+        "final_failures=3 missing=1 unfinished_dates=0 unfinished_runs=0 skipped=1 retries=9 " +
+        "dates_finished=6",
+    );
+    assertIncludes(text.join("\n"), "\n  p2.example.org       MISSING: no events\n");
+    assertIncludes(text.join("\n"), "\n  => 3 final failures, 1 proxy missing\n");
+    const plain = await busmsg(["report", "--expect-hosts", hosts, day]);
+    assertEquals(plain.code, 1);
+    assertEquals(plain.stdout, text.join("\n"), "--nagios adds one line in front of the report");
+    const otherDay = await busmsg(["report", "--date", "2026-01-01", day]);
+    assertEquals([otherDay.code, otherDay.stdout], [1, "no sync run found\n"]);
+  } finally {
+    await drainQueue(queue).catch(() => {});
+  }
+});
+
+/** One event line as `fedora-messaging record` writes it: full topic, queue name, sorted keys. */
+function recorded(event: string, at: string, body: Record<string, string>): string {
+  return JSON.stringify({
+    body: { host: "log01.example.org", run_id: "r-1", ...body },
+    headers: {
+      fedora_messaging_schema: "base.message",
+      fedora_messaging_schema_package: "fedora_messaging",
+      fedora_messaging_severity: event.includes("fail") ? 40 : 20,
+      priority: 0,
+      "sent-at": at,
+    },
+    id: crypto.randomUUID(),
+    priority: 0,
+    queue: "busmsg-recorder",
+    topic: `org.fedoraproject.prod.logging.stats.sync.${event}`,
+  });
+}
+
+Deno.test("report and validate read fedora-messaging record files (topics with the prefix)", async () => {
+  const p = { synced_host: "proxy01.example.org" };
+  const d = { ...p, log_date: "2026-11-27" };
+  const lines = [
+    recorded("start", "2026-11-28T03:00:00+00:00", {}),
+    recorded("host.start", "2026-11-28T03:00:01+00:00", p),
+    recorded("host.logdate.start", "2026-11-28T03:00:01+00:00", d),
+    recorded("host.logdate.fail.final", "2026-11-28T03:00:09+00:00", { ...d, reason: "rsync 23" }),
+    recorded("host.finish", "2026-11-28T03:00:09+00:00", p),
+    recorded("finish", "2026-11-28T03:00:10+00:00", {}),
+  ];
+  const report = await busmsg(["report", "-"], { stdin: lines.join("\n") + "\n" });
+  assertEquals(report.code, 1, report.stderr);
+  assertEquals(
+    report.stdout,
+    "run r-1 on log01.example.org: 2026-11-28T03:00:00+00:00 to 2026-11-28T03:00:10+00:00 (10s)\n" +
+      "  proxy01.example.org  0/1 date(s) finished; FAILED 2026-11-27: rsync 23\n" +
+      "  => 1 final failure\n",
+  );
+  const valid = await busmsg(["validate", "-"], { stdin: lines.join("\n") + "\n" });
+  assertEquals(valid.code, 0, valid.stdout + valid.stderr);
+  // A fail.final without its reason: the schema applies behind the prefix.
+  const broken = recorded("host.logdate.fail.final", "2026-11-28T03:00:09+00:00", d);
+  const invalid = await busmsg(["validate", "-"], { stdin: broken + "\n" });
+  assertEquals(invalid.code, 2);
+  assertEquals(
+    invalid.stdout,
+    "<stdin>:1: body.reason: is required for logging.stats.sync.host.logdate.fail.final\n",
+  );
+});
+
+Deno.test("report reads the default config like every command", async () => {
+  const bad = await writeConfig(["topic_prefix = "]);
+  const got = await busmsg(["report", "-"], {
+    stdin: "",
+    env: { FEDORA_MESSAGING_CONF: bad },
+  });
+  assertEquals(got.code, 2);
+  assertIncludes(got.stderr, `busmsg: ${bad}:1: invalid TOML`);
+});
+
+Deno.test("report over several day files: --date picks runs by their start; unfinished dates fail; no run fails", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-days-" });
+  const p = { synced_host: "proxy01.example.org" };
+  const a = (event: string, at: string, body: Record<string, string> = {}) =>
+    recorded(event, at, { run_id: "late", ...body });
+  // A run that starts before midnight and finishes after it: its events are in two day files.
+  await Deno.writeTextFile(
+    `${dir}/day-2026-11-27.jsonl`,
+    [
+      a("start", "2026-11-27T23:59:50+00:00"),
+      a("host.start", "2026-11-27T23:59:51+00:00", p),
+      a("host.logdate.start", "2026-11-27T23:59:52+00:00", { ...p, log_date: "2026-11-26" }),
+    ].join("\n") + "\n",
+  );
+  await Deno.writeTextFile(
+    `${dir}/day-2026-11-28.jsonl`,
+    [
+      a("host.logdate.finish", "2026-11-28T00:00:05+00:00", { ...p, log_date: "2026-11-26" }),
+      a("host.finish", "2026-11-28T00:00:06+00:00", p),
+      a("finish", "2026-11-28T00:00:07+00:00"),
+      // The next night's run: one date started and was never heard of again.
+      recorded("start", "2026-11-28T23:59:00+00:00", { run_id: "next" }),
+      recorded("host.start", "2026-11-28T23:59:01+00:00", { run_id: "next", ...p }),
+      recorded("host.logdate.start", "2026-11-28T23:59:02+00:00", {
+        run_id: "next",
+        ...p,
+        log_date: "2026-11-27",
+      }),
+      recorded("host.finish", "2026-11-28T23:59:03+00:00", { run_id: "next", ...p }),
+      recorded("finish", "2026-11-28T23:59:04+00:00", { run_id: "next" }),
+    ].join("\n") + "\n",
+  );
+  const files = [`${dir}/day-2026-11-27.jsonl`, `${dir}/day-2026-11-28.jsonl`];
+  const first = await busmsg(["report", "--date", "2026-11-27", ...files]);
+  assertEquals(first.code, 0, first.stdout);
+  assertEquals(
+    first.stdout,
+    "run late on log01.example.org: 2026-11-27T23:59:50+00:00 to 2026-11-28T00:00:07+00:00 (17s)\n" +
+      "  proxy01.example.org  1/1 date(s) finished\n" +
+      "  => ok\n",
+  );
+  const second = await busmsg(["report", "--date", "2026-11-28", "--nagios", ...files]);
+  assertEquals(second.code, 2, second.stdout);
+  assertEquals(second.stdout.split("\n")[0]!.split(" | ")[0], "SYNC CRITICAL - 1 unfinished date");
+  assertIncludes(
+    second.stdout,
+    "  proxy01.example.org  0/1 date(s) finished; NOT FINISHED 2026-11-27\n",
+  );
+  const none = await busmsg(["report", "--since", "1h", ...files]);
+  assertEquals([none.code, none.stdout], [1, "no sync run found\n"]);
+  const empty = await busmsg(["report", "-"], { stdin: "" });
+  assertEquals([empty.code, empty.stdout], [1, "no sync run found\n"]);
+});
+
+Deno.test("report --nagios: a check that cannot be made is UNKNOWN (exit 3), one plugin line", async () => {
+  const missing = await busmsg(["report", "--nagios", "/nonexistent/day.jsonl"]);
+  assertEquals(missing.code, 3);
+  assertEquals(
+    missing.stdout,
+    "SYNC UNKNOWN - /nonexistent/day.jsonl: cannot open: no such file\n",
+  );
+  const badDate = await busmsg(["report", "--nagios", "--date", "2026-13-01", "-"], { stdin: "" });
+  assertEquals(badDate.code, 3);
+  assertEquals(
+    badDate.stdout,
+    'SYNC UNKNOWN - --date: must be a calendar date YYYY-MM-DD, got "2026-13-01"\n',
+  );
+});
