@@ -2,6 +2,8 @@
  * Writing to stdout and stderr: data on stdout, one `busmsg:` line per message on stderr,
  * and every known secret scrubbed from both before it leaves the process.
  */
+import { clearProgressLine } from "./progress.ts";
+
 const encoder = new TextEncoder();
 const secrets = new Set<string>();
 
@@ -19,6 +21,7 @@ function redact(text: string): string {
 }
 
 function writeAll(fd: { writeSync(p: Uint8Array): number }, text: string): void {
+  clearProgressLine();
   let bytes = encoder.encode(redact(text));
   try {
     while (bytes.length > 0) bytes = bytes.subarray(fd.writeSync(bytes));

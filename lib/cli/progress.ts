@@ -4,11 +4,24 @@
  * and logs stay clean.
  */
 const encoder = new TextEncoder();
+const CLEAR = encoder.encode("\r\x1b[K");
+
+/** The line on screen now, if any: anything else written to the terminal clears it first. */
+let shown: Progress | undefined;
+
+/**
+ * Clears the progress line before other output (a diagnostic, data on the same terminal),
+ * so that nothing is written into the middle of it; the next update draws it again.
+ */
+export function clearProgressLine(): void {
+  if (shown === undefined) return;
+  shown = undefined;
+  Deno.stderr.writeSync(CLEAR);
+}
 
 /** A progress line, redrawn at most ten times a second and cleared at the end. */
 export class Progress {
   #last = performance.now();
-  #shown = false;
   readonly #started = performance.now();
 
   private constructor(readonly label: string, readonly total: number | undefined) {}
@@ -33,11 +46,11 @@ export class Progress {
       seconds.toFixed(1)
     } s`;
     Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${line}`));
-    this.#shown = true;
+    shown = this;
   }
 
   /** Removes the line. */
   clear(): void {
-    if (this.#shown) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+    if (shown === this) clearProgressLine();
   }
 }
