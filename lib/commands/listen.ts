@@ -96,7 +96,9 @@ const UUID = /^([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export interface PrettyStyle {
   /** Colour by severity. */
   colour: boolean;
-  /** Cut lines to this many characters, and show ids by their first 8 characters. */
+  /** Show ids (UUIDs) by their first 8 characters. */
+  shortIds?: boolean;
+  /** Cut lines to this many characters. */
   width?: number;
 }
 
@@ -105,7 +107,7 @@ export function prettyLine(m: Message, style: PrettyStyle = { colour: false }): 
   const sev = Number(m.headers["fedora_messaging_severity"] ?? 20);
   const show = (v: JsonValue) => {
     if (typeof v !== "string") return JSON.stringify(v);
-    const id = style.width !== undefined ? UUID.exec(v) : null;
+    const id = style.shortIds ? UUID.exec(v) : null;
     if (id) return id[1]!;
     return /[\s"]/.test(v) || v === "" ? JSON.stringify(v) : v;
   };
@@ -131,9 +133,12 @@ export function prettyLine(m: Message, style: PrettyStyle = { colour: false }): 
 function prettyStyle(toFile: boolean): PrettyStyle {
   if (toFile || !Deno.stdout.isTerminal()) return { colour: false };
   const env = (n: string) => Deno.env.get(n);
+  const { columns } = Deno.consoleSize();
   return {
     colour: env("NO_COLOR") === undefined && env("TERM") !== "dumb",
-    width: Deno.consoleSize().columns,
+    shortIds: true,
+    // A terminal that does not know its size says 0.
+    ...(columns > 0 ? { width: columns } : {}),
   };
 }
 
