@@ -7,8 +7,11 @@ import {
   busmsg,
   drainQueue,
   ENTRY,
+  PLAIN_PORT,
+  PLAIN_URL,
   publishedIds,
   rabbitmqctl,
+  relay,
   tlsConfig,
   writeConfig,
 } from "../helpers.ts";
@@ -32,19 +35,20 @@ async function publish(n: number, tag: string): Promise<string[]> {
 
 const ids = (lines: string[]) => lines.map((l) => JSON.parse(l).id as string);
 const queueName = (what: string) => `busmsg-test-${what}-${crypto.randomUUID().slice(0, 8)}`;
+/** `listen` as the consumer on a named queue, with more arguments. */
+const recording = (queue: string, ...more: string[]) => [
+  "listen",
+  "--conf",
+  consumer,
+  "--queue-name",
+  queue,
+  ...more,
+];
 
 Deno.test("recorder: a named queue keeps what is published while it is stopped; nothing lost, nothing twice, one file a day", async () => {
   const dir = await Deno.makeTempDir({ prefix: "busmsg-recorder-" });
   const queue = queueName("durable");
-  const args = [
-    "listen",
-    "--conf",
-    consumer,
-    "--queue-name",
-    queue,
-    "--output",
-    `${dir}/sync-%Y-%m-%d.jsonl`,
-  ];
+  const args = recording(queue, "--output", `${dir}/sync-%Y-%m-%d.jsonl`);
   const day = new Date().toISOString().slice(0, 10);
   const file = `${dir}/sync-${day}.jsonl`;
   try {
@@ -72,45 +76,19 @@ Deno.test("recorder: a named queue keeps what is published while it is stopped; 
 Deno.test("recorder: a message is acknowledged only once written; --count leaves the rest queued, a failed write keeps it", async () => {
   const queue = queueName("ack");
   try {
-    const first = await background([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--count",
-      "2",
-    ]);
+    const first = await background(recording(queue, "--count", "2"));
     const sent = await publish(5, "ack");
     const two = await first.done();
     assertEquals(two.code, 0, two.stderr);
     assertEquals(ids(two.stdout.trim().split("\n")), sent.slice(0, 2));
     // fedora-messaging record's name for --count.
-    const rest = await busmsg([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--limit",
-      "3",
-      "--timeout",
-      "10",
-    ]);
+    const rest = await busmsg(recording(queue, "--limit", "3", "--timeout", "10"));
     assertEquals(rest.code, 0, rest.stderr);
     assertEquals(ids(rest.stdout.trim().split("\n")), sent.slice(2));
 
     // The output directory replaced by a file, then SIGHUP: the next line cannot be written.
     const dir = await Deno.makeTempDir({ prefix: "busmsg-recorder-" });
-    const recorder = await background([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--output",
-      `${dir}/logs/sync.jsonl`,
-    ]);
+    const recorder = await background(recording(queue, "--output", `${dir}/logs/sync.jsonl`));
     await Deno.remove(`${dir}/logs`, { recursive: true });
     await Deno.writeTextFile(`${dir}/logs`, "");
     recorder.child.kill("SIGHUP");
@@ -149,17 +127,7 @@ Deno.test("recorder: a connection the broker closes is opened again; the named q
   const queue = queueName("reconnect");
   const app = `recorder-${crypto.randomUUID()}`;
   try {
-    const recorder = await background([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--app-name",
-      app,
-      "--output",
-      file,
-    ]);
+    const recorder = await background(recording(queue, "--app-name", app, "--output", file));
     const connections = (await rabbitmqctl("list_connections", "pid", "client_properties"))
       .split("\n").filter((l) => l.includes(app));
     assertEquals(connections.length, 1, "--app-name names the connection");
@@ -174,6 +142,18 @@ Deno.test("recorder: a connection the broker closes is opened again; the named q
   } finally {
     await drainQueue(queue).catch(() => {});
   }
+});
+
+Deno.test("listen --timeout while the connection is gone: not back within the silence, exit 111", async () => {
+  // Through a relay that then goes away: every attempt to reconnect is refused.
+  const hop = relay(PLAIN_PORT);
+  const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${hop.port}/`);
+  const listener = await background(["listen", "--url", url, "--timeout", "3"]);
+  hop.close();
+  const got = await listener.done();
+  assertEquals(got.code, 111, got.stderr);
+  assertIncludes(got.stderr, "connection lost while listening; opening it again");
+  assertIncludes(got.stderr, "busmsg: the connection did not come back within the timeout\n");
 });
 
 Deno.test("listen | head -1: the closed pipe ends listen with exit 0; the unwritten message stays queued", async () => {
@@ -246,15 +226,7 @@ Deno.test("listen --queue-name with passive_declares: the queue must exist, one 
   assertIncludes(missing.stderr, `queue "${queue}" does not exist (passive_declares = true`);
   try {
     // Declared by someone else (here: a non-passive run), the queue is used as it is.
-    const declare = await busmsg([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--timeout",
-      "0.5",
-    ]);
+    const declare = await busmsg(recording(queue, "--timeout", "0.5"));
     assertEquals(declare.code, 0, declare.stderr);
     const listener = await background([
       "listen",

@@ -1,0 +1,35 @@
+import { assertEquals, assertThrows } from "./assert.ts";
+import { fileSink } from "../lib/cli/sink.ts";
+import { UsageError } from "../lib/errors.ts";
+
+Deno.test("file sink: one file a day by the clock (UTC), parents made; reopen after a move", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+  let now = new Date("2026-11-27T23:59:59Z");
+  const sink = fileSink(`${dir}/%Y/sync-%F.jsonl`, () => now);
+  sink.write("a\n");
+  now = new Date("2026-11-28T00:00:00Z");
+  sink.write("b\n");
+  sink.write("c\n");
+  const day = `${dir}/2026/sync-2026-11-28.jsonl`;
+  assertEquals(await Deno.readTextFile(`${dir}/2026/sync-2026-11-27.jsonl`), "a\n");
+  assertEquals(await Deno.readTextFile(day), "b\nc\n");
+  await Deno.rename(day, `${day}.1`);
+  sink.write("d\n");
+  assertEquals(await Deno.readTextFile(`${day}.1`), "b\nc\nd\n", "the open file until SIGHUP");
+  sink.reopen();
+  sink.write("e\n");
+  assertEquals(await Deno.readTextFile(day), "e\n");
+  sink.close();
+  assertEquals((await Deno.stat(day)).mode! & 0o777, 0o640);
+});
+
+Deno.test("file sink: a path that cannot work is a usage error before anything is consumed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+  await Deno.writeTextFile(`${dir}/file`, "");
+  assertThrows(
+    () => fileSink(`${dir}/file/x.jsonl`),
+    UsageError,
+    `--output: ${dir}/file/x.jsonl: cannot open for writing`,
+  );
+  assertThrows(() => fileSink(`${dir}/%Q.jsonl`), UsageError, 'unknown field "%Q"');
+});
