@@ -5,6 +5,7 @@
  */
 import { ioReason } from "../config.ts";
 import { UsageError } from "../errors.ts";
+import { note } from "./output.ts";
 import { utf8Length } from "../message/message.ts";
 
 /** One input line: its text, or why it could not be read. */
@@ -16,6 +17,14 @@ export interface Line {
 
 /** Longer lines are refused: bus messages are small, and memory must stay bounded. */
 export const MAX_LINE_BYTES = 1024 * 1024;
+
+/**
+ * At a terminal, says on stderr that stdin is being read: `busmsg publish -` typed by hand
+ * would otherwise look like a hang.
+ */
+export function sayReadingStdin(what: string): void {
+  if (Deno.stdin.isTerminal()) note(`reading ${what} from the terminal; Ctrl-D ends`);
+}
 
 /** The name used in messages for an input path (`-` is stdin). */
 export function inputName(path: string): string {

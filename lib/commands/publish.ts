@@ -9,6 +9,7 @@ import { type Draft, formatProblem, type Message } from "../message/message.ts";
 import { say } from "../cli/output.ts";
 import { deliverAndReport, dryRun, inBatches } from "../bus/send.ts";
 import { Progress } from "../cli/progress.ts";
+import { sayReadingStdin } from "../cli/input.ts";
 import {
   defaultsFor,
   messageFromFields,
@@ -154,6 +155,7 @@ async function stream(
 
 /** Copies stdin to a private file, so that a large input can be read twice. */
 async function stdinToFile(dir: string): Promise<string> {
+  sayReadingStdin("dump lines (one JSON message per line)");
   const path = `${dir}/stdin`;
   const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
   await Deno.stdin.readable.pipeTo(file.writable);
@@ -188,6 +190,7 @@ export async function run(args: string[]): Promise<number> {
     if (positionals.length !== 1 || positionals[0] !== "-") {
       throw new UsageError("publish: --stream reads -, stdin");
     }
+    sayReadingStdin("dump lines (one JSON message per line)");
     return await stream(config, values, dry);
   }
   if (positionals.length === 0) {

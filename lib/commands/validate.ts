@@ -3,7 +3,7 @@ import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { loadConfig } from "../config.ts";
 import { EXIT } from "../errors.ts";
-import { inputName } from "../cli/input.ts";
+import { inputName, sayReadingStdin } from "../cli/input.ts";
 import { checkedLines } from "../message/lines.ts";
 import { type Defaults, formatSentAt } from "../message/message.ts";
 import { out, say } from "../cli/output.ts";
@@ -60,6 +60,7 @@ export async function run(args: string[]): Promise<number> {
   const progress = Progress.start("validating");
   for (const path of paths) {
     const name = inputName(path);
+    if (path === "-") sayReadingStdin("dump lines to check");
     for await (const batch of checkedLines(path, defaults)) {
       let text = "";
       for (const { number, parsed } of batch) {

@@ -3,7 +3,7 @@
  * line with a suggestion, fedora-messaging's option order works, help is there for every command.
  */
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL, Reader, spoolLines } from "../helpers.ts";
+import { busmsg, ENTRY, PLAIN_URL, Reader, spoolLines } from "../helpers.ts";
 import { COMMANDS } from "../../main.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -220,4 +220,31 @@ Deno.test("amqps:/host (one slash) is refused; [tls] with an amqp:// URL is a wa
   const run = await busmsg(["publish", "--dry-run", "--conf", conf, "--topic", "t"]);
   assertEquals(run.code, 0, run.stderr);
   assertIncludes(run.stderr, `busmsg: warning: ${conf}: [tls] is not used with an amqp:// URL`);
+});
+
+Deno.test("publish - at a terminal says it is reading dump lines (Ctrl-D ends); not from a pipe", async () => {
+  const cmd = [...ENTRY, "publish", "--dry-run", "-"].join(" ");
+  // script(1) gives the command a terminal; ^D on it ends the input.
+  const child = new Deno.Command("script", {
+    args: ["-qec", cmd, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode('{"topic": "tty.x", "body": {}}\n\x04'));
+  await writer.close();
+  const out = await child.output();
+  const shown = new TextDecoder().decode(out.stdout);
+  assertEquals(out.code, 0, shown);
+  assertIncludes(
+    shown,
+    "busmsg: reading dump lines (one JSON message per line) from the terminal; Ctrl-D ends",
+  );
+  assertIncludes(shown, '"topic": "tty.x"}');
+  const piped = await busmsg(["publish", "--dry-run", "-"], {
+    stdin: '{"topic": "t", "body": {}}\n',
+  });
+  assertEquals(piped.code, 0, piped.stderr);
+  assertNotIncludes(piped.stderr, "reading");
 });
