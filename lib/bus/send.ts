@@ -8,7 +8,8 @@ import { redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { parseAndCheck } from "../message/lines.ts";
 import { formatSentAt, type Message, toDumpLine } from "../message/message.ts";
-import { out, say } from "../cli/output.ts";
+import { note, out, say } from "../cli/output.ts";
+import { type MessageOutcome, type Reporter, undelivered } from "../cli/outcomes.ts";
 import type { Progress } from "../cli/progress.ts";
 import { listSpool, lockSpool, moveAside, spoolMessages } from "../spool/spool.ts";
 import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
@@ -23,8 +24,8 @@ export interface Delivery {
 
 /** How a sending command wants delivery done. */
 export interface SendOptions {
-  /** Print "ID ROUTING_KEY" per published message on stdout. */
-  printIds: boolean;
+  /** Told what became of each message, batch by batch (it prints ids, JSON, or nothing). */
+  report: Reporter;
   /** Spool directory, or undefined for `--no-spool`. */
   spoolDir: string | undefined;
   /** Exit 75 instead of 0 when messages were spooled rather than delivered. */
@@ -41,7 +42,7 @@ export async function dryRun(
     out(batch.map((m) => toDumpLine(m) + "\n").join(""));
     count += batch.length;
   }
-  say(
+  note(
     `dry run: ${count} message(s) not sent (exchange ${config.exchange} at ${
       redactUrl(config.amqpUrl)
     }, topic prefix "${config.topicPrefix}")`,
@@ -115,7 +116,7 @@ export async function flushSpool(
   config: Config,
   dir: string,
   deadline: Deadline,
-  options: { lockWait?: Deadline; extend?: boolean } = {},
+  options: { lockWait?: Deadline; extend?: boolean; report?: Reporter } = {},
 ): Promise<FlushReport> {
   const report: FlushReport = { sent: 0, left: 0, movedAside: [], busy: false };
   // The usual case, an empty spool, costs one directory read and no lock.
@@ -150,6 +151,8 @@ export async function flushSpool(
         config,
         roundDeadline,
       );
+      // A message not sent stays in the spool.
+      options.report?.(deliveries.map((d) => outcomeOf(d, true)));
       for (let i = 0; i < deliveries.length; i++) {
         const outcome = deliveries[i]!.outcome;
         if (outcome.ok) {
@@ -177,7 +180,7 @@ export function sayFlush(report: FlushReport, dir: string): void {
     say(`spool ${dir}: not a valid message, moved aside: ${aside}`);
   }
   if (report.sent > 0 || report.left > 0) {
-    say(
+    note(
       `spool ${dir}: ${report.sent} spooled message(s) sent` +
         (report.left > 0 ? `, ${report.left} left: ${report.error?.message}` : ""),
     );
@@ -250,13 +253,6 @@ export async function deliverAndReport(
     const deliveries = await publishOn(session, batch, config, deadline);
     total += batch.length;
     options.progress?.update(total);
-    if (options.printIds) {
-      out(
-        deliveries.filter((d) => d.outcome.ok).map((d) => `${d.message.id} ${d.routingKey}\n`).join(
-          "",
-        ),
-      );
-    }
     const deferred: Message[] = [];
     let deferReason: DeliveryError | undefined;
     for (const d of deliveries) {
@@ -266,31 +262,40 @@ export async function deliverAndReport(
         deferReason ??= d.outcome.error;
       } else failed.add(d.outcome.error);
     }
-    if (deferred.length === 0) continue;
-    if (options.spoolDir && spoolError === undefined) {
+    let spooledNow = false;
+    if (deferred.length > 0 && options.spoolDir && spoolError === undefined) {
       try {
         await spoolMessages(options.spoolDir, deferred);
         spooled += deferred.length;
         spoolReason ||= deferReason!.message;
-        continue;
+        spooledNow = true;
       } catch (e) {
         spoolError = asDeliveryError(e).message;
       }
     }
-    failed.add(deferReason!, deferred.length);
+    if (deferred.length > 0 && !spooledNow) failed.add(deferReason!, deferred.length);
+    options.report(deliveries.map((d) => outcomeOf(d, spooledNow)));
   }
   options.progress?.clear();
   if (!(session instanceof DeliveryError)) await session.close(Date.now() + 1000);
   if (spoolError) say(spoolError);
   let code = failed.report(total, "not published");
   if (spooled > 0) {
-    say(
+    note(
       `warning: ${spooled} of ${total} message(s) spooled in ${options.spoolDir} for later delivery ` +
         `('busmsg flush', or the next successful run): ${spoolReason}`,
     );
     if (code === EXIT.OK && options.strict) code = EXIT.SPOOLED;
   }
   return code;
+}
+
+/** What became of one message; `spooled`: whether the undelivered ones were kept. */
+export function outcomeOf(d: Delivery, spooled: boolean): MessageOutcome {
+  const message = { id: d.message.id, routingKey: d.routingKey };
+  return d.outcome.ok
+    ? { ...message, outcome: "delivered" }
+    : { ...message, ...undelivered(d.outcome.error, spooled && d.outcome.error.transient) };
 }
 
 /** Groups messages into publish rounds of {@link BATCH}. */

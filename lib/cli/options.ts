@@ -7,20 +7,21 @@ import { type Config, configWarnings, loadConfig, urlPassword } from "../config.
 import { HelpRequested } from "../errors.ts";
 import { addSecret, note } from "./output.ts";
 import type { SendOptions } from "../bus/send.ts";
+import type { Reporter } from "./outcomes.ts";
 import { resolveSpool } from "../spool/spool.ts";
 import { type OptionTable, scanArgs } from "./option_table.ts";
 
-/** The spool settings of a command's parsed options. */
+/** The spool settings of a command's parsed options, and where outcomes go. */
 export function sendOptionsFrom(
   values: {
     "spool-dir"?: string | undefined;
     "no-spool"?: boolean | undefined;
     strict?: boolean | undefined;
   },
-  printIds: boolean,
+  report: Reporter,
 ): SendOptions {
   return {
-    printIds,
+    report,
     spoolDir: resolveSpool(values, (name) => Deno.env.get(name)).dir,
     strict: values.strict ?? false,
   };

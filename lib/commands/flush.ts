@@ -4,16 +4,23 @@ import {
   BROKER_OPTIONS,
   formatOptions,
   HELP_OPTION,
+  OUTPUT_OPTIONS,
   SPOOL_DIR_OPTION,
 } from "../cli/option_table.ts";
+import { reporterFor } from "../cli/outcomes.ts";
 import { DeliveryError, EXIT, UsageError } from "../errors.ts";
-import { out, say } from "../cli/output.ts";
+import { note, out } from "../cli/output.ts";
 import { flushSpool, sayFlush } from "../bus/send.ts";
 import { listSpool, resolveSpool } from "../spool/spool.ts";
 import { BrokerSession } from "../bus/transport.ts";
 
 /** The options of `busmsg flush`. */
-export const OPTIONS = { ...SPOOL_DIR_OPTION, ...BROKER_OPTIONS, ...HELP_OPTION } as const;
+export const OPTIONS = {
+  ...SPOOL_DIR_OPTION,
+  ...BROKER_OPTIONS,
+  ...OUTPUT_OPTIONS,
+  ...HELP_OPTION,
+} as const;
 
 export const HELP = `Usage: busmsg flush [options]
 
@@ -29,7 +36,7 @@ Examples:
   busmsg flush
   */30 * * * *  root  /usr/local/bin/busmsg flush >/dev/null      (crontab)
 
-Prints "N sent, M left" on stdout.
+Prints "N sent, M left" on stdout (--json: one object per message instead).
 Exit status: 0 when the spool is empty afterwards, 111 when messages are left (broker
 unreachable), 121 when the broker refused them, 2 usage or config.`;
 
@@ -37,32 +44,37 @@ unreachable), 121 when the broker refused them, 2 usage or config.`;
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("flush", args, OPTIONS);
   if (positionals.length > 0) throw new UsageError("flush: takes no arguments");
+  const report = reporterFor(values, false);
+  // The summary line is for people and the default output; --json and --quiet replace it.
+  const summary = (text: string) => {
+    if (!values.json && !values.quiet) out(text);
+  };
   const dir = resolveSpool(values, (name) => Deno.env.get(name)).dir!;
   const config = await configFrom(values);
   if (values["dry-run"]) {
     const files = await listSpool(dir);
     out(files.map((f) => f + "\n").join(""));
-    say(`dry run: ${files.length} spooled message(s) in ${dir}, none sent`);
+    note(`dry run: ${files.length} spooled message(s) in ${dir}, none sent`);
     return EXIT.OK;
   }
   if ((await listSpool(dir)).length === 0) {
-    out("0 sent, 0 left\n");
+    summary("0 sent, 0 left\n");
     return EXIT.OK;
   }
   const deadline = Date.now() + config.timeoutMs;
   const session = await BrokerSession.open(config, deadline);
   try {
-    const report = await flushSpool(session, config, dir, deadline, { extend: true });
-    if (report.busy) {
+    const flushed = await flushSpool(session, config, dir, deadline, { extend: true, report });
+    if (flushed.busy) {
       throw new DeliveryError(
         `spool ${dir}: another busmsg process held the lock until the timeout`,
         EXIT.CONNECT,
         true,
       );
     }
-    sayFlush(report, dir);
-    out(`${report.sent} sent, ${report.left} left\n`);
-    return report.left === 0 ? EXIT.OK : report.error?.exitCode ?? EXIT.CONNECT;
+    sayFlush(flushed, dir);
+    summary(`${flushed.sent} sent, ${flushed.left} left\n`);
+    return flushed.left === 0 ? EXIT.OK : flushed.error?.exitCode ?? EXIT.CONNECT;
   } finally {
     await session.close(Math.min(deadline, Date.now() + 1000));
   }

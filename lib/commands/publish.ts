@@ -1,6 +1,13 @@
 /** `busmsg publish`: dump lines from files or stdin, or one message from fields. */
 import { configFrom, parseCommand, sendOptionsFrom } from "../cli/options.ts";
-import { BROKER_OPTIONS, formatOptions, HELP_OPTION, SPOOL_OPTIONS } from "../cli/option_table.ts";
+import {
+  BROKER_OPTIONS,
+  formatOptions,
+  HELP_OPTION,
+  OUTPUT_OPTIONS,
+  SPOOL_OPTIONS,
+} from "../cli/option_table.ts";
+import { type Reporter, reporterFor } from "../cli/outcomes.ts";
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
@@ -46,6 +53,7 @@ export const OPTIONS = {
   },
   ...BROKER_OPTIONS,
   ...SPOOL_OPTIONS,
+  ...OUTPUT_OPTIONS,
   ...HELP_OPTION,
 } as const;
 
@@ -69,7 +77,7 @@ Examples:
   busmsg publish --topic logging.stats.merge.start run:int=3 note="tab\there"
   long_running_command | busmsg publish --stream -
 
-Prints "ID ROUTING_KEY" per published message.
+Prints "ID ROUTING_KEY" per published message (--json: one object per message).
 Exit status: 0 published or spooled, 2 bad input/usage/config, 75 spooled with --strict,
 111 no connection or no confirm in time (and not spooled), 121 refused by the broker,
 1 other (e.g. login refused and not spooled).`;
@@ -128,6 +136,7 @@ async function* reread(inputs: Input[], config: Config): AsyncGenerator<Message>
 async function stream(
   config: Config,
   values: Parameters<typeof sendOptionsFrom>[0],
+  report: Reporter,
   dry: boolean,
 ): Promise<number> {
   let bad = 0;
@@ -145,7 +154,7 @@ async function stream(
     }
   }
   const code = dry ? await dryRun(arriving(), config) : await deliverAndReport(arriving(), config, {
-    ...sendOptionsFrom(values, true),
+    ...sendOptionsFrom(values, report),
     reconnect: true,
   });
   if (bad === 0) return code;
@@ -165,6 +174,7 @@ async function stdinToFile(dir: string): Promise<string> {
 /** Runs `busmsg publish`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("publish", args, OPTIONS);
+  const report = reporterFor(values, true);
   const severity = parseSeverity(values.severity);
   const priority = parsePriority(values.priority);
   const config = await configFrom(values);
@@ -181,7 +191,7 @@ export async function run(args: string[]): Promise<number> {
     };
     const message = messageFromFields(draft, defaultsFor(config), values.host);
     if (dry) return await dryRun([[message]], config);
-    return await deliverAndReport([[message]], config, sendOptionsFrom(values, true));
+    return await deliverAndReport([[message]], config, sendOptionsFrom(values, report));
   }
   if (severity !== undefined || priority !== undefined || values.host !== undefined) {
     throw new UsageError("publish: --severity, --priority and --host go with --topic");
@@ -191,7 +201,7 @@ export async function run(args: string[]): Promise<number> {
       throw new UsageError("publish: --stream reads -, stdin");
     }
     sayReadingStdin("dump lines (one JSON message per line)");
-    return await stream(config, values, dry);
+    return await stream(config, values, report, dry);
   }
   if (positionals.length === 0) {
     throw new UsageError("publish: give FILE, - for stdin, or --topic TOPIC");
@@ -215,7 +225,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const progress = Progress.start("publishing", checked.count);
     return await deliverAndReport(inBatches(messages), config, {
-      ...sendOptionsFrom(values, true),
+      ...sendOptionsFrom(values, report),
       progress,
     });
   } finally {

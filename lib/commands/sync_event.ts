@@ -1,6 +1,13 @@
 /** `busmsg sync-event EVENT`: one logging.stats.sync.* event from options. */
 import { configFrom, parseCommand, sendOptionsFrom } from "../cli/options.ts";
-import { BROKER_OPTIONS, formatOptions, HELP_OPTION, SPOOL_OPTIONS } from "../cli/option_table.ts";
+import {
+  BROKER_OPTIONS,
+  formatOptions,
+  HELP_OPTION,
+  OUTPUT_OPTIONS,
+  SPOOL_OPTIONS,
+} from "../cli/option_table.ts";
+import { reporterFor } from "../cli/outcomes.ts";
 import { UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
 import { localFqdn } from "../message/host.ts";
@@ -42,6 +49,7 @@ export const OPTIONS = {
   },
   ...BROKER_OPTIONS,
   ...SPOOL_OPTIONS,
+  ...OUTPUT_OPTIONS,
   ...HELP_OPTION,
 } as const;
 
@@ -55,8 +63,8 @@ that takes a value takes the next argument, even one starting with "-".
 ${formatOptions(OPTIONS)}
 
 Extra KEY[:TYPE]=VALUE fields are added to the body (e.g. attempt:int=2).
-'start' prints the run id alone on stdout, even when delivery fails; other events print
-nothing on stdout.
+'start' prints the run id alone on stdout, even when delivery fails (and with --quiet);
+other events print nothing on stdout. --json objects also hold "run_id".
 
 Examples:
   export BUSMSG_RUN_ID=$(busmsg sync-event start)
@@ -100,6 +108,9 @@ export async function run(args: string[]): Promise<number> {
     log_date: values["log-date"],
     reason: values.reason,
   };
+  const runId = given["run_id"] ?? "";
+  // --json objects carry the run id, so that `start --json` needs no second line.
+  const report = reporterFor(values, false, () => ({ run_id: runId }));
   const body: JsonObject = { host: values.host ?? localFqdn() };
   for (const [field, option] of FIELD_OPTIONS) {
     const value = given[field];
@@ -130,6 +141,6 @@ export async function run(args: string[]): Promise<number> {
   );
   if (values["dry-run"]) return await dryRun([[message]], config);
   // Printed first: the caller needs the run id whatever becomes of the message.
-  if (event === "start") out(given["run_id"] + "\n");
-  return await deliverAndReport([[message]], config, sendOptionsFrom(values, false));
+  if (event === "start" && !values.json) out(given["run_id"] + "\n");
+  return await deliverAndReport([[message]], config, sendOptionsFrom(values, report));
 }

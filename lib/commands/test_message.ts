@@ -1,11 +1,12 @@
 /** `busmsg test-message`: does this host's bus configuration work? Optionally round trip. */
 import { configFrom, parseCommand } from "../cli/options.ts";
-import { BROKER_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
+import { BROKER_OPTIONS, formatOptions, HELP_OPTION, OUTPUT_OPTIONS } from "../cli/option_table.ts";
+import { reporterFor } from "../cli/outcomes.ts";
 import { defaultsFor, messageFromFields } from "../message/compose.ts";
 import { EXIT } from "../errors.ts";
 import { routingKey, toDumpLine } from "../message/message.ts";
 import { out } from "../cli/output.ts";
-import { deliver, deliverAndReport, dryRun, reportFailures } from "../bus/send.ts";
+import { deliver, deliverAndReport, dryRun, outcomeOf, reportFailures } from "../bus/send.ts";
 import { BrokerSession, withDeadline } from "../bus/transport.ts";
 import { type Delivered, fromDelivery } from "../bus/wire.ts";
 
@@ -31,6 +32,7 @@ export const OPTIONS = {
       "publish-only logging user is not)",
   },
   ...BROKER_OPTIONS,
+  ...OUTPUT_OPTIONS,
   ...HELP_OPTION,
 } as const;
 
@@ -48,12 +50,19 @@ Examples:
   busmsg test-message --conf /etc/fedora-messaging/config.toml
   busmsg test-message --roundtrip --listen-conf /etc/fedora-messaging/consumer.toml
 
+Prints "ID ROUTING_KEY" (--json: one object, with "round_trip_ms" after --roundtrip).
 Exit status: 0 when published (and, with --roundtrip, received back); otherwise as
 'busmsg publish'.`;
 
 /** Runs `busmsg test-message`. */
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommand("test-message", args, OPTIONS);
+  let roundTripMs: number | undefined;
+  const report = reporterFor(
+    values,
+    true,
+    () => roundTripMs === undefined ? {} : { round_trip_ms: roundTripMs },
+  );
   const config = await configFrom(values);
   const message = messageFromFields(
     { topic: values.topic ?? DEFAULT_TOPIC, body: { test_key1: "test_value1" } },
@@ -64,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
   if (!values.roundtrip) {
     // A configuration check: report, never spool.
     return await deliverAndReport([[message]], config, {
-      printIds: true,
+      report,
       spoolDir: undefined,
       strict: false,
     });
@@ -90,11 +99,17 @@ export async function run(args: string[]): Promise<number> {
     const started = performance.now();
     const deliveries = await deliver([message], config, deadline);
     const code = reportFailures(deliveries);
-    if (code !== EXIT.OK) return code;
-    out(`${message.id} ${deliveries[0]!.routingKey}\n`);
+    if (code !== EXIT.OK) {
+      report(deliveries.map((d) => outcomeOf(d, false)));
+      return code;
+    }
     const got = await withDeadline(arrived, deadline, "waiting for the test message to come back");
-    out(`round-trip ${(performance.now() - started).toFixed(1)} ms\n`);
-    out(toDumpLine(fromDelivery(got, config.topicPrefix)) + "\n");
+    roundTripMs = Math.round((performance.now() - started) * 10) / 10;
+    report(deliveries.map((d) => outcomeOf(d, false)));
+    if (!values.json && !values.quiet) {
+      out(`round-trip ${roundTripMs.toFixed(1)} ms\n`);
+      out(toDumpLine(fromDelivery(got, config.topicPrefix)) + "\n");
+    }
     return EXIT.OK;
   } finally {
     await listener.close(Date.now() + 1000);
