@@ -45,13 +45,13 @@ Deno.test("check: --date and --since choose runs by their start", () => {
     ...run("a", "2026-11-27T23:59:00+00:00", ["p1"]),
     ...run("b", "2026-11-28T03:00:00+00:00", ["p1"]),
   ]);
-  assertEquals(selectRuns(runs, { date: "2026-11-27" }).map((r) => r.runId), ["a"]);
+  assertEquals(selectRuns(runs, { date: "2026-11-27" }).map((r) => r.run_id), ["a"]);
   assertEquals(selectRuns(runs, { date: "2026-11-29" }), []);
   const since = Date.parse("2026-11-28T00:00:00Z");
-  assertEquals(selectRuns(runs, { since }).map((r) => r.runId), ["b"]);
+  assertEquals(selectRuns(runs, { since }).map((r) => r.run_id), ["b"]);
   // A run whose start was not seen is placed by its first event.
   const late = summarize(run("c", "2026-11-26T10:00:00+00:00", ["p1"]).slice(1));
-  assertEquals(selectRuns(late, { date: "2026-11-26" }).map((r) => r.runId), ["c"]);
+  assertEquals(selectRuns(late, { date: "2026-11-26" }).map((r) => r.run_id), ["c"]);
 });
 
 Deno.test("check: option values are checked", () => {
@@ -79,7 +79,7 @@ Deno.test("check: an expected proxy without events is missing, named, and a fail
     "p2",
     "p3",
   ]);
-  assertEquals(runs[0]!.missingHosts, ["p2"]);
+  assertEquals(runs[0]!.missing_hosts, ["p2"]);
   assertEquals(needsAttention(runs), true);
   assertEquals(
     formatReport(runs).split("\n").slice(1).join("\n"),

@@ -40,7 +40,7 @@ Deno.test("report: runs, proxies, dates, retries, skips; out of order and duplic
   for (const input of [events, shuffled]) {
     const runs = summarize(input);
     assertEquals(runs.length, 1);
-    assertEquals(runs[0]!.durationSeconds, 75);
+    assertEquals(runs[0]!.duration_seconds, 75);
     assertEquals(runs[0]!.hosts["proxy01"]!.dates["2026-11-27"], {
       status: "finished",
       retries: 1,
@@ -145,7 +145,7 @@ Deno.test("report: a date that started and never finished or failed makes the ru
     ev("host.finish", 5, p),
     ev("finish", 6, { run_id: "r4" }),
   ]);
-  assertEquals(runs[0]!.unfinishedDates, 1);
+  assertEquals(runs[0]!.unfinished_dates, 1);
   assertEquals(needsAttention(runs), true);
   assertEquals(
     formatReport(runs).split("\n").slice(1).join("\n"),

@@ -48,7 +48,7 @@ export function parseExpectedHosts(text: string): string[] {
 
 /** When a run started: its start event, else its first event. */
 function startOf(run: RunSummary): number {
-  return Date.parse(run.start ?? run.firstSeen);
+  return Date.parse(run.start ?? run.first_seen);
 }
 
 /** The runs that started on the selected day or since the selected time. */
@@ -65,7 +65,7 @@ export function selectRuns(runs: RunSummary[], selection: Selection): RunSummary
 
 /** The runs with each expected proxy that has no event in a run named as missing there. */
 export function expectHosts(runs: RunSummary[], hosts: string[]): RunSummary[] {
-  return runs.map((run) => ({ ...run, missingHosts: hosts.filter((h) => !(h in run.hosts)) }));
+  return runs.map((run) => ({ ...run, missing_hosts: hosts.filter((h) => !(h in run.hosts)) }));
 }
 
 /**
@@ -75,9 +75,9 @@ export function expectHosts(runs: RunSummary[], hosts: string[]): RunSummary[] {
  */
 export function nagiosLine(runs: RunSummary[]): { line: string; state: number } {
   const count = (f: (r: RunSummary) => number) => runs.reduce((n, r) => n + f(r), 0);
-  const failures = count((r) => r.finalFailures);
-  const missing = count((r) => r.missingHosts.length);
-  const unfinishedDates = count((r) => r.unfinishedDates);
+  const failures = count((r) => r.final_failures);
+  const missing = count((r) => r.missing_hosts.length);
+  const unfinishedDates = count((r) => r.unfinished_dates);
   const unfinishedRuns = count((r) => (r.unfinished ? 1 : 0));
   const skipped = count((r) =>
     Object.values(r.hosts).filter((h) => h.skipped !== undefined).length

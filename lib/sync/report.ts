@@ -31,19 +31,19 @@ export interface HostSummary {
 
 /** One sync run. */
 export interface RunSummary {
-  runId: string;
+  run_id: string;
   host: string;
   start?: string;
   finish?: string;
   /** The earliest sent-at of any of its events (its start, when that was not seen). */
-  firstSeen: string;
-  durationSeconds?: number;
+  first_seen: string;
+  duration_seconds?: number;
   hosts: Record<string, HostSummary>;
-  finalFailures: number;
+  final_failures: number;
   /** Dates that started and neither finished nor failed for good. */
-  unfinishedDates: number;
+  unfinished_dates: number;
   /** Expected proxies (`--expect-hosts`) without a single event in this run. */
-  missingHosts: string[];
+  missing_hosts: string[];
   unfinished: boolean;
 }
 
@@ -112,20 +112,20 @@ export function summarize(events: SyncEvent[]): RunSummary[] {
   );
   const runs = new Map<string, RunSummary>();
   for (const e of unique) {
-    const runId = e.body["run_id"] as string;
-    let run = runs.get(runId);
+    const run_id = e.body["run_id"] as string;
+    let run = runs.get(run_id);
     if (!run) {
       run = {
-        runId,
+        run_id,
         host: str(e.body["host"]) ?? "",
-        firstSeen: e.sentAt,
+        first_seen: e.sentAt,
         hosts: {},
-        finalFailures: 0,
-        unfinishedDates: 0,
-        missingHosts: [],
+        final_failures: 0,
+        unfinished_dates: 0,
+        missing_hosts: [],
         unfinished: true,
       };
-      runs.set(runId, run);
+      runs.set(run_id, run);
     }
     const proxy = str(e.body["synced_host"]);
     const host = proxy === undefined
@@ -166,16 +166,16 @@ export function summarize(events: SyncEvent[]): RunSummary[] {
   for (const run of runs.values()) {
     run.unfinished = run.finish === undefined;
     const dates = Object.values(run.hosts).flatMap((h) => Object.values(h.dates));
-    run.finalFailures = dates.filter((d) => d.status === "failed").length;
-    run.unfinishedDates = dates.filter((d) => d.status === "running").length;
+    run.final_failures = dates.filter((d) => d.status === "failed").length;
+    run.unfinished_dates = dates.filter((d) => d.status === "running").length;
     if (run.start && run.finish) {
-      run.durationSeconds = Math.round((Date.parse(run.finish) - Date.parse(run.start)) / 1000);
+      run.duration_seconds = Math.round((Date.parse(run.finish) - Date.parse(run.start)) / 1000);
     }
     for (const h of Object.values(run.hosts)) h.dates = sorted(h.dates);
     run.hosts = sorted(run.hosts);
   }
   return [...runs.values()].sort((a, b) =>
-    compare(a.start ?? a.firstSeen, b.start ?? b.firstSeen) || compare(a.runId, b.runId)
+    compare(a.start ?? a.first_seen, b.start ?? b.first_seen) || compare(a.run_id, b.run_id)
   );
 }
 
@@ -187,11 +187,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** What needs a person in one run, for the verdict line and the monitoring check. */
 export function problems(run: RunSummary): string[] {
   return [
-    run.finalFailures > 0 ? plural(run.finalFailures, "final failure") : "",
-    run.missingHosts.length > 0
-      ? `${plural(run.missingHosts.length, "proxy", "proxies")} missing`
+    run.final_failures > 0 ? plural(run.final_failures, "final failure") : "",
+    run.missing_hosts.length > 0
+      ? `${plural(run.missing_hosts.length, "proxy", "proxies")} missing`
       : "",
-    run.unfinishedDates > 0 ? plural(run.unfinishedDates, "unfinished date") : "",
+    run.unfinished_dates > 0 ? plural(run.unfinished_dates, "unfinished date") : "",
     run.unfinished ? "run not finished" : "",
   ].filter(Boolean);
 }
@@ -212,15 +212,15 @@ export function formatReport(runs: RunSummary[]): string {
   for (const run of runs) {
     const when = run.finish
       ? `${run.start ?? "(start not seen)"} to ${run.finish}${
-        run.durationSeconds !== undefined ? ` (${duration(run.durationSeconds)})` : ""
+        run.duration_seconds !== undefined ? ` (${duration(run.duration_seconds)})` : ""
       }`
       : `${run.start ?? "(start not seen)"}, NOT FINISHED`;
-    lines.push(`run ${run.runId} on ${run.host}: ${when}`);
+    lines.push(`run ${run.run_id} on ${run.host}: ${when}`);
     const width = Math.max(
-      ...[...Object.keys(run.hosts), ...run.missingHosts].map((h) => h.length),
+      ...[...Object.keys(run.hosts), ...run.missing_hosts].map((h) => h.length),
       4,
     );
-    const missing = run.missingHosts.map((h) => [h, undefined] as const);
+    const missing = run.missing_hosts.map((h) => [h, undefined] as const);
     for (
       const [name, h] of [...Object.entries(run.hosts), ...missing].sort(([a], [b]) =>
         compare(a, b)

@@ -53,7 +53,10 @@ Deno.test("listen records the example sync; validate accepts it; report tells ex
       "  => 3 final failures\n",
   );
   const json = JSON.parse((await busmsg(["report", "--json", day])).stdout);
-  assertEquals(json[0].finalFailures, 3);
+  assertEquals(json[0].final_failures, 3);
+  // Report JSON speaks the messages' vocabulary: snake_case keys only.
+  assertEquals(Object.keys(json[0]).filter((k) => /[A-Z]/.test(k)), []);
+  assert("run_id" in json[0] && "first_seen" in json[0], Object.keys(json[0]).join());
   assertEquals(json[0].hosts["flaky.example.org"].dates["2026-11-26"], {
     status: "finished",
     retries: 1,
