@@ -82,7 +82,10 @@ function commandNamed(name: string): (typeof COMMANDS)[string] {
 /** Options but no command: say so, or name the option that was probably misspelt. */
 function noCommand(leading: string[]): UsageError {
   const known = [...Object.keys(SHARED_OPTIONS).map((o) => `--${o}`), "--version"];
-  const unknown = leading.find((a) => a.startsWith("-") && !known.includes(a.replace(/=.*/, "")));
+  const shorts = Object.values(SHARED_OPTIONS as OptionTable).map((o) => `-${o.short}`);
+  const unknown = leading.find((a) =>
+    a.startsWith("-") && ![...known, ...shorts, "-V"].includes(a.replace(/=.*/, ""))
+  );
   if (unknown === undefined) return new UsageError("give a command (see busmsg --help)");
   const guess = closest(unknown.replace(/=.*/, ""), known);
   return new UsageError(

@@ -8,6 +8,7 @@ import {
   SPOOL_OPTIONS,
 } from "../cli/option_table.ts";
 import { reporterFor } from "../cli/outcomes.ts";
+import { closest } from "../cli/suggest.ts";
 import { UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
 import { localFqdn } from "../message/host.ts";
@@ -86,7 +87,11 @@ const FIELD_OPTIONS = [["run_id", "--run-id"], ["synced_host", "--synced-host"],
 function eventRule(event: string): TopicRule {
   const rule = ruleFor(`logging.stats.sync.${event}`);
   if (typeof rule !== "object" || !SYNC_EVENTS.includes(event)) {
-    throw new UsageError(`sync-event: unknown event "${event}" (known: ${SYNC_EVENTS.join(", ")})`);
+    const guess = closest(event, SYNC_EVENTS);
+    throw new UsageError(
+      `sync-event: unknown event "${event}"${guess ? `; did you mean "${guess}"?` : ""} ` +
+        `(known: ${SYNC_EVENTS.join(", ")})`,
+    );
   }
   return rule;
 }

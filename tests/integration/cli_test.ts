@@ -90,6 +90,8 @@ Deno.test("usage errors are one line, with the closest command or option", async
     [["publish", "--topci", "t"], "publish: unknown option --topci; did you mean --topic?"],
     [["--verison"], "unknown option --verison; did you mean --version?"],
     [["help", "lsiten"], 'unknown command "lsiten"; did you mean "listen"?'],
+    [["sync-event", "host.strat"], 'unknown event "host.strat"; did you mean "host.start"?'],
+    [["-q"], "give a command (see busmsg --help)"],
     [["publish", "--topic"], "publish: --topic needs a value (TOPIC)"],
     [["publish", "--dry-run=no", "--topic", "t"], "publish: --dry-run takes no value"],
     [["publish", "--topic", "t", "a:integer=1"], 'unknown type "integer" (types: str, int, float'],
