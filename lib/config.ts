@@ -20,6 +20,8 @@ export interface Config {
   passiveDeclares: boolean;
   /** Bound on every network step together, in milliseconds. */
   timeoutMs: number;
+  /** Warn when the client certificate expires within this many days (0: never). */
+  expiryWarnDays: number;
 }
 
 /** Command-line overrides (flags beat environment, which beats the file). */
@@ -43,6 +45,7 @@ const DEFAULTS: Omit<Config, "path"> = {
   app: "Unknown",
   passiveDeclares: false,
   timeoutMs: DEFAULT_TIMEOUT_S * 1000,
+  expiryWarnDays: 14,
 };
 
 /** Every top-level key fedora-messaging accepts (its `config.DEFAULTS`), consumer ones included. */
@@ -229,6 +232,15 @@ export function applyOverrides(
   const envTimeout = env("BUSMSG_TIMEOUT");
   if (o.timeout !== undefined) out.timeoutMs = parseTimeout(o.timeout, "--timeout");
   else if (envTimeout) out.timeoutMs = parseTimeout(envTimeout, "BUSMSG_TIMEOUT");
+  const warnDays = env("BUSMSG_EXPIRY_WARN_DAYS");
+  if (warnDays) {
+    if (!/^\d{1,5}$/.test(warnDays.trim())) {
+      throw new UsageError(
+        `BUSMSG_EXPIRY_WARN_DAYS: must be a whole number of days (0 turns the warning off), got "${warnDays}"`,
+      );
+    }
+    out.expiryWarnDays = Number(warnDays);
+  }
   return out;
 }
 

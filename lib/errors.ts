@@ -28,8 +28,14 @@ export class DeliveryError extends Error {
   /**
    * @param exitCode 111, 121 or 1
    * @param transient true when a later attempt may succeed unchanged (the message may be spooled)
+   * @param fix for a configuration problem that will not heal by itself: what to change
    */
-  constructor(message: string, readonly exitCode: number, readonly transient: boolean) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly transient: boolean,
+    readonly fix?: string,
+  ) {
     super(message);
   }
 }

@@ -13,6 +13,7 @@ import { type MessageOutcome, type Reporter, undelivered } from "../cli/outcomes
 import type { Progress } from "../cli/progress.ts";
 import { listSpool, lockSpool, moveAside, spoolMessages } from "../spool/spool.ts";
 import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
+import { clearFailure, recentFailure, recordFailure } from "../spool/failfast.ts";
 import { toPublication } from "./wire.ts";
 
 /** One message and what became of it. */
@@ -30,6 +31,8 @@ export interface SendOptions {
   spoolDir: string | undefined;
   /** Exit 75 instead of 0 when messages were spooled rather than delivered. */
   strict: boolean;
+  /** After a failure to reach the broker, spool at once for this long (0: always try). */
+  retryAfterMs?: number;
 }
 
 /** Prints the messages as dump lines, as they come, instead of sending them. */
@@ -80,6 +83,25 @@ async function openSession(
   } catch (e) {
     return asDeliveryError(e);
   }
+}
+
+/**
+ * Opens a session unless the broker failed within `--retry-after` (then the reason to spool
+ * at once); remembers a failure to reach it, and forgets it on success.
+ */
+async function openOrSkip(
+  config: Config,
+  deadline: Deadline,
+  options: SendOptions,
+): Promise<BrokerSession | DeliveryError> {
+  const dir = options.spoolDir;
+  if (!dir || !options.retryAfterMs) return await openSession(config, deadline);
+  const skip = await recentFailure(dir, config.amqpUrl, options.retryAfterMs, Date.now());
+  if (skip) return skip;
+  const session = await openSession(config, deadline);
+  if (!(session instanceof DeliveryError)) await clearFailure(dir, config.amqpUrl);
+  else if (session.transient) await recordFailure(dir, config.amqpUrl, session, Date.now());
+  return session;
 }
 
 /** Publishes all messages on one connection, bounded by `deadline`; no spool. */
@@ -231,7 +253,7 @@ export async function deliverAndReport(
   options: SendOptions & { reconnect?: boolean; progress?: Progress | undefined },
 ): Promise<number> {
   let deadline = Date.now() + config.timeoutMs;
-  let session = await openSession(config, deadline);
+  let session = await openOrSkip(config, deadline, options);
   if (!(session instanceof DeliveryError) && options.spoolDir) {
     // A backlog drains by itself; never wait long for another process that is flushing.
     const lockWait = Math.min(deadline, Date.now() + 200);
@@ -242,13 +264,14 @@ export async function deliverAndReport(
   const failed = new Tally();
   let spooled = 0;
   let spoolReason = "";
+  let spoolFix: string | undefined;
   let spoolError: string | undefined;
   for await (const batch of batches) {
     if (batch.length === 0) continue;
     if (total > 0) deadline = Date.now() + config.timeoutMs;
     if (!(session instanceof DeliveryError) && session.broken) session = session.broken;
     if (session instanceof DeliveryError && options.reconnect && session.transient) {
-      session = await openSession(config, deadline);
+      session = await openOrSkip(config, deadline, options);
     }
     const deliveries = await publishOn(session, batch, config, deadline);
     total += batch.length;
@@ -269,6 +292,7 @@ export async function deliverAndReport(
         spooled += deferred.length;
         spoolReason ||= deferReason!.message;
         spooledNow = true;
+        spoolFix ??= deferReason!.fix;
       } catch (e) {
         spoolError = asDeliveryError(e).message;
       }
@@ -282,8 +306,10 @@ export async function deliverAndReport(
   let code = failed.report(total, "not published");
   if (spooled > 0) {
     note(
-      `warning: ${spooled} of ${total} message(s) spooled in ${options.spoolDir} for later delivery ` +
-        `('busmsg flush', or the next successful run): ${spoolReason}`,
+      `warning: ${spooled} of ${total} message(s) spooled in ${options.spoolDir}` +
+        (spoolFix
+          ? `, but this is a configuration problem that will not heal by itself: ${spoolReason}: ${spoolFix}`
+          : ` for later delivery ('busmsg flush', or the next successful run): ${spoolReason}`),
     );
     if (code === EXIT.OK && options.strict) code = EXIT.SPOOLED;
   }

@@ -26,7 +26,12 @@ async function readPem(path: string, what: string): Promise<string> {
     return await Deno.readTextFile(path);
   } catch (e) {
     // Transient on purpose: certificate files are replaced by renewals; the message can wait.
-    throw new DeliveryError(`${what} ${path}: cannot read: ${ioReason(e)}`, EXIT.CONNECT, true);
+    throw new DeliveryError(
+      `${what} ${path}: cannot read: ${ioReason(e)}`,
+      EXIT.CONNECT,
+      true,
+      `make ${path} readable by the user busmsg runs as, or correct the path in [tls]`,
+    );
   }
 }
 
@@ -54,28 +59,41 @@ export async function diagnoseTls(
 ): Promise<DeliveryError | undefined> {
   if (!material.cert || !material.key) return undefined;
   const { createPrivateKey, X509Certificate } = await import("node:crypto");
-  const fail = (text: string) => new DeliveryError(text, EXIT.CONNECT, true);
+  const fail = (text: string, fix: string) => new DeliveryError(text, EXIT.CONNECT, true, fix);
+  const renew = `renew ${tls.certfile}`;
   let cert;
   try {
     cert = new X509Certificate(material.cert);
   } catch {
-    return fail(`client certificate ${tls.certfile}: not a PEM certificate`);
+    return fail(
+      `client certificate ${tls.certfile}: not a PEM certificate`,
+      `put the PEM certificate in ${tls.certfile}`,
+    );
   }
   const notAfter = new Date(cert.validTo), notBefore = new Date(cert.validFrom);
   if (now > notAfter) {
-    return fail(`client certificate ${tls.certfile}: expired on ${iso(notAfter)}`);
+    return fail(`client certificate ${tls.certfile}: expired on ${iso(notAfter)}`, renew);
   }
   if (now < notBefore) {
-    return fail(`client certificate ${tls.certfile}: not valid before ${iso(notBefore)}`);
+    return fail(
+      `client certificate ${tls.certfile}: not valid before ${iso(notBefore)}`,
+      `check this host's clock, or ${renew}`,
+    );
   }
   let key;
   try {
     key = createPrivateKey(material.key);
   } catch {
-    return fail(`client key ${tls.keyfile}: is not a PEM private key`);
+    return fail(
+      `client key ${tls.keyfile}: is not a PEM private key`,
+      `point tls.keyfile at the PEM key of ${tls.certfile}`,
+    );
   }
   if (!cert.checkPrivateKey(key)) {
-    return fail(`client key ${tls.keyfile}: does not match the certificate ${tls.certfile}`);
+    return fail(
+      `client key ${tls.keyfile}: does not match the certificate ${tls.certfile}`,
+      `point tls.keyfile at the key of ${tls.certfile}`,
+    );
   }
   return undefined;
 }

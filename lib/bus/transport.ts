@@ -8,6 +8,9 @@ import type { Channel, ChannelModel, ConfirmChannel, Options } from "amqplib";
 import { type Config, configSource, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
+import { describeCertificate, expiryWarning } from "./certificate.ts";
+import { type Tracer, traceSteps, verboseTracer } from "./trace.ts";
+import { say } from "../cli/output.ts";
 import type { Delivered, Publication } from "./wire.ts";
 import { VERSION } from "../version.ts";
 
@@ -67,7 +70,13 @@ function classify(e: unknown, where: string): DeliveryError {
   const code = (e as { code?: unknown })?.code;
   if (/ACCESS.REFUSED.*Login was refused|authentication mechanism/i.test(text)) {
     // Credentials an admin can fix; fedora-messaging leaves this unmapped (exit 1).
-    return new DeliveryError(`${where}: login refused: ${text}`, EXIT.FAILURE, true);
+    return new DeliveryError(
+      `${where}: login refused: ${text}`,
+      EXIT.FAILURE,
+      true,
+      "the broker has no user for these credentials (under EXTERNAL: the client certificate's CN): " +
+        "fix [tls] or amqp_url, or have the broker's admin add the user",
+    );
   }
   if (/access to (vhost|topic|exchange|queue)|vhost .* not found|NOT_ALLOWED/i.test(text)) {
     return new DeliveryError(`${where}: refused by the broker: ${text}`, EXIT.REFUSED, false);
@@ -84,7 +93,7 @@ function classify(e: unknown, where: string): DeliveryError {
     return new DeliveryError(`${where}: ${text}`, EXIT.CONNECT, false);
   }
   if (/certificate|handshake|tls|ssl|alert|UnknownIssuer|NotValidForName/i.test(text)) {
-    return new DeliveryError(`${where}: TLS failed: ${text}`, EXIT.CONNECT, true);
+    return new DeliveryError(`${where}: TLS failed: ${text}`, EXIT.CONNECT, true, tlsFix(text));
   }
   if (text === "connect ETIMEDOUT" || code === "ETIMEDOUT") {
     return new DeliveryError(`${where}: no answer within the timeout`, EXIT.CONNECT, true);
@@ -104,7 +113,11 @@ export class BrokerSession {
   /** Consumer channels, closed before the connection so that their last acks go out first. */
   #consumers: Channel[] = [];
 
-  private constructor(readonly connection: ChannelModel, readonly where: string) {
+  private constructor(
+    readonly connection: ChannelModel,
+    readonly where: string,
+    readonly trace?: Tracer,
+  ) {
     const lost = (e?: unknown) => {
       this.#closed ??= e ? classify(e, where) : new DeliveryError(
         `${where}: connection closed before the broker confirmed`,
@@ -119,18 +132,32 @@ export class BrokerSession {
 
   /**
    * Connects, authenticates and opens the vhost, all before `deadline`. Errors name the config
-   * the settings came from: a wrong host is often a wrong (or missing) file.
+   * the settings came from: a wrong host is often a wrong (or missing) file. `trace` (default:
+   * the verbose output, when on) hears each step with its time.
    */
-  static async open(config: Config, deadline: Deadline): Promise<BrokerSession> {
+  static async open(
+    config: Config,
+    deadline: Deadline,
+    trace: Tracer | undefined = verboseTracer(),
+  ): Promise<BrokerSession> {
     try {
-      return await BrokerSession.#open(config, deadline);
+      return await BrokerSession.#open(config, deadline, trace);
     } catch (e) {
       if (!(e instanceof DeliveryError)) throw e;
-      throw new DeliveryError(`${e.message} (${configSource(config)})`, e.exitCode, e.transient);
+      throw new DeliveryError(
+        `${e.message} (${configSource(config)})`,
+        e.exitCode,
+        e.transient,
+        e.fix,
+      );
     }
   }
 
-  static async #open(config: Config, deadline: Deadline): Promise<BrokerSession> {
+  static async #open(
+    config: Config,
+    deadline: Deadline,
+    trace: Tracer | undefined,
+  ): Promise<BrokerSession> {
     const where = redactUrl(config.amqpUrl);
     const url = new URL(config.amqpUrl);
     const options: Options.Connect & Record<string, unknown> = {
@@ -138,6 +165,7 @@ export class BrokerSession {
       timeout: Math.max(1, deadline - Date.now()),
       clientProperties: { app: config.app, product: "busmsg", version: VERSION },
     };
+    trace?.({ name: "config", detail: `${config.path ?? "no config file"}; ${where}` });
     const amqp = await import("amqplib");
     let tls: TlsMaterial = {};
     if (url.protocol === "amqps:") {
@@ -147,12 +175,15 @@ export class BrokerSession {
       if (tls.cert && tls.key) {
         Object.assign(options, { cert: tls.cert, key: tls.key });
         options["credentials"] = amqp.credentials.external();
+        warnOnce(expiryWarning(tls.cert, config.tls.certfile!, config.expiryWarnDays, new Date()));
       }
     }
+    const steps = trace ? await traceSteps(options, url, trace) : undefined;
     const connecting = amqp.connect(config.amqpUrl, options);
     try {
       const connection = await withDeadline(connecting, deadline, `cannot connect to ${where}`);
-      return new BrokerSession(connection, where);
+      if (steps) await steps.opened(connection, () => saslUser(url, tls));
+      return new BrokerSession(connection, where, trace);
     } catch (e) {
       // A connection that completes after we gave up must not linger.
       connecting.then((c) => c.close()).catch(() => {});
@@ -165,6 +196,7 @@ export class BrokerSession {
           `${error.message} (the broker's certificate is not trusted by ${trust})`,
           error.exitCode,
           true,
+          "set tls.ca_cert to the CA that signed the broker's certificate",
         );
       }
       throw error;
@@ -244,12 +276,18 @@ export class BrokerSession {
   /** The session's confirm channel, opened on first use and again after the broker closed it. */
   async #confirmChannel(deadline: Deadline): Promise<ConfirmState> {
     if (this.#confirm && !this.#confirm.closed) return this.#confirm;
+    const started = performance.now();
     const channel = await withDeadline(
       this.connection.createConfirmChannel(),
       deadline,
       this.where,
     );
     const state: ConfirmState = { channel, closed: false };
+    this.trace?.({
+      name: "channel",
+      detail: "channel open, publisher confirms on",
+      ms: performance.now() - started,
+    });
     channel.on("error", (e) => {
       state.error ??= classify(e, this.where);
     });
@@ -272,6 +310,7 @@ export class BrokerSession {
    * a refusal, a lost connection, a timeout).
    */
   async publish(pubs: Publication[], deadline: Deadline): Promise<Outcome[]> {
+    const started = performance.now();
     const outcomes: (Outcome | undefined)[] = new Array(pubs.length);
     const failAll = (error: DeliveryError) => outcomes.fill({ ok: false, error }) as Outcome[];
     if (this.#closed) return failAll(this.#closed);
@@ -333,6 +372,13 @@ export class BrokerSession {
     if (open === 0) done();
     await finished;
     clearTimeout(timer);
+    this.trace?.({
+      name: "publish",
+      detail: `${pubs.length} message(s) published, ${
+        outcomes.filter((o) => o?.ok).length
+      } confirmed`,
+      ms: performance.now() - started,
+    });
     delete state.fail;
     this.#onClose = this.#onClose.filter((f) => f !== failRest);
     return outcomes as Outcome[];
@@ -350,6 +396,7 @@ export class BrokerSession {
   /** Closes the connection politely, giving up at the deadline. */
   async close(deadline: Deadline): Promise<void> {
     if (this.#closed) return;
+    const started = performance.now();
     try {
       // amqplib writes each channel's frames apart from the connection's: a connection
       // close could overtake a channel's last acknowledgements, which then never count.
@@ -357,10 +404,41 @@ export class BrokerSession {
         await withDeadline(c.close(), deadline, this.where).catch(() => {});
       }
       await withDeadline(this.connection.close(), deadline, this.where);
+      this.trace?.({ name: "close", detail: "connection closed", ms: performance.now() - started });
     } catch {
       // Everything that mattered was confirmed already.
     }
   }
+}
+
+const warned = new Set<string>();
+
+/** Says a warning once per process (a command may open several connections). */
+function warnOnce(warning: string | undefined): void {
+  if (warning && !warned.has(warning)) say(warning);
+  if (warning) warned.add(warning);
+}
+
+/** The user the broker will see: the certificate's CN under EXTERNAL, else the URL's. */
+async function saslUser(url: URL, tls: TlsMaterial): Promise<string> {
+  if (tls.cert && tls.key) {
+    return (await describeCertificate(tls.cert).catch(() => undefined))?.commonName ?? "?";
+  }
+  return decodeURIComponent(url.username) || "guest";
+}
+
+/** The fix for a TLS failure that configuration causes, when the text tells which. */
+function tlsFix(text: string): string | undefined {
+  if (/UnknownCA|unknown.ca/i.test(text)) {
+    return "the broker does not trust the client certificate's CA: use a certificate its CA issued";
+  }
+  if (/NotValidForName|altnames|host ?name/i.test(text)) {
+    return "connect to a name the broker's certificate holds (amqp_url's host)";
+  }
+  if (/certificate.*(expired|revoked)|CertExpired|CertRevoked/i.test(text)) {
+    return "the broker refused the client certificate: renew it";
+  }
+  return undefined;
 }
 
 function nackOrLoss(err: unknown, where: string): DeliveryError {

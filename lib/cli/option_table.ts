@@ -66,6 +66,12 @@ export const CONNECT_OPTIONS = {
     group: BROKER,
     help: "bound on connect + publish + confirms (default 10; $BUSMSG_TIMEOUT)",
   },
+  verbose: {
+    type: "boolean",
+    group: BROKER,
+    help: "each step of the connection on stderr with its time (also\n" +
+      "$BUSMSG_DEBUG=1); never a secret",
+  },
 } as const satisfies OptionTable;
 
 /** Options of every command that sends: how to reach the broker, or `--dry-run`. */
@@ -103,6 +109,13 @@ export const SPOOL_OPTIONS = {
     type: "boolean",
     group: SPOOL,
     help: "exit 75 instead of 0 when messages were spooled",
+  },
+  "retry-after": {
+    type: "string",
+    arg: "DURATION",
+    group: SPOOL,
+    help: "after a failure to reach the broker, calls to it within DURATION\n" +
+      "spool at once instead of waiting for the timeout (default 60s; 0: always try)",
   },
 } as const satisfies OptionTable;
 

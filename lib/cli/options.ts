@@ -10,6 +10,9 @@ import type { SendOptions } from "../bus/send.ts";
 import type { Reporter } from "./outcomes.ts";
 import { resolveSpool } from "../spool/spool.ts";
 import { type OptionTable, scanArgs } from "./option_table.ts";
+import { setVerbose } from "../bus/trace.ts";
+import { parseDuration } from "./duration.ts";
+import { DEFAULT_RETRY_AFTER_MS } from "../spool/failfast.ts";
 
 /** The spool settings of a command's parsed options, and where outcomes go. */
 export function sendOptionsFrom(
@@ -17,13 +20,18 @@ export function sendOptionsFrom(
     "spool-dir"?: string | undefined;
     "no-spool"?: boolean | undefined;
     strict?: boolean | undefined;
+    "retry-after"?: string | undefined;
   },
   report: Reporter,
 ): SendOptions {
+  const retryAfter = values["retry-after"];
   return {
     report,
     spoolDir: resolveSpool(values, (name) => Deno.env.get(name)).dir,
     strict: values.strict ?? false,
+    retryAfterMs: retryAfter === undefined
+      ? DEFAULT_RETRY_AFTER_MS
+      : parseDuration(retryAfter, "--retry-after"),
   };
 }
 
@@ -67,11 +75,13 @@ export interface BrokerValues {
   exchange?: string | undefined;
   "topic-prefix"?: string | undefined;
   timeout?: string | undefined;
+  verbose?: boolean | undefined;
 }
 
 /** Loads the config the options point at; its password is registered as a secret at once. */
 export async function configFrom(values: BrokerValues): Promise<Config> {
   addSecret(urlPassword(values.url ?? ""));
+  if (values.verbose) setVerbose(true);
   const config = await loadConfig({
     conf: values.conf,
     url: values.url,

@@ -13,6 +13,7 @@ import { note, out } from "../cli/output.ts";
 import { flushSpool, sayFlush } from "../bus/send.ts";
 import { listSpool, resolveSpool } from "../spool/spool.ts";
 import { BrokerSession } from "../bus/transport.ts";
+import { clearFailure, recordFailure } from "../spool/failfast.ts";
 
 /** The options of `busmsg flush`. */
 export const OPTIONS = {
@@ -62,7 +63,17 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.OK;
   }
   const deadline = Date.now() + config.timeoutMs;
-  const session = await BrokerSession.open(config, deadline);
+  // Always tries, whatever a recent failure says (fail-fast is for the sending commands).
+  let session: BrokerSession;
+  try {
+    session = await BrokerSession.open(config, deadline);
+  } catch (e) {
+    if (e instanceof DeliveryError && e.transient) {
+      await recordFailure(dir, config.amqpUrl, e, Date.now());
+    }
+    throw e;
+  }
+  await clearFailure(dir, config.amqpUrl);
   try {
     const flushed = await flushSpool(session, config, dir, deadline, { extend: true, report });
     if (flushed.busy) {
