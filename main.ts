@@ -48,6 +48,14 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: "summarise sync runs: failures, retries, skips",
     load: () => import("./lib/commands/report.ts"),
   },
+  spool: {
+    summary: "spool status: the spool as a monitoring check",
+    load: () => import("./lib/commands/spool.ts"),
+  },
+  doctor: {
+    summary: "check config, certificates, broker and spool (Nagios codes)",
+    load: () => import("./lib/commands/doctor.ts"),
+  },
   schema: {
     summary: "print the logging.stats JSON Schemas",
     load: () => import("./lib/commands/schema.ts"),

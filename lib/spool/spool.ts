@@ -139,3 +139,56 @@ export async function lockSpool(dir: string, deadline: number): Promise<SpoolLoc
     },
   };
 }
+
+/** What the spool holds, for monitoring (`spool status`, `doctor`). */
+export interface SpoolSummary {
+  dir: string;
+  /** Owner and permission bits of the directory; undefined when it does not exist yet. */
+  stat?: { uid: number | null; mode: number | null };
+  /** Messages waiting. */
+  messages: number;
+  /** When the oldest waiting message was spooled (ms since the epoch). */
+  oldest?: number;
+  /** Waiting messages per destination (topic), most first. */
+  destinations: [string, number][];
+  /** Files moved aside (not valid messages): someone must look at them. */
+  movedAside: string[];
+}
+
+/** Counts what the spool holds without changing it. Throws a DeliveryError when unreadable. */
+export async function summarizeSpool(dir: string): Promise<SpoolSummary> {
+  const summary: SpoolSummary = { dir, messages: 0, destinations: [], movedAside: [] };
+  try {
+    const info = await Deno.stat(dir);
+    summary.stat = { uid: info.uid, mode: info.mode === null ? null : info.mode & 0o7777 };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return summary;
+    throw new DeliveryError(`spool ${dir}: cannot read: ${ioReason(e)}`, EXIT.FAILURE, false);
+  }
+  const files = await listSpool(dir);
+  summary.messages = files.length;
+  const counts = new Map<string, number>();
+  for (const file of files) {
+    let topic = "(unreadable)";
+    try {
+      // When it was written: a file is written once, when its message is spooled.
+      const written = (await Deno.stat(file)).mtime?.getTime();
+      if (written !== undefined && !(written >= (summary.oldest ?? Infinity))) {
+        summary.oldest = written;
+      }
+      const parsed = JSON.parse(await Deno.readTextFile(file));
+      if (typeof parsed?.topic === "string") topic = parsed.topic;
+    } catch {
+      // Counted as unreadable (gone meanwhile, or not JSON); flush will move it aside.
+    }
+    counts.set(topic, (counts.get(topic) ?? 0) + 1);
+  }
+  summary.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(BAD_SUFFIX)) {
+      summary.movedAside.push(`${dir}/${entry.name}`);
+    }
+  }
+  summary.movedAside.sort();
+  return summary;
+}

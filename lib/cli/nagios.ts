@@ -1,0 +1,24 @@
+/**
+ * Monitoring-plugin conventions shared by `doctor` and `spool status`: the four states and
+ * their exit codes (Nagios, NRPE, Zabbix user parameters), which differ from the sending
+ * commands' codes.
+ */
+
+/** A check's state, mildest first. */
+export const STATES = ["OK", "WARNING", "CRITICAL", "UNKNOWN"] as const;
+export type State = typeof STATES[number];
+
+/** The plugin exit code of a state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+export function exitCodeFor(state: State): number {
+  return STATES.indexOf(state);
+}
+
+// A known problem outranks a check that could not run.
+const SEVERITY: Record<State, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
+
+/** The worst of some states (OK when there are none). */
+export function worst(states: Iterable<State>): State {
+  let found: State = "OK";
+  for (const s of states) if (SEVERITY[s] > SEVERITY[found]) found = s;
+  return found;
+}

@@ -1,0 +1,349 @@
+/**
+ * `busmsg doctor`: every check a connection needs, in the order it needs them, one line each
+ * (`OK|WARNING|CRITICAL check: detail`), then a summary; exit codes as a monitoring plugin.
+ */
+import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
+import { out } from "../cli/output.ts";
+import { formatAge } from "../cli/duration.ts";
+import { exitCodeFor, type State, worst } from "../cli/nagios.ts";
+import { type Config, ioReason, redactUrl } from "../config.ts";
+import { DeliveryError } from "../errors.ts";
+import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
+import { diagnoseTls, type TlsFiles } from "../bus/tls.ts";
+import { BrokerSession, withDeadline } from "../bus/transport.ts";
+import { ms, type Step } from "../bus/trace.ts";
+import { toPublication } from "../bus/wire.ts";
+import { defaultsFor, messageFromFields } from "../message/compose.ts";
+import { resolveSpool, summarizeSpool } from "../spool/spool.ts";
+
+export const HELP = `Usage: busmsg doctor [--conf PATH] [--publish] [options]
+
+Checks, in the order a connection needs them, and prints one line per check
+("OK|WARNING|CRITICAL check: detail"), then a summary line:
+  config     the file used (or none), its settings: URL (never a password), vhost,
+             exchange, topic prefix
+  client certificate   readable, PEM, subject CN (the broker user under EXTERNAL),
+             issuer, days until it expires (WARNING under 30, CRITICAL under 7);
+             the key (matches, not readable by group/others); the CA file
+  DNS, TCP, TLS (broker certificate chain and host name), AMQP login and vhost, each
+             with its time
+  publish    with --publish: a test message on ${"logging.stats.debug.doctor"}, confirmed
+  spool      directory, owner and mode, messages waiting, oldest age, files moved aside
+
+Options:
+  --publish            also publish a test message (checks the publish permission)
+  --spool-dir DIR      the spool to check (default as for publish)
+  --conf, --url, --exchange, --topic-prefix, --timeout, --verbose: as for publish
+  -h, --help           this help
+
+Exit (as a monitoring plugin, unlike the sending commands): 0 OK, 1 WARNING,
+2 CRITICAL, 3 UNKNOWN (doctor itself could not run, e.g. a bad option).`;
+
+const OPTIONS = {
+  conf: BROKER_OPTIONS.conf,
+  url: BROKER_OPTIONS.url,
+  exchange: BROKER_OPTIONS.exchange,
+  "topic-prefix": BROKER_OPTIONS["topic-prefix"],
+  timeout: BROKER_OPTIONS.timeout,
+  verbose: BROKER_OPTIONS.verbose,
+  publish: { type: "boolean" },
+  "spool-dir": { type: "string" },
+} as const;
+
+const TEST_TOPIC = "logging.stats.debug.doctor";
+
+/** Days before a client certificate's expiry that doctor warns, and calls it critical. */
+const CERT_WARN_DAYS = 30, CERT_CRITICAL_DAYS = 7;
+
+/** The checks' lines, printed as they come; their states decide the exit code. */
+class Report {
+  readonly states: State[] = [];
+  readonly problems: string[] = [];
+  add(state: State, check: string, detail: string): void {
+    this.states.push(state);
+    if (state !== "OK") this.problems.push(`${check}: ${detail}`);
+    out(`${state} ${check}: ${detail}\n`);
+  }
+  /** Prints the summary line and returns the exit code. */
+  finish(): number {
+    const state = worst(this.states);
+    const counts = (["CRITICAL", "WARNING", "UNKNOWN"] as const)
+      .map((s) => [s, this.states.filter((x) => x === s).length] as const)
+      .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s.toLowerCase()}`);
+    out(
+      `DOCTOR ${state} - ${this.states.length} checks` +
+        (counts.length ? `, ${counts.join(", ")}: ${this.problems[0]}` : ", all OK") + "\n",
+    );
+    return exitCodeFor(state);
+  }
+}
+
+/** Runs `busmsg doctor`. */
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    const parsed = parseCommand("doctor", args, OPTIONS);
+    if (parsed.positionals.length > 0) throw new Error("doctor: takes no arguments");
+    values = parsed.values;
+  } catch (e) {
+    out(`DOCTOR UNKNOWN - ${(e as Error).message}\n`);
+    return exitCodeFor("UNKNOWN");
+  }
+  const report = new Report();
+  let config: Config | undefined;
+  try {
+    config = await configFrom(values);
+  } catch (e) {
+    report.add("CRITICAL", "config", (e as Error).message);
+  }
+  if (config) {
+    checkSettings(config, report);
+    if (await checkCertificates(config, report)) {
+      await checkBroker(config, report, values.publish ?? false);
+    }
+  }
+  await checkSpool(resolveSpool(values, (name) => Deno.env.get(name)).dir!, report);
+  return report.finish();
+}
+
+function checkSettings(config: Config, report: Report): void {
+  if (config.path) report.add("OK", "config", config.path);
+  else {
+    report.add(
+      "WARNING",
+      "config",
+      "no config file found (--conf, $FEDORA_MESSAGING_CONF, /etc/fedora-messaging/config.toml): built-in defaults",
+    );
+  }
+  const url = new URL(config.amqpUrl);
+  report.add("OK", "url", redactUrl(config.amqpUrl));
+  report.add("OK", "vhost", decodeURIComponent(url.pathname.slice(1)) || "/");
+  report.add("OK", "exchange", config.exchange);
+  report.add("OK", "topic prefix", `"${config.topicPrefix}"`);
+}
+
+async function readFile(path: string): Promise<string | DeliveryError> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    return new DeliveryError(`${path}: cannot read: ${ioReason(e)}`, 1, false);
+  }
+}
+
+/** The [tls] checks; false when a connection cannot work (no point trying the broker). */
+async function checkCertificates(config: Config, report: Report): Promise<boolean> {
+  if (new URL(config.amqpUrl).protocol !== "amqps:") return true;
+  const tls: TlsFiles = config.tls;
+  let usable = true;
+  if (tls.certfile && tls.keyfile) {
+    usable = await checkClientCertificate(tls.certfile, tls.keyfile, report) && usable;
+  } else {
+    report.add("OK", "client certificate", "none configured: SASL PLAIN with the URL's user");
+  }
+  if (tls.caCert) {
+    const ca = await readFile(tls.caCert);
+    if (ca instanceof DeliveryError) {
+      report.add("CRITICAL", "CA file", ca.message);
+      return false;
+    }
+    try {
+      const facts = await describeCertificate(ca);
+      report.add(
+        "OK",
+        "CA file",
+        `${tls.caCert}: ${facts.subject}, expires ${day(facts.notAfter)}`,
+      );
+    } catch {
+      report.add("CRITICAL", "CA file", `${tls.caCert}: not a PEM certificate`);
+      usable = false;
+    }
+  } else report.add("OK", "CA file", "none configured: the system trust store");
+  return usable;
+}
+
+async function checkClientCertificate(
+  certfile: string,
+  keyfile: string,
+  report: Report,
+): Promise<boolean> {
+  const cert = await readFile(certfile);
+  if (cert instanceof DeliveryError) {
+    report.add("CRITICAL", "client certificate", cert.message);
+    return false;
+  }
+  let facts;
+  try {
+    facts = await describeCertificate(cert);
+  } catch {
+    report.add("CRITICAL", "client certificate", `${certfile}: not a PEM certificate`);
+    return false;
+  }
+  const now = new Date();
+  const left = daysLeft(facts.notAfter, now);
+  const about = `${certfile}: ${facts.subject} (broker user "${
+    facts.commonName ?? "?"
+  }" under EXTERNAL), issued by ${facts.issuer}`;
+  let usable = true;
+  if (facts.notAfter < now) {
+    report.add(
+      "CRITICAL",
+      "client certificate",
+      `${about}, expired ${day(facts.notAfter)}: renew ${certfile}`,
+    );
+    usable = false;
+  } else if (facts.notBefore > now) {
+    report.add(
+      "CRITICAL",
+      "client certificate",
+      `${about}, not valid before ${day(facts.notBefore)}`,
+    );
+    usable = false;
+  } else {
+    const state: State = left < CERT_CRITICAL_DAYS
+      ? "CRITICAL"
+      : left < CERT_WARN_DAYS
+      ? "WARNING"
+      : "OK";
+    report.add(
+      state,
+      "client certificate",
+      `${about}, expires ${day(facts.notAfter)} (${left} days left)` +
+        (state === "OK" ? "" : `: renew ${certfile}`),
+    );
+  }
+  const key = await readFile(keyfile);
+  if (key instanceof DeliveryError) {
+    report.add("CRITICAL", "client key", key.message);
+    return false;
+  }
+  // Judged at a moment the certificate is valid, so that only the key is looked at.
+  const mismatch = await diagnoseTls({ cert, key }, { certfile, keyfile }, facts.notBefore);
+  if (mismatch) {
+    report.add("CRITICAL", "client key", `${mismatch.message}: ${mismatch.fix}`);
+    return false;
+  }
+  const mode = (await Deno.stat(keyfile)).mode;
+  if (mode !== null && (mode & 0o044) !== 0) {
+    report.add(
+      "WARNING",
+      "client key",
+      `${keyfile}: matches the certificate, but group or others may read it (mode ${
+        (mode & 0o777).toString(8).padStart(4, "0")
+      }): chmod 600 ${keyfile}`,
+    );
+  } else report.add("OK", "client key", `${keyfile}: matches the certificate, private`);
+  return usable;
+}
+
+/** DNS, TCP, then TLS, AMQP login and vhost through the real transport, then --publish. */
+async function checkBroker(config: Config, report: Report, publish: boolean): Promise<void> {
+  const deadline = Date.now() + config.timeoutMs;
+  const url = new URL(config.amqpUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(url.port || (url.protocol === "amqps:" ? 5671 : 5672));
+  let started = performance.now();
+  let address: string;
+  try {
+    const { lookup } = await import("node:dns/promises");
+    address = (await withDeadline(lookup(host), deadline, `DNS lookup of ${host}`)).address;
+    report.add("OK", "DNS", `${host} is ${address} (${ms(performance.now() - started)})`);
+  } catch (e) {
+    report.add("CRITICAL", "DNS", `${host}: ${(e as Error).message}`);
+    return;
+  }
+  started = performance.now();
+  const connecting = Deno.connect({ hostname: address, port });
+  try {
+    (await withDeadline(connecting, deadline, `TCP connect to ${address}:${port}`)).close();
+    report.add("OK", "TCP", `connected to ${address}:${port} (${ms(performance.now() - started)})`);
+  } catch (e) {
+    connecting.then((c) => c.close()).catch(() => {});
+    report.add("CRITICAL", "TCP", `${address}:${port}: ${ioReason(e)}`);
+    return;
+  }
+  const steps: Step[] = [];
+  let session: BrokerSession;
+  try {
+    // Doctor judges the certificate's expiry itself; no second word of it on stderr.
+    const quiet = { ...config, expiryWarnDays: 0 };
+    session = await BrokerSession.open(quiet, deadline, (step) => steps.push(step));
+  } catch (e) {
+    const error = e as DeliveryError;
+    const tlsDone = url.protocol !== "amqps:" || steps.some((s) => s.name === "tls");
+    const detail = error.fix ? `${error.message}: ${error.fix}` : error.message;
+    // TLS 1.3 checks the client certificate after the server's: a refusal may come later.
+    report.add("CRITICAL", tlsDone && !/TLS failed/.test(error.message) ? "AMQP" : "TLS", detail);
+    return;
+  }
+  const tls = steps.filter((s) => s.name === "tls");
+  if (tls.length > 0) {
+    report.add(
+      "OK",
+      "TLS",
+      tls.map((s) => s.detail).join("; ") + ` (${ms(tls.find((s) => s.ms)?.ms ?? 0)})`,
+    );
+  }
+  const amqp = steps.find((s) => s.name === "amqp");
+  report.add("OK", "AMQP", `${amqp?.detail} (${ms(amqp?.ms ?? 0)})`);
+  try {
+    if (publish) await checkPublish(config, session, deadline, report);
+  } finally {
+    await session.close(Math.min(deadline, Date.now() + 1000));
+  }
+}
+
+async function checkPublish(
+  config: Config,
+  session: BrokerSession,
+  deadline: number,
+  report: Report,
+): Promise<void> {
+  const message = messageFromFields(
+    { topic: TEST_TOPIC, body: { test_key1: "test_value1" } },
+    defaultsFor(config),
+    undefined,
+  );
+  const pub = toPublication(message, config.exchange, config.topicPrefix);
+  const started = performance.now();
+  const [outcome] = await session.publish([pub], deadline);
+  const took = ms(performance.now() - started);
+  if (outcome?.ok) {
+    report.add("OK", "publish", `${message.id} ${pub.routingKey} confirmed (${took})`);
+  } else {
+    report.add("CRITICAL", "publish", `${pub.routingKey}: ${outcome?.error.message}`);
+  }
+}
+
+async function checkSpool(dir: string, report: Report): Promise<void> {
+  let summary;
+  try {
+    summary = await summarizeSpool(dir);
+  } catch (e) {
+    report.add("CRITICAL", "spool", (e as Error).message);
+    return;
+  }
+  if (!summary.stat) {
+    report.add("OK", "spool", `${dir}: not there yet (made on first use)`);
+    return;
+  }
+  const { uid, mode } = summary.stat;
+  const me = Deno.uid();
+  const modeText = mode === null ? "?" : mode.toString(8).padStart(4, "0");
+  const owner = `owner uid ${uid}, mode ${modeText}`;
+  const waiting = `${summary.messages} message(s) waiting` +
+    (summary.oldest === undefined ? "" : `, oldest ${formatAge(Date.now() - summary.oldest)}`);
+  const problems: string[] = [];
+  if (me !== null && uid !== me) problems.push(`owned by uid ${uid}, not this user (uid ${me})`);
+  if (mode !== null && (mode & 0o077) !== 0) problems.push(`open to others: chmod 700 ${dir}`);
+  if (summary.movedAside.length > 0) {
+    problems.push(
+      `${summary.movedAside.length} file(s) moved aside: look at ${summary.movedAside[0]}`,
+    );
+  }
+  if (summary.messages > 0) problems.push("run 'busmsg flush' once the broker is reachable");
+  report.add(
+    problems.length ? "WARNING" : "OK",
+    "spool",
+    `${dir} (${owner}): ${waiting}` + (problems.length ? `; ${problems.join("; ")}` : ""),
+  );
+}

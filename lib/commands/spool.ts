@@ -1,0 +1,102 @@
+/** `busmsg spool status`: the spool as a monitoring check (Nagios/NRPE, Zabbix, systemd timer). */
+import { parseCommand } from "../cli/options.ts";
+import { out } from "../cli/output.ts";
+import { formatAge, parseDuration } from "../cli/duration.ts";
+import { exitCodeFor, type State } from "../cli/nagios.ts";
+import { resolveSpool, type SpoolSummary, summarizeSpool } from "../spool/spool.ts";
+
+export const HELP = `Usage: busmsg spool status [--max-age DURATION] [--json] [--spool-dir DIR]
+
+A monitoring check of the spool: messages waiting, the oldest one's age, their
+destinations, and files moved aside. The first line is a plugin line
+(SPOOL OK - 0 messages | perfdata), so it drops into NRPE or a Zabbix user parameter.
+
+Options:
+  --max-age DURATION   CRITICAL when the oldest message waited longer (default 6h;
+                       e.g. 30m, 6h, 2d, 0s)
+  --json               one JSON object instead of the plugin lines
+  --spool-dir DIR      the spool (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg when
+                       writable, else ~/.local/state/busmsg/spool)
+  -h, --help           this help
+
+Exit (as a monitoring plugin, unlike the sending commands): 0 OK (messages younger than
+--max-age may wait during an outage), 1 WARNING (files were moved aside: someone must look),
+2 CRITICAL (the oldest message is older than --max-age), 3 UNKNOWN (the check could not run).`;
+
+const OPTIONS = {
+  "max-age": { type: "string" },
+  json: { type: "boolean" },
+  "spool-dir": { type: "string" },
+} as const;
+
+const DEFAULT_MAX_AGE = "6h";
+
+/** The state of a spool and the summary words of its plugin line. */
+export function judgeSpool(
+  summary: SpoolSummary,
+  maxAgeMs: number,
+  now: number,
+): { state: State; text: string } {
+  const age = summary.oldest === undefined ? undefined : now - summary.oldest;
+  const parts = [`${summary.messages} message${summary.messages === 1 ? "" : "s"}`];
+  if (age !== undefined) parts.push(`oldest ${formatAge(age)}`);
+  let state: State = "OK";
+  if (summary.movedAside.length > 0) {
+    state = "WARNING";
+    parts.push(`${summary.movedAside.length} file(s) moved aside`);
+  }
+  if (age !== undefined && age > maxAgeMs) {
+    state = "CRITICAL";
+    parts.push(`waiting longer than ${formatAge(maxAgeMs)}`);
+  }
+  return { state, text: parts.join(", ") };
+}
+
+/** Runs `busmsg spool SUBCOMMAND`. */
+export async function run(args: string[]): Promise<number> {
+  let json = false;
+  try {
+    const { values, positionals } = parseCommand("spool", args, OPTIONS);
+    json = values.json ?? false;
+    if (positionals.length !== 1 || positionals[0] !== "status") {
+      throw new Error(`spool: expected the subcommand "status" (see busmsg spool --help)`);
+    }
+    const maxAgeMs = parseDuration(values["max-age"] ?? DEFAULT_MAX_AGE, "--max-age");
+    const dir = resolveSpool(values, (name) => Deno.env.get(name)).dir!;
+    const summary = await summarizeSpool(dir);
+    const now = Date.now();
+    const { state, text } = judgeSpool(summary, maxAgeMs, now);
+    const ageS = summary.oldest === undefined ? 0 : Math.round((now - summary.oldest) / 1000);
+    if (json) {
+      out(
+        JSON.stringify({
+          state,
+          spool: dir,
+          messages: summary.messages,
+          oldest_age_s: summary.oldest === undefined ? null : ageS,
+          max_age_s: maxAgeMs / 1000,
+          destinations: Object.fromEntries(summary.destinations),
+          moved_aside: summary.movedAside,
+        }) + "\n",
+      );
+    } else {
+      const perf = `messages=${summary.messages} oldest=${ageS}s;;${
+        maxAgeMs / 1000
+      } moved_aside=${summary.movedAside.length}`;
+      out(`SPOOL ${state} - ${text} | ${perf}\n`);
+      out(`spool: ${dir}\n`);
+      for (const [topic, count] of summary.destinations) out(`destination ${topic}: ${count}\n`);
+      for (const file of summary.movedAside) out(`moved aside: ${file}\n`);
+    }
+    return exitCodeFor(state);
+  } catch (e) {
+    // A check that cannot run is UNKNOWN, never a CRITICAL nobody can act on.
+    const reason = (e as Error).message;
+    out(
+      json
+        ? JSON.stringify({ state: "UNKNOWN", error: reason }) + "\n"
+        : `SPOOL UNKNOWN - ${reason}\n`,
+    );
+    return exitCodeFor("UNKNOWN");
+  }
+}
