@@ -1,0 +1,97 @@
+import { assertEquals, assertThrows } from "./assert.ts";
+import { formatAge, parseDuration } from "../lib/cli/duration.ts";
+import { exitCodeFor, worst } from "../lib/cli/nagios.ts";
+import { UsageError } from "../lib/errors.ts";
+import { judgeSpool } from "../lib/commands/spool.ts";
+import type { SpoolSummary } from "../lib/spool/spool.ts";
+import { clearFailure, recentFailure, recordFailure } from "../lib/spool/failfast.ts";
+import { DeliveryError } from "../lib/errors.ts";
+
+Deno.test("duration: units, bare seconds, and loud mistakes", () => {
+  assertEquals(
+    ["0s", "90", "90s", "30m", "6h", "2d", "1.5h", "250ms"].map((d) => parseDuration(d, "--x")),
+    [0, 90_000, 90_000, 1_800_000, 21_600_000, 172_800_000, 5_400_000, 250],
+  );
+  for (const bad of ["", "6 hours", "-1s", "h", "1w", "1e3"]) {
+    assertThrows(() => parseDuration(bad, "--max-age"), UsageError, "--max-age: must be");
+  }
+  assertEquals([59_000, 600_000, 9_000_000, 259_200_000].map(formatAge), [
+    "59 s",
+    "10 min",
+    "2.5 h",
+    "3.0 d",
+  ]);
+});
+
+Deno.test("nagios: exit codes, and a known problem outranks an unknown", () => {
+  assertEquals(["OK", "WARNING", "CRITICAL", "UNKNOWN"].map((s) => exitCodeFor(s as "OK")), [
+    0,
+    1,
+    2,
+    3,
+  ]);
+  assertEquals(worst([]), "OK");
+  assertEquals(worst(["OK", "WARNING", "OK"]), "WARNING");
+  assertEquals(worst(["UNKNOWN", "CRITICAL", "WARNING"]), "CRITICAL");
+  assertEquals(worst(["WARNING", "UNKNOWN"]), "UNKNOWN");
+});
+
+const NOW = Date.parse("2026-11-29T12:00:00Z");
+const spool = (over: Partial<SpoolSummary>): SpoolSummary => ({
+  dir: "/var/spool/busmsg",
+  messages: 0,
+  destinations: [],
+  movedAside: [],
+  ...over,
+});
+
+Deno.test("spool status: OK while young messages wait, CRITICAL past --max-age, WARNING when moved aside", () => {
+  const sixHours = 6 * 3_600_000;
+  assertEquals(judgeSpool(spool({}), sixHours, NOW), { state: "OK", text: "0 messages" });
+  assertEquals(judgeSpool(spool({ messages: 3, oldest: NOW - 3_600_000 }), sixHours, NOW), {
+    state: "OK",
+    text: "3 messages, oldest 60 min",
+  });
+  assertEquals(judgeSpool(spool({ messages: 1, oldest: NOW - 7 * 3_600_000 }), sixHours, NOW), {
+    state: "CRITICAL",
+    text: "1 message, oldest 7.0 h, waiting longer than 6.0 h",
+  });
+  assertEquals(judgeSpool(spool({ movedAside: ["/x.bad"] }), sixHours, NOW), {
+    state: "WARNING",
+    text: "0 messages, 1 file(s) moved aside",
+  });
+  // Age beats moved-aside files: the older problem is the one that loses logs.
+  assertEquals(
+    judgeSpool(spool({ messages: 1, oldest: NOW - 1000, movedAside: ["/x.bad"] }), 0, NOW).state,
+    "CRITICAL",
+  );
+});
+
+Deno.test("fail-fast state: per broker, within the window, cleared by a success", async () => {
+  const dir = await Deno.makeTempDir();
+  const url = "amqps://user:secret@broker.example:5671/%2Fpubsub";
+  const failure = new DeliveryError("cannot connect: timeout", 111, true, "a fix");
+  assertEquals(await recentFailure(dir, url, 60_000, NOW), undefined);
+  await recordFailure(dir, url, failure, NOW);
+  const skip = await recentFailure(dir, url, 60_000, NOW + 5000);
+  assertEquals(
+    skip?.message,
+    "not trying amqps://user:***@broker.example:5671/%2Fpubsub again yet: it failed 5 s ago " +
+      "(cannot connect: timeout); next attempt in 55 s (--retry-after)",
+  );
+  assertEquals([skip?.exitCode, skip?.transient, skip?.fix], [111, true, "a fix"]);
+  // Another vhost is the same broker; another port is not.
+  assertEquals(
+    (await recentFailure(dir, "amqps://broker.example/x", 60_000, NOW)) !== undefined,
+    true,
+  );
+  assertEquals(await recentFailure(dir, "amqps://broker.example:5672/", 60_000, NOW), undefined);
+  assertEquals(await recentFailure(dir, url, 60_000, NOW + 60_000), undefined);
+  await clearFailure(dir, url);
+  assertEquals(await recentFailure(dir, url, 60_000, NOW + 1000), undefined);
+  // A damaged state file means: try.
+  await recordFailure(dir, url, failure, NOW);
+  const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
+  Deno.writeTextFileSync(file!, "{not json");
+  assertEquals(await recentFailure(dir, url, 60_000, NOW), undefined);
+});
