@@ -262,6 +262,11 @@ async function checkBroker(config: Config, report: Report, publish: boolean): Pr
     return;
   }
   const steps: Step[] = [];
+  const tlsLine = () => {
+    const tls = steps.filter((s) => s.name === "tls");
+    const took = ms(tls.find((s) => s.ms !== undefined)?.ms ?? 0);
+    if (tls.length > 0) report.add("OK", "TLS", `${tls.map((s) => s.detail).join("; ")} (${took})`);
+  };
   let session: BrokerSession;
   try {
     // Doctor judges the certificate's expiry itself; no second word of it on stderr.
@@ -269,20 +274,16 @@ async function checkBroker(config: Config, report: Report, publish: boolean): Pr
     session = await BrokerSession.open(quiet, deadline, (step) => steps.push(step));
   } catch (e) {
     const error = e as DeliveryError;
-    const tlsDone = url.protocol !== "amqps:" || steps.some((s) => s.name === "tls");
     const detail = error.fix ? `${error.message}: ${error.fix}` : error.message;
     // TLS 1.3 checks the client certificate after the server's: a refusal may come later.
-    report.add("CRITICAL", tlsDone && !/TLS failed/.test(error.message) ? "AMQP" : "TLS", detail);
+    const tlsDone = url.protocol !== "amqps:" || steps.some((s) => s.name === "tls");
+    if (tlsDone && !/TLS failed/.test(error.message)) {
+      tlsLine();
+      report.add("CRITICAL", "AMQP", detail);
+    } else report.add("CRITICAL", "TLS", detail);
     return;
   }
-  const tls = steps.filter((s) => s.name === "tls");
-  if (tls.length > 0) {
-    report.add(
-      "OK",
-      "TLS",
-      tls.map((s) => s.detail).join("; ") + ` (${ms(tls.find((s) => s.ms)?.ms ?? 0)})`,
-    );
-  }
+  tlsLine();
   const amqp = steps.find((s) => s.name === "amqp");
   report.add("OK", "AMQP", `${amqp?.detail} (${ms(amqp?.ms ?? 0)})`);
   try {

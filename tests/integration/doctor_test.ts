@@ -1,0 +1,212 @@
+/** `busmsg doctor` against the private broker: each check's line, in order, and its exit code. */
+import { X509Certificate } from "node:crypto";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
+import { busmsg, CERTS, Reader, silentServer, tlsConfig, writeConfig } from "../helpers.ts";
+
+/** `STATE check` of every check line, without the summary. */
+function checks(stdout: string): string[] {
+  return stdout.trim().split("\n").slice(0, -1).map((l) =>
+    /^(\S+) ([^:]+):/.exec(l)!.slice(1).join(" ")
+  );
+}
+
+const lastLine = (stdout: string) => stdout.trim().split("\n").at(-1)!;
+
+function daysLeftOf(pem: string): number {
+  const notAfter = new Date(new X509Certificate(Deno.readTextFileSync(pem)).validTo);
+  return Math.floor((notAfter.getTime() - Date.now()) / 86_400_000);
+}
+
+Deno.test("doctor: Fedora's setup passes every check in connection order, and --publish arrives", async () => {
+  const reader = await Reader.open(["logging.stats.debug.doctor"]);
+  try {
+    const run = await busmsg(["doctor", "--publish", "--conf", await tlsConfig("logging")]);
+    assertEquals(run.code, 0, run.stdout + run.stderr);
+    assertEquals(run.stderr, "");
+    assertEquals(checks(run.stdout), [
+      "OK config",
+      "OK url",
+      "OK vhost",
+      "OK exchange",
+      "OK topic prefix",
+      "OK client certificate",
+      "OK client key",
+      "OK CA file",
+      "OK DNS",
+      "OK TCP",
+      "OK TLS",
+      "OK AMQP",
+      "OK publish",
+      "OK spool",
+    ]);
+    assertEquals(lastLine(run.stdout), "DOCTOR OK - 14 checks, all OK");
+    assertIncludes(run.stdout, `OK vhost: /pubsub\n`);
+    assertIncludes(
+      run.stdout,
+      `broker user "logging" under EXTERNAL), issued by CN=busmsg test CA`,
+    );
+    assertIncludes(run.stdout, `(${daysLeftOf(`${CERTS}/logging.pem`)} days left)`);
+    assertIncludes(run.stdout, "OK DNS: localhost is 127.0.0.1 (");
+    assertIncludes(run.stdout, "broker certificate O=busmsg-test, CN=localhost");
+    assertIncludes(run.stdout, `SASL EXTERNAL as logging, vhost "/pubsub" open (`);
+    const id = /OK publish: (\S+) logging\.stats\.debug\.doctor confirmed/.exec(run.stdout)?.[1];
+    const got = await reader.take(1);
+    assertEquals(got.map((m) => m.properties["messageId"]), [id]);
+  } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("doctor: a certificate expiring within 30 days is WARNING, within 7 CRITICAL, with the days left", async () => {
+  const soon = await busmsg(["doctor", "--conf", await tlsConfig("expires-20")]);
+  assertEquals(soon.code, 1, soon.stdout);
+  assertIncludes(
+    soon.stdout,
+    `(${daysLeftOf(`${CERTS}/expires-20.pem`)} days left): renew ${CERTS}/expires-20.pem\n`,
+  );
+  assertEquals(checks(soon.stdout).filter((c) => !c.startsWith("OK")), [
+    "WARNING client certificate",
+  ]);
+  assert(
+    lastLine(soon.stdout).startsWith("DOCTOR WARNING - 13 checks, 1 warning: client certificate: "),
+  );
+  assertEquals(soon.stderr, "");
+
+  const sooner = await busmsg(["doctor", "--conf", await tlsConfig("expires-5")]);
+  assertEquals(sooner.code, 2, sooner.stdout);
+  assertIncludes(sooner.stdout, `CRITICAL client certificate: ${CERTS}/expires-5.pem: `);
+  assertIncludes(sooner.stdout, `(${daysLeftOf(`${CERTS}/expires-5.pem`)} days left)`);
+});
+
+Deno.test("doctor: an expired certificate is CRITICAL with its date and fix; no connection is tried", async () => {
+  const run = await busmsg(["doctor", "--conf", await tlsConfig("expired")]);
+  assertEquals(run.code, 2, run.stdout);
+  assertIncludes(
+    run.stdout,
+    `, expired 2020-02-01: renew ${CERTS}/expired.pem\n`,
+  );
+  assertEquals(checks(run.stdout).slice(5), [
+    "CRITICAL client certificate",
+    "OK client key",
+    "OK CA file",
+    "OK spool",
+  ]);
+});
+
+Deno.test("doctor: a key that group or others may read is a WARNING naming the chmod", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.copyFile(`${CERTS}/logging.key`, `${dir}/logging.key`);
+  await Deno.chmod(`${dir}/logging.key`, 0o644);
+  const conf = await writeConfig([
+    `amqp_url = "amqps://localhost:${Deno.env.get("BUSMSG_BROKER_TLS_PORT") ?? 35671}/%2Fpubsub"`,
+    "[tls]",
+    `ca_cert = "${CERTS}/ca.pem"`,
+    `certfile = "${CERTS}/logging.pem"`,
+    `keyfile = "${dir}/logging.key"`,
+  ]);
+  const run = await busmsg(["doctor", "--conf", conf]);
+  assertEquals(run.code, 1, run.stdout);
+  assertIncludes(
+    run.stdout,
+    `WARNING client key: ${dir}/logging.key: matches the certificate, but group or others may read it (mode 0644): chmod 600 ${dir}/logging.key\n`,
+  );
+  // The connection still works: only the permissions are wrong.
+  assertIncludes(run.stdout, "OK AMQP: ");
+});
+
+Deno.test("doctor: a key of another certificate and a login refusal are CRITICAL, each named", async () => {
+  const mismatch = await busmsg([
+    "doctor",
+    "--conf",
+    await writeConfig([
+      'amqp_url = "amqps://localhost/"',
+      "[tls]",
+      `certfile = "${CERTS}/logging.pem"`,
+      `keyfile = "${CERTS}/consumer.key"`,
+    ]),
+  ]);
+  assertEquals(mismatch.code, 2, mismatch.stdout);
+  assertIncludes(
+    mismatch.stdout,
+    `CRITICAL client key: client key ${CERTS}/consumer.key: does not match the certificate ${CERTS}/logging.pem: point tls.keyfile at the key of ${CERTS}/logging.pem\n`,
+  );
+  assertNotIncludes(mismatch.stdout, " DNS:");
+
+  const nobody = await busmsg(["doctor", "--conf", await tlsConfig("nobody")]);
+  assertEquals(nobody.code, 2, nobody.stdout);
+  assertIncludes(nobody.stdout, "OK TLS: ");
+  assertIncludes(nobody.stdout, "CRITICAL AMQP: cannot connect to amqps://localhost:");
+  assertIncludes(nobody.stdout, "login refused");
+  assertIncludes(nobody.stdout, "have the broker's admin add the user");
+});
+
+Deno.test("doctor: --publish outside the user's topic permission is CRITICAL", async () => {
+  const run = await busmsg([
+    "doctor",
+    "--publish",
+    "--topic-prefix",
+    "org.example",
+    "--conf",
+    await tlsConfig("logging"),
+  ]);
+  assertEquals(run.code, 2, run.stdout);
+  assertIncludes(run.stdout, "CRITICAL publish: org.example.logging.stats.debug.doctor: ");
+  assertIncludes(run.stdout, "access to topic");
+});
+
+Deno.test("doctor: a silent broker is CRITICAL within the timeout; waiting messages are a WARNING", async () => {
+  const silent = silentServer();
+  const spoolDir = await Deno.makeTempDir();
+  try {
+    const url = `amqp://127.0.0.1:${silent.port}/`;
+    const spooled = await busmsg(
+      ["publish", "--url", url, "--timeout", "0.5", "--topic", "logging.stats.debug.x", "a=1"],
+      { spoolDir },
+    );
+    assertEquals(spooled.code, 0, spooled.stderr);
+    const run = await busmsg(["doctor", "--url", url, "--timeout", "1"], { spoolDir });
+    assertEquals(run.code, 2, run.stdout);
+    assert(run.ms < 8000, `took ${run.ms} ms`);
+    assertEquals(checks(run.stdout).slice(5), [
+      "OK DNS",
+      "OK TCP",
+      "CRITICAL AMQP",
+      "WARNING spool",
+    ]);
+    assertIncludes(
+      run.stdout,
+      `CRITICAL AMQP: cannot connect to ${url}: no answer within the timeout\n`,
+    );
+    assertIncludes(
+      run.stdout,
+      `WARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): 1 message(s) waiting, oldest `,
+    );
+    assertIncludes(run.stdout, "run 'busmsg flush' once the broker is reachable");
+  } finally {
+    silent.close();
+  }
+});
+
+Deno.test("doctor: no config file is a WARNING; a bad one CRITICAL; a bad option UNKNOWN (3)", async () => {
+  // This machine has no /etc/fedora-messaging/config.toml.
+  const none = await busmsg(["doctor", "--url", "amqp://127.0.0.1:1/"]);
+  assertIncludes(none.stdout, "WARNING config: no config file found");
+  assertIncludes(none.stdout, "OK url: amqp://127.0.0.1:1/\n");
+  assertIncludes(none.stdout, "CRITICAL TCP: 127.0.0.1:1: ");
+
+  const bad = await busmsg(["doctor", "--conf", await writeConfig(["amqp_url = 5"])]);
+  assertEquals(bad.code, 2, bad.stdout);
+  assertIncludes(bad.stdout, "CRITICAL config: ");
+  assertIncludes(bad.stdout, "amqp_url: must be a string\n");
+
+  const usage = await busmsg(["doctor", "--publsh"]);
+  assertEquals(usage.code, 3, usage.stdout);
+  assert(usage.stdout.startsWith("DOCTOR UNKNOWN - doctor: "), usage.stdout);
+  assertEquals(usage.stdout.trim().split("\n").length, 1);
+});
+
+Deno.test("doctor: the password of the URL never appears", async () => {
+  const run = await busmsg(["doctor", "--url", "amqp://u:hunter2secret@127.0.0.1:1/"]);
+  assertNotIncludes(run.stdout + run.stderr, "hunter2secret");
+  assertIncludes(run.stdout, "OK url: amqp://u:***@127.0.0.1:1/\n");
+});
