@@ -222,13 +222,17 @@ export async function drainQueue(name: string, remove = true): Promise<string[]>
   return ids;
 }
 
-/** A TCP relay on loopback to `port`; client-to-broker bytes limited to `bytesPerSecond`. */
+/**
+ * A TCP relay on loopback to `port`; client-to-broker bytes limited to `bytesPerSecond`;
+ * listening on `listenPort` (default: any free port).
+ */
 export function relay(
   port: number,
   bytesPerSecond = Infinity,
   hostname = "127.0.0.1",
+  listenPort = 0,
 ): { port: number; close: () => void } {
-  const listener = Deno.listen({ hostname, port: 0 });
+  const listener = Deno.listen({ hostname, port: listenPort });
   const conns: Deno.Conn[] = [];
   (async () => {
     for await (const client of listener) {

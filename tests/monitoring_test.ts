@@ -4,7 +4,7 @@ import { exitCodeFor, worst } from "../lib/cli/nagios.ts";
 import { UsageError } from "../lib/errors.ts";
 import { judgeSpool } from "../lib/commands/spool.ts";
 import type { SpoolSummary } from "../lib/spool/spool.ts";
-import { clearFailure, recentFailure, recordFailure } from "../lib/spool/failfast.ts";
+import { clearFailure, recentFailure, recordFailure, unreachable } from "../lib/spool/failfast.ts";
 import { DeliveryError } from "../lib/errors.ts";
 
 Deno.test("duration: units, bare seconds, and loud mistakes", () => {
@@ -70,7 +70,7 @@ Deno.test("spool status: OK while young messages wait, CRITICAL past --max-age, 
 Deno.test("fail-fast state: per broker, within the window, cleared by a success", async () => {
   const dir = await Deno.makeTempDir();
   const url = "amqps://user:secret@broker.example:5671/%2Fpubsub";
-  const failure = new DeliveryError("cannot connect: timeout", 111, true, "a fix");
+  const failure = new DeliveryError("cannot connect: timeout", 111, true);
   assertEquals(await recentFailure(dir, url, 60_000, NOW), undefined);
   await recordFailure(dir, url, failure, NOW);
   const skip = await recentFailure(dir, url, 60_000, NOW + 5000);
@@ -79,7 +79,11 @@ Deno.test("fail-fast state: per broker, within the window, cleared by a success"
     "not trying amqps://user:***@broker.example:5671/%2Fpubsub again yet: it failed 5 s ago " +
       "(cannot connect: timeout); next attempt in 55 s (--retry-after)",
   );
-  assertEquals([skip?.exitCode, skip?.transient, skip?.fix], [111, true, "a fix"]);
+  assertEquals([skip?.exitCode, skip?.transient], [111, true]);
+  // A configuration problem of this client is not the broker being unreachable.
+  assertEquals(unreachable(failure), true);
+  assertEquals(unreachable(new DeliveryError("expired", 111, true, "renew it")), false);
+  assertEquals(unreachable(new DeliveryError("nack", 121, false)), false);
   // Another vhost is the same broker; another port is not.
   assertEquals(
     (await recentFailure(dir, "amqps://broker.example/x", 60_000, NOW)) !== undefined,

@@ -13,7 +13,7 @@ import { type MessageOutcome, type Reporter, undelivered } from "../cli/outcomes
 import type { Progress } from "../cli/progress.ts";
 import { listSpool, lockSpool, moveAside, spoolMessages } from "../spool/spool.ts";
 import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
-import { clearFailure, recentFailure, recordFailure } from "../spool/failfast.ts";
+import { clearFailure, recentFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 import { toPublication } from "./wire.ts";
 
 /** One message and what became of it. */
@@ -100,7 +100,7 @@ async function openOrSkip(
   if (skip) return skip;
   const session = await openSession(config, deadline);
   if (!(session instanceof DeliveryError)) await clearFailure(dir, config.amqpUrl);
-  else if (session.transient) await recordFailure(dir, config.amqpUrl, session, Date.now());
+  else if (unreachable(session)) await recordFailure(dir, config.amqpUrl, session, Date.now());
   return session;
 }
 

@@ -13,7 +13,7 @@ import { note, out } from "../cli/output.ts";
 import { flushSpool, sayFlush } from "../bus/send.ts";
 import { listSpool, resolveSpool } from "../spool/spool.ts";
 import { BrokerSession } from "../bus/transport.ts";
-import { clearFailure, recordFailure } from "../spool/failfast.ts";
+import { clearFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 
 /** The options of `busmsg flush`. */
 export const OPTIONS = {
@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     session = await BrokerSession.open(config, deadline);
   } catch (e) {
-    if (e instanceof DeliveryError && e.transient) {
+    if (e instanceof DeliveryError && unreachable(e)) {
       await recordFailure(dir, config.amqpUrl, e, Date.now());
     }
     throw e;

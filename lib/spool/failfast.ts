@@ -15,7 +15,6 @@ interface Failure {
   /** When the attempt failed, ms since the epoch. */
   at: number;
   reason: string;
-  fix?: string;
 }
 
 /** The state file of the broker of `url` (host and port: vhosts share a broker). */
@@ -50,8 +49,15 @@ export async function recentFailure(
       } s (--retry-after)`,
     EXIT.CONNECT,
     true,
-    failure.fix,
   );
+}
+
+/**
+ * True when a failed connection says the broker could not be reached (and may be again):
+ * not a configuration problem of this client, which another config must not inherit.
+ */
+export function unreachable(error: DeliveryError): boolean {
+  return error.transient && error.fix === undefined;
 }
 
 /** Remembers that the broker of `url` could not be reached. Best effort: never throws. */
@@ -64,7 +70,6 @@ export async function recordFailure(
   const file = stateFile(dir, url);
   const tmp = `${file}.${Deno.pid}.tmp`;
   const failure: Failure = { at: now, reason: error.message };
-  if (error.fix) failure.fix = error.fix;
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await Deno.writeTextFile(tmp, JSON.stringify(failure) + "\n", { mode: 0o600 });
