@@ -113,6 +113,14 @@ const [oneTls, peerTls] = await perProcess(
   ],
   "amqp-publish (PLAIN over TLS)",
 );
+// The client certificate's expiry check on every call, against the same call without it.
+const tlsOne = [...busmsg, "publish", "--conf", tlsConf, "--topic", "logging.stats.debug.b", "a=1"];
+await perProcess(
+  "  expiry check on / off (TLS+cert)",
+  ["env", "BUSMSG_EXPIRY_WARN_DAYS=14", ...tlsOne],
+  ["env", "BUSMSG_EXPIRY_WARN_DAYS=0", ...tlsOne],
+  "busmsg, BUSMSG_EXPIRY_WARN_DAYS=0",
+);
 const dry = await medianOf([...busmsg, "publish", "--dry-run", "--topic", "bench.one", "a=1"]);
 const version = await medianOf([...busmsg, "--version"]);
 row(
