@@ -10,7 +10,7 @@ import { DeliveryError, EXIT } from "../errors.ts";
 import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
 import { describeCertificate, expiryWarning } from "./certificate.ts";
 import { type Tracer, traceSteps, verboseTracer } from "./trace.ts";
-import { say } from "../cli/output.ts";
+import { note } from "../cli/output.ts";
 import type { Delivered, Publication } from "./wire.ts";
 import { VERSION } from "../version.ts";
 
@@ -415,7 +415,7 @@ const warned = new Set<string>();
 
 /** Says a warning once per process (a command may open several connections). */
 function warnOnce(warning: string | undefined): void {
-  if (warning && !warned.has(warning)) say(warning);
+  if (warning && !warned.has(warning)) note(warning);
   if (warning) warned.add(warning);
 }
 

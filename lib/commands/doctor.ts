@@ -2,12 +2,18 @@
  * `busmsg doctor`: every check a connection needs, in the order it needs them, one line each
  * (`OK|WARNING|CRITICAL check: detail`), then a summary; exit codes as a monitoring plugin.
  */
-import { BROKER_OPTIONS, configFrom, parseCommand } from "../cli/options.ts";
+import { configFrom, parseCommand } from "../cli/options.ts";
+import {
+  CONNECT_OPTIONS,
+  formatOptions,
+  HELP_OPTION,
+  SPOOL_DIR_OPTION,
+} from "../cli/option_table.ts";
 import { out } from "../cli/output.ts";
 import { formatAge } from "../cli/duration.ts";
 import { exitCodeFor, type State, worst } from "../cli/nagios.ts";
 import { type Config, ioReason, redactUrl } from "../config.ts";
-import { DeliveryError } from "../errors.ts";
+import { DeliveryError, HelpRequested } from "../errors.ts";
 import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
 import { diagnoseTls, type TlsFiles } from "../bus/tls.ts";
 import { BrokerSession, withDeadline } from "../bus/transport.ts";
@@ -16,39 +22,40 @@ import { toPublication } from "../bus/wire.ts";
 import { defaultsFor, messageFromFields } from "../message/compose.ts";
 import { resolveSpool, summarizeSpool } from "../spool/spool.ts";
 
+/** The options of `busmsg doctor`. */
+export const OPTIONS = {
+  publish: {
+    type: "boolean",
+    help: "also publish a test message (checks the publish permission)",
+  },
+  ...SPOOL_DIR_OPTION,
+  ...CONNECT_OPTIONS,
+  ...HELP_OPTION,
+} as const;
+
 export const HELP = `Usage: busmsg doctor [--conf PATH] [--publish] [options]
 
-Checks, in the order a connection needs them, and prints one line per check
+Checks, in the order a connection needs them, one line each
 ("OK|WARNING|CRITICAL check: detail"), then a summary line:
-  config     the file used (or none), its settings: URL (never a password), vhost,
-             exchange, topic prefix
-  client certificate   readable, PEM, subject CN (the broker user under EXTERNAL),
-             issuer, days until it expires (WARNING under 30, CRITICAL under 7);
-             the key (matches, not readable by group/others); the CA file
-  DNS, TCP, TLS (broker certificate chain and host name), AMQP login and vhost, each
-             with its time
-  publish    with --publish: a test message on ${"logging.stats.debug.doctor"}, confirmed
-  spool      directory, owner and mode, messages waiting, oldest age, files moved aside
+  config, url, vhost, exchange, topic prefix   the file used (or none) and its settings
+                       (never a password)
+  client certificate   readable, PEM, subject CN (the broker user under EXTERNAL), issuer,
+                       days until it expires (WARNING under 30, CRITICAL under 7)
+  client key, CA file  the key matches and is not readable by group/others; the CA file
+  DNS, TCP, TLS, AMQP  each with its time; TLS verifies the broker's chain and host name;
+                       AMQP is the login (SASL mechanism, user) and the vhost
+  publish              with --publish: a test message on logging.stats.debug.doctor, confirmed
+  spool                directory, owner and mode, messages waiting, oldest age, files
+                       moved aside
 
-Options:
-  --publish            also publish a test message (checks the publish permission)
-  --spool-dir DIR      the spool to check (default as for publish)
-  --conf, --url, --exchange, --topic-prefix, --timeout, --verbose: as for publish
-  -h, --help           this help
+${formatOptions(OPTIONS)}
 
-Exit (as a monitoring plugin, unlike the sending commands): 0 OK, 1 WARNING,
+Examples:
+  busmsg doctor --conf /etc/fedora-messaging/config.toml --publish
+  command[check_busmsg]=/usr/local/bin/busmsg doctor      (NRPE)
+
+Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK, 1 WARNING,
 2 CRITICAL, 3 UNKNOWN (doctor itself could not run, e.g. a bad option).`;
-
-const OPTIONS = {
-  conf: BROKER_OPTIONS.conf,
-  url: BROKER_OPTIONS.url,
-  exchange: BROKER_OPTIONS.exchange,
-  "topic-prefix": BROKER_OPTIONS["topic-prefix"],
-  timeout: BROKER_OPTIONS.timeout,
-  verbose: BROKER_OPTIONS.verbose,
-  publish: { type: "boolean" },
-  "spool-dir": { type: "string" },
-} as const;
 
 const TEST_TOPIC = "logging.stats.debug.doctor";
 
@@ -86,6 +93,7 @@ export async function run(args: string[]): Promise<number> {
     if (parsed.positionals.length > 0) throw new Error("doctor: takes no arguments");
     values = parsed.values;
   } catch (e) {
+    if (e instanceof HelpRequested) throw e;
     out(`DOCTOR UNKNOWN - ${(e as Error).message}\n`);
     return exitCodeFor("UNKNOWN");
   }

@@ -1,9 +1,24 @@
 /** `busmsg spool status`: the spool as a monitoring check (Nagios/NRPE, Zabbix, systemd timer). */
 import { parseCommand } from "../cli/options.ts";
+import { formatOptions, HELP_OPTION, SPOOL_DIR_OPTION } from "../cli/option_table.ts";
+import { HelpRequested } from "../errors.ts";
 import { out } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../cli/duration.ts";
 import { exitCodeFor, type State } from "../cli/nagios.ts";
 import { resolveSpool, type SpoolSummary, summarizeSpool } from "../spool/spool.ts";
+
+/** The options of `busmsg spool status`. */
+export const OPTIONS = {
+  "max-age": {
+    type: "string",
+    arg: "DURATION",
+    help: "CRITICAL when the oldest message waited longer (default 6h;\n" +
+      "e.g. 30m, 6h, 2d, 0s)",
+  },
+  json: { type: "boolean", help: "one JSON object instead of the plugin lines" },
+  ...SPOOL_DIR_OPTION,
+  ...HELP_OPTION,
+} as const;
 
 export const HELP = `Usage: busmsg spool status [--max-age DURATION] [--json] [--spool-dir DIR]
 
@@ -11,23 +26,16 @@ A monitoring check of the spool: messages waiting, the oldest one's age, their
 destinations, and files moved aside. The first line is a plugin line
 (SPOOL OK - 0 messages | perfdata), so it drops into NRPE or a Zabbix user parameter.
 
-Options:
-  --max-age DURATION   CRITICAL when the oldest message waited longer (default 6h;
-                       e.g. 30m, 6h, 2d, 0s)
-  --json               one JSON object instead of the plugin lines
-  --spool-dir DIR      the spool (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg when
-                       writable, else ~/.local/state/busmsg/spool)
-  -h, --help           this help
+${formatOptions(OPTIONS)}
 
-Exit (as a monitoring plugin, unlike the sending commands): 0 OK (messages younger than
---max-age may wait during an outage), 1 WARNING (files were moved aside: someone must look),
-2 CRITICAL (the oldest message is older than --max-age), 3 UNKNOWN (the check could not run).`;
+Examples:
+  busmsg spool status --max-age 6h
+  command[check_busmsg_spool]=/usr/local/bin/busmsg spool status      (NRPE)
 
-const OPTIONS = {
-  "max-age": { type: "string" },
-  json: { type: "boolean" },
-  "spool-dir": { type: "string" },
-} as const;
+Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK (messages younger
+than --max-age may wait during an outage), 1 WARNING (files were moved aside: someone must
+look), 2 CRITICAL (the oldest message is older than --max-age), 3 UNKNOWN (the check could
+not run).`;
 
 const DEFAULT_MAX_AGE = "6h";
 
@@ -90,6 +98,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return exitCodeFor(state);
   } catch (e) {
+    if (e instanceof HelpRequested) throw e;
     // A check that cannot run is UNKNOWN, never a CRITICAL nobody can act on.
     const reason = (e as Error).message;
     out(

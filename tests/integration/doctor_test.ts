@@ -175,7 +175,7 @@ Deno.test("doctor: a silent broker is CRITICAL within the timeout; waiting messa
     ]);
     assertIncludes(
       run.stdout,
-      `CRITICAL AMQP: cannot connect to ${url}: no answer within the timeout\n`,
+      `CRITICAL AMQP: cannot connect to ${url}: no answer within the timeout (config: built-in defaults: no config file found)\n`,
     );
     assertIncludes(
       run.stdout,
@@ -209,4 +209,22 @@ Deno.test("doctor: the password of the URL never appears", async () => {
   const run = await busmsg(["doctor", "--url", "amqp://u:hunter2secret@127.0.0.1:1/"]);
   assertNotIncludes(run.stdout + run.stderr, "hunter2secret");
   assertIncludes(run.stdout, "OK url: amqp://u:***@127.0.0.1:1/\n");
+});
+
+Deno.test("doctor: an unknown config key is CRITICAL, the key named", async () => {
+  const run = await busmsg(["doctor", "--conf", await writeConfig(['amqp_ulr = "amqp://x/"'])]);
+  assertEquals(run.code, 2, run.stdout);
+  assertIncludes(run.stdout, "CRITICAL config: ");
+  assertIncludes(run.stdout, 'unknown configuration key "amqp_ulr" (did you mean "amqp_url"?)');
+  assertEquals(checks(run.stdout), ["CRITICAL config", "OK spool"]);
+});
+
+Deno.test("doctor and spool status: --help, and shared options before the command", async () => {
+  for (const args of [["doctor", "--help"], ["spool", "status", "--help"], ["help", "doctor"]]) {
+    const run = await busmsg(args);
+    assertEquals(run.code, 0, run.stderr);
+    assert(run.stdout.startsWith("Usage: busmsg "), run.stdout);
+  }
+  const before = await busmsg(["--url", "amqp://127.0.0.1:1/", "doctor"]);
+  assertIncludes(before.stdout, "OK url: amqp://127.0.0.1:1/\n");
 });

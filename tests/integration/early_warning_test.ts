@@ -69,13 +69,14 @@ Deno.test("expiry: BUSMSG_EXPIRY_WARN_DAYS moves the window, 0 turns it off, gar
 
 Deno.test("permanent failures: spooled, but the warning says it will not heal and names the fix", async () => {
   const spoolDir = await Deno.makeTempDir();
-  const expired = await send(await tlsConfig("expired"), {}, spoolDir);
+  const conf = await tlsConfig("expired");
+  const expired = await send(conf, {}, spoolDir);
   assertEquals(expired.code, 0, expired.stderr);
   assertEquals(
     expired.stderr,
     `busmsg: warning: 1 of 1 message(s) spooled in ${spoolDir}, but this is a configuration problem ` +
       `that will not heal by itself: client certificate ${CERTS}/expired.pem: expired on ` +
-      `2020-02-01T00:00:00Z: renew ${CERTS}/expired.pem\n`,
+      `2020-02-01T00:00:00Z (config: ${conf}): renew ${CERTS}/expired.pem\n`,
   );
   const nobody = await send(await tlsConfig("nobody"), { BUSMSG_SPOOL_DIR: spoolDir }, spoolDir);
   assertEquals(nobody.code, 0, nobody.stderr);
