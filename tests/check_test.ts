@@ -3,12 +3,12 @@ import {
   expectHosts,
   nagiosLine,
   parseDate,
-  parseDuration,
   parseExpectedHosts,
   selectRuns,
 } from "../lib/sync/check.ts";
 import { formatReport, needsAttention, summarize, type SyncEvent } from "../lib/sync/report.ts";
 import { UsageError } from "../lib/errors.ts";
+import { parseDuration } from "../lib/cli/duration.ts";
 
 let n = 0;
 const ev = (event: string, at: string, body: Record<string, string> = {}): SyncEvent => ({
@@ -59,11 +59,11 @@ Deno.test("check: option values are checked", () => {
   for (const bad of ["2026-02-30", "26-02-01", "yesterday"]) {
     assertThrows(() => parseDate(bad), UsageError, "--date: must be a calendar date");
   }
-  assertEquals(parseDuration("36h"), 36 * 3600_000);
-  assertEquals(parseDuration("1h30m"), 5400_000);
-  assertEquals(parseDuration("2d"), 2 * 86_400_000);
+  assertEquals(parseDuration("36h", "--since"), 36 * 3600_000);
+  assertEquals(parseDuration("1h30m", "--since"), 5400_000);
+  assertEquals(parseDuration("2d", "--since"), 2 * 86_400_000);
   for (const bad of ["", "36", "1.5h", "h", "3x", "1h 30m"]) {
-    assertThrows(() => parseDuration(bad), UsageError, "--since: must be a duration");
+    assertThrows(() => parseDuration(bad, "--since"), UsageError, "--since: must be a duration");
   }
   assertEquals(
     parseExpectedHosts(

@@ -9,10 +9,10 @@ import { DeliveryError } from "../lib/errors.ts";
 
 Deno.test("duration: units, bare seconds, and loud mistakes", () => {
   assertEquals(
-    ["0s", "90", "90s", "30m", "6h", "2d", "1.5h", "250ms"].map((d) => parseDuration(d, "--x")),
-    [0, 90_000, 90_000, 1_800_000, 21_600_000, 172_800_000, 5_400_000, 250],
+    ["0s", "90s", "30m", "6h", "2d", "1h30m", "1w"].map((d) => parseDuration(d, "--x")),
+    [0, 90_000, 1_800_000, 21_600_000, 172_800_000, 5_400_000, 604_800_000],
   );
-  for (const bad of ["", "6 hours", "-1s", "h", "1w", "1e3"]) {
+  for (const bad of ["", "0", "90", "6 hours", "-1s", "h", "1.5h", "1e3s"]) {
     assertThrows(() => parseDuration(bad, "--max-age"), UsageError, "--max-age: must be");
   }
   assertEquals([59_000, 600_000, 9_000_000, 259_200_000].map(formatAge), [

@@ -1,17 +1,20 @@
-/** Durations on the command line: `90`, `90s`, `30m`, `6h`, `2d`, `0s` (a bare number is seconds). */
+/**
+ * Durations on the command line (`--since`, `--max-age`, `--retry-after`), one grammar for
+ * all: whole numbers with units s m h d w, combinable: `0s`, `90s`, `30m`, `6h`, `1h30m`, `2d`.
+ */
 import { UsageError } from "../errors.ts";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
 /** Parses a duration into milliseconds; `where` names the flag in the error. */
 export function parseDuration(text: string, where: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) {
+  const parts = [...text.matchAll(/(\d+)([smhdw])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
     throw new UsageError(
-      `${where}: must be a duration such as 90s, 30m, 6h or 2d (a bare number is seconds), got "${text}"`,
+      `${where}: must be a duration such as 36h, 2d or 1h30m (units s m h d w), got "${text}"`,
     );
   }
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? "s"]!);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]! * 1000, 0);
 }
 
 /** A duration for people: `42 s`, `17 min`, `3.5 h`, `2.1 d`. */

@@ -1,16 +1,19 @@
 /**
- * Monitoring-plugin conventions shared by `doctor` and `spool status`: the four states and
+ * Monitoring-plugin conventions shared by `doctor`, `spool status` and `report --nagios`: the four states and
  * their exit codes (Nagios, NRPE, Zabbix user parameters), which differ from the sending
  * commands' codes.
  */
 
-/** A check's state, mildest first. */
+/** Nagios plugin states by name, with their exit codes. */
+export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
+
+/** A check's state by name, in exit-code order. */
 export const STATES = ["OK", "WARNING", "CRITICAL", "UNKNOWN"] as const;
 export type State = typeof STATES[number];
 
 /** The plugin exit code of a state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
 export function exitCodeFor(state: State): number {
-  return STATES.indexOf(state);
+  return NAGIOS[state];
 }
 
 // A known problem outranks a check that could not run.

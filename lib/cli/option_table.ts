@@ -115,7 +115,7 @@ export const SPOOL_OPTIONS = {
     arg: "DURATION",
     group: SPOOL,
     help: "after a failure to reach the broker, calls to it within DURATION\n" +
-      "spool at once instead of waiting for the timeout (default 60s; 0: always try)",
+      "spool at once instead of waiting for the timeout (default 60s; 0s: always try)",
   },
 } as const satisfies OptionTable;
 

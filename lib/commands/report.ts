@@ -16,15 +16,15 @@ import {
 } from "../sync/report.ts";
 import {
   expectHosts,
-  NAGIOS,
   nagiosLine,
   parseDate,
-  parseDuration,
   parseExpectedHosts,
   type Selection,
   selectRuns,
   unknownLine,
 } from "../sync/check.ts";
+import { NAGIOS } from "../cli/nagios.ts";
+import { parseDuration } from "../cli/duration.ts";
 import { limitsFrom } from "./listen.ts";
 
 /** The options of `busmsg report`. */
@@ -112,7 +112,9 @@ async function report(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("report", args, OPTIONS);
   const selection: Selection = {};
   if (values.date !== undefined) selection.date = parseDate(values.date);
-  if (values.since !== undefined) selection.since = Date.now() - parseDuration(values.since);
+  if (values.since !== undefined) {
+    selection.since = Date.now() - parseDuration(values.since, "--since");
+  }
   const expected = values["expect-hosts"] === undefined
     ? undefined
     : parseExpectedHosts(await readText(values["expect-hosts"]));

@@ -5,10 +5,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { NO_RUN, plural, type RunSummary } from "./report.ts";
-
-/** Nagios plugin states, which are also the check's exit codes. */
-export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
-const STATE_NAMES = ["OK", "WARNING", "CRITICAL", "UNKNOWN"];
+import { NAGIOS, STATES } from "../cli/nagios.ts";
 
 /** Which runs to report on, by the time they started. */
 export interface Selection {
@@ -25,19 +22,6 @@ export function parseDate(text: string): string {
     day.toISOString().startsWith(text);
   if (!ok) throw new UsageError(`--date: must be a calendar date YYYY-MM-DD, got "${text}"`);
   return text;
-}
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-/** A `--since` value such as `36h`, `2d` or `1h30m`, in milliseconds. */
-export function parseDuration(text: string): number {
-  const parts = [...text.matchAll(/(\d+)([smhdw])/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
-    throw new UsageError(
-      `--since: must be a duration such as 36h, 2d or 1h30m (units s m h d w), got "${text}"`,
-    );
-  }
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]! * 1000, 0);
 }
 
 /** The proxies of an `--expect-hosts` file: one a line, `#` starts a comment. */
@@ -117,7 +101,7 @@ export function nagiosLine(runs: RunSummary[]): { line: string; state: number } 
   const perf = `runs=${runs.length} final_failures=${failures} missing=${missing} ` +
     `unfinished_dates=${unfinishedDates} unfinished_runs=${unfinishedRuns} skipped=${skipped} ` +
     `retries=${retries} dates_finished=${finished}`;
-  return { line: `SYNC ${STATE_NAMES[state]} - ${summary} | ${perf}`, state };
+  return { line: `SYNC ${STATES[state]} - ${summary} | ${perf}`, state };
 }
 
 /** The plugin line for a check that could not be made (bad option, unreadable file). */

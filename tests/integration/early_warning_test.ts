@@ -86,7 +86,7 @@ Deno.test("permanent failures: spooled, but the warning says it will not heal an
   assertEquals((await spoolLines(spoolDir)).length, 2);
 });
 
-Deno.test("fail-fast: after a timeout, the next call to that broker spools at once; --retry-after 0 waits again", async () => {
+Deno.test("fail-fast: after a timeout, the next call to that broker spools at once; --retry-after 0s waits again", async () => {
   const silent = silentServer();
   const spoolDir = await Deno.makeTempDir();
   const url = `amqp://127.0.0.1:${silent.port}/`;
@@ -119,8 +119,8 @@ Deno.test("fail-fast: after a timeout, the next call to that broker spools at on
     assertIncludes(second.stderr, `not trying ${url} again yet: it failed `);
     assertIncludes(second.stderr, "(--retry-after)");
 
-    const patient = await call("--retry-after", "0");
-    assert(patient.ms >= 1000, `--retry-after 0 tried again (${patient.ms} ms)`);
+    const patient = await call("--retry-after", "0s");
+    assert(patient.ms >= 1000, `--retry-after 0s tried again (${patient.ms} ms)`);
     assertEquals((await spoolLines(spoolDir)).length, 3);
 
     // flush always tries, whatever the state says.

@@ -6,7 +6,7 @@ import { busmsg, PLAIN_URL } from "../helpers.ts";
 async function spoolSome(spoolDir: string, topics: string[]): Promise<string[]> {
   for (const topic of topics) {
     const run = await busmsg(
-      ["publish", "--retry-after", "0", "--url", "amqp://127.0.0.1:1/", "--topic", topic, "a=1"],
+      ["publish", "--retry-after", "0s", "--url", "amqp://127.0.0.1:1/", "--topic", topic, "a=1"],
       { spoolDir },
     );
     assertEquals(run.code, 0, run.stderr);
