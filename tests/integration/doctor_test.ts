@@ -1,7 +1,16 @@
 /** `busmsg doctor` against the private broker: each check's line, in order, and its exit code. */
 import { X509Certificate } from "node:crypto";
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import { busmsg, CERTS, Reader, silentServer, tlsConfig, writeConfig } from "../helpers.ts";
+import {
+  busmsg,
+  CERTS,
+  Reader,
+  relay,
+  silentServer,
+  TLS_PORT,
+  tlsConfig,
+  writeConfig,
+} from "../helpers.ts";
 
 /** `STATE check` of every check line, without the summary. */
 function checks(stdout: string): string[] {
@@ -227,4 +236,38 @@ Deno.test("doctor and spool status: --help, and shared options before the comman
   }
   const before = await busmsg(["--url", "amqp://127.0.0.1:1/", "doctor"]);
   assertIncludes(before.stdout, "OK url: amqp://127.0.0.1:1/\n");
+});
+
+Deno.test("doctor and --verbose watch the TLS handshake without weakening it: a wrong host name is refused", async () => {
+  // 127.0.0.2 is loopback too, but the broker's certificate names only localhost and 127.0.0.1.
+  const other = relay(TLS_PORT, Infinity, "127.0.0.2");
+  try {
+    const conf = await writeConfig([
+      `amqp_url = "amqps://127.0.0.2:${other.port}/%2Fpubsub"`,
+      "[tls]",
+      `ca_cert = "${CERTS}/ca.pem"`,
+      `certfile = "${CERTS}/logging.pem"`,
+      `keyfile = "${CERTS}/logging.key"`,
+    ]);
+    const doctor = await busmsg(["doctor", "--conf", conf]);
+    assertEquals(doctor.code, 2, doctor.stdout);
+    assertIncludes(doctor.stdout, "CRITICAL TLS: ");
+    assertIncludes(doctor.stdout, "127.0.0.2 is not in the cert's list");
+    assertIncludes(doctor.stdout, "connect to a name the broker's certificate holds");
+    const verbose = await busmsg([
+      "publish",
+      "--no-spool",
+      "--verbose",
+      "--conf",
+      conf,
+      "--topic",
+      "logging.stats.debug.x",
+      "a=1",
+    ]);
+    assertEquals(verbose.code, 111, verbose.stderr);
+    assertIncludes(verbose.stderr, "host name check failed");
+    assertEquals(verbose.stdout, "");
+  } finally {
+    other.close();
+  }
 });
