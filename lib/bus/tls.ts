@@ -21,7 +21,8 @@ export interface TlsFiles {
   keyfile?: string;
 }
 
-async function readPem(path: string, what: string): Promise<string> {
+/** Reads one PEM file; a DeliveryError naming `what`, the path and the fix when it cannot. */
+export async function readPem(path: string, what: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (e) {

@@ -15,7 +15,7 @@ import { exitCodeFor, type State, worst } from "../cli/nagios.ts";
 import { type Config, ioReason, redactUrl } from "../config.ts";
 import { DeliveryError, HelpRequested } from "../errors.ts";
 import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
-import { diagnoseTls, type TlsFiles } from "../bus/tls.ts";
+import { diagnoseTls, readPem, type TlsFiles } from "../bus/tls.ts";
 import { BrokerSession, withDeadline } from "../bus/transport.ts";
 import { ms, type Step } from "../bus/trace.ts";
 import { toPublication } from "../bus/wire.ts";
@@ -130,13 +130,16 @@ function checkSettings(config: Config, report: Report): void {
   report.add("OK", "topic prefix", `"${config.topicPrefix}"`);
 }
 
-async function readFile(path: string): Promise<string | DeliveryError> {
+/** The file's text, or the line saying why it cannot be read and what to do. */
+async function readFile(path: string, what: string): Promise<string | DeliveryError> {
   try {
-    return await Deno.readTextFile(path);
+    return await readPem(path, what);
   } catch (e) {
-    return new DeliveryError(`${path}: cannot read: ${ioReason(e)}`, 1, false);
+    return e as DeliveryError;
   }
 }
+
+const withFix = (e: DeliveryError) => e.fix ? `${e.message}: ${e.fix}` : e.message;
 
 /** The [tls] checks; false when a connection cannot work (no point trying the broker). */
 async function checkCertificates(config: Config, report: Report): Promise<boolean> {
@@ -149,9 +152,9 @@ async function checkCertificates(config: Config, report: Report): Promise<boolea
     report.add("OK", "client certificate", "none configured: SASL PLAIN with the URL's user");
   }
   if (tls.caCert) {
-    const ca = await readFile(tls.caCert);
+    const ca = await readFile(tls.caCert, "CA certificate");
     if (ca instanceof DeliveryError) {
-      report.add("CRITICAL", "CA file", ca.message);
+      report.add("CRITICAL", "CA file", withFix(ca));
       return false;
     }
     try {
@@ -174,9 +177,9 @@ async function checkClientCertificate(
   keyfile: string,
   report: Report,
 ): Promise<boolean> {
-  const cert = await readFile(certfile);
+  const cert = await readFile(certfile, "client certificate");
   if (cert instanceof DeliveryError) {
-    report.add("CRITICAL", "client certificate", cert.message);
+    report.add("CRITICAL", "client certificate", withFix(cert));
     return false;
   }
   let facts;
@@ -219,15 +222,15 @@ async function checkClientCertificate(
         (state === "OK" ? "" : `: renew ${certfile}`),
     );
   }
-  const key = await readFile(keyfile);
+  const key = await readFile(keyfile, "client key");
   if (key instanceof DeliveryError) {
-    report.add("CRITICAL", "client key", key.message);
+    report.add("CRITICAL", "client key", withFix(key));
     return false;
   }
   // Judged at a moment the certificate is valid, so that only the key is looked at.
   const mismatch = await diagnoseTls({ cert, key }, { certfile, keyfile }, facts.notBefore);
   if (mismatch) {
-    report.add("CRITICAL", "client key", `${mismatch.message}: ${mismatch.fix}`);
+    report.add("CRITICAL", "client key", withFix(mismatch));
     return false;
   }
   const mode = (await Deno.stat(keyfile)).mode;
@@ -282,7 +285,7 @@ async function checkBroker(config: Config, report: Report, publish: boolean): Pr
     session = await BrokerSession.open(quiet, deadline, (step) => steps.push(step));
   } catch (e) {
     const error = e as DeliveryError;
-    const detail = error.fix ? `${error.message}: ${error.fix}` : error.message;
+    const detail = withFix(error);
     // TLS 1.3 checks the client certificate after the server's: a refusal may come later.
     const tlsDone = url.protocol !== "amqps:" || steps.some((s) => s.name === "tls");
     if (tlsDone && !/TLS failed/.test(error.message)) {

@@ -141,6 +141,23 @@ Deno.test("doctor: a key of another certificate and a login refusal are CRITICAL
   );
   assertNotIncludes(mismatch.stdout, " DNS:");
 
+  const missing = await busmsg([
+    "doctor",
+    "--conf",
+    await writeConfig([
+      'amqp_url = "amqps://localhost/"',
+      "[tls]",
+      `certfile = "${CERTS}/no-such.pem"`,
+      `keyfile = "${CERTS}/logging.key"`,
+    ]),
+  ]);
+  assertEquals(missing.code, 2, missing.stdout);
+  assertIncludes(
+    missing.stdout,
+    `CRITICAL client certificate: client certificate ${CERTS}/no-such.pem: cannot read: no such file: ` +
+      `make ${CERTS}/no-such.pem readable by the user busmsg runs as, or correct the path in [tls]\n`,
+  );
+
   const nobody = await busmsg(["doctor", "--conf", await tlsConfig("nobody")]);
   assertEquals(nobody.code, 2, nobody.stdout);
   assertIncludes(nobody.stdout, "OK TLS: ");
