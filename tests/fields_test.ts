@@ -42,6 +42,7 @@ Deno.test("fields: bad values are usage errors naming the field", () => {
   assertThrows(() => parseField("n:int=1.5"), UsageError, "not an integer");
   assertThrows(() => parseField("f:float=inf"), UsageError, "not a finite number");
   assertThrows(() => parseField("f:float=nan"), UsageError, "not a finite number");
+  assertThrows(() => parseField("f:float=1e400"), UsageError, 'not a finite number, got "1e400"');
   assertThrows(() => parseField("b:bool=maybe"), UsageError, "not a boolean");
   assertThrows(() => parseField("j:json={"), UsageError, "not valid JSON");
   assertThrows(() => parseField("novalue"), UsageError, "expected KEY[:TYPE]=VALUE");

@@ -116,6 +116,39 @@ Deno.test("envelope errors name the field", () => {
   }
 });
 
+Deno.test("values busmsg cannot carry exactly are refused, naming the field", () => {
+  const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+  const cases: [string, string, string][] = [
+    ['{"topic": "t", "body": {"x": 1e400}}', "body.x", "number out of range"],
+    ['{"topic": "t", "body": {"x": {"y": [1, -2.5e999]}}}', "body.x.y[1]", "number out of range"],
+    ['{"topic": "t", "body": {"x": "a\\ud800"}}', "body.x", "lone surrogate (\\ud800)"],
+    ['{"topic": "t", "body": {"x": "\\udc00\\ud83d"}}', "body.x", "lone surrogate (\\udc00)"],
+    ['{"topic": "t", "body": {"\\ud800": 1}}', 'body."\\ud800"', "key contains a lone"],
+    ['{"topic": "t\\ud800", "body": {}}', "topic", "lone surrogate"],
+    ['{"topic": "t", "body": {}, "id": "\\ud800"}', "id", "lone surrogate"],
+    ['{"topic": "t", "body": {}, "headers": {"h": ["\\ud800"]}}', "headers.h[0]", "lone"],
+    ['{"topic": "t", "body": {}, "id": null}', "id", "must be a string, got null"],
+    ['{"topic": "t", "body": {}, "headers": null}', "headers", "must be a JSON object, got null"],
+    [
+      `{"topic": "t", "body": {}, "headers": {"h": {"${"k".repeat(256)}": 1}}}`,
+      "headers.h",
+      "key longer than 255 bytes",
+    ],
+    [`{"topic": "t", "body": {"a": ${deep(64)}}}`, "body.a", "deeper than 64 levels"],
+    [`{"topic": "t", "body": {}, "headers": {"h": ${deep(10_000)}}}`, "headers.h", "deeper"],
+    [`{"topic": "t", "body": {"a": [${deep(100_000)}, 1.5]}}`, "json", "nested too deeply"],
+  ];
+  for (const [line, field, part] of cases) {
+    const found = problems(line);
+    assertEquals(found.length, 1, `${line.slice(0, 80)}: ${JSON.stringify(found).slice(0, 200)}`);
+    assertEquals(found[0]!.field, field, line.slice(0, 80));
+    assert(found[0]!.message.includes(part), `${line.slice(0, 80)}: ${found[0]!.message}`);
+  }
+  // At the limit, and a surrogate pair, are fine.
+  assert(parseDumpLine(`{"topic": "t", "body": {"a": ${deep(63)}}}`, defaults).message);
+  assert(parseDumpLine('{"topic": "t", "body": {"x": "\\ud83d\\ude00"}}', defaults).message);
+});
+
 Deno.test("every envelope problem of a line is reported, not just the first", () => {
   const found = problems('{"topic": 1, "body": [], "id": 2}');
   assertEquals(found.map((p) => p.field), ["topic", "body", "id"]);

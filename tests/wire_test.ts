@@ -1,6 +1,12 @@
 import { assert, assertEquals } from "./assert.ts";
 import { parseDumpLine } from "../lib/message/message.ts";
-import { encodeBody, toPublication } from "../lib/bus/wire.ts";
+import {
+  encodeBody,
+  FRAME_MAX,
+  frameMaxOf,
+  headerProblems,
+  toPublication,
+} from "../lib/bus/wire.ts";
 import { SEED_LINE } from "./fixtures.ts";
 
 const defaults = { sentAt: "2026-11-28T00:00:00+00:00", newId: () => "id", topicPrefix: "" };
@@ -45,4 +51,23 @@ Deno.test("custom headers keep their types; large integers become int64", () => 
   assertEquals(h["c"], [{ "!": "int32", value: 1 }, "x"]);
   assertEquals(h["d"], { e: { "!": "int64", value: 3000000000n } });
   assertEquals(h["f"], { "!": "int64", value: 1234567890123456789n });
+});
+
+Deno.test("the header frame size is exact: the seed's content header frame is 265 bytes", () => {
+  // The spec's capture: a 257-byte payload, plus 7 bytes of frame header and the frame end.
+  const { message } = parseDumpLine(SEED_LINE, defaults);
+  assert(message);
+  assertEquals(headerProblems(message, 265), []);
+  assertEquals(headerProblems(message, 264), [{
+    field: "headers",
+    message: "too large for AMQP: the header frame would be 265 bytes, the frame size is 264",
+  }]);
+  assertEquals(headerProblems(message), []);
+});
+
+Deno.test("the frame size comes from the URL's frameMax, capped at RabbitMQ's default", () => {
+  assertEquals(frameMaxOf("amqp://h/"), FRAME_MAX);
+  assertEquals(frameMaxOf("amqp://h/?frameMax=8192"), 8192);
+  assertEquals(frameMaxOf("amqp://h/?frameMax=0"), FRAME_MAX);
+  assertEquals(frameMaxOf("amqp://h/?frameMax=1000000"), FRAME_MAX);
 });

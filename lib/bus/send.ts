@@ -16,6 +16,8 @@ import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
 import { clearFailure, recentFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 import { toPublication } from "./wire.ts";
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** One message and what became of it. */
 export interface Delivery {
   message: Message;
@@ -157,9 +159,9 @@ export async function flushSpool(
       for (const file of files.slice(at, at + BATCH)) {
         let text = "";
         try {
-          text = await Deno.readTextFile(file);
+          text = strictUtf8.decode(await Deno.readFile(file));
         } catch {
-          // Unreadable (e.g. bad UTF-8): treated as not a message.
+          // Unreadable or not UTF-8 (never sent with U+FFFD in it): treated as not a message.
         }
         const parsed = parseAndCheck(text.replace(/\n$/, ""), defaults);
         if (parsed.message) valid.push({ file, message: parsed.message });

@@ -2,6 +2,7 @@
 import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { loadConfig } from "../config.ts";
+import { frameMaxOf } from "../bus/wire.ts";
 import { EXIT } from "../errors.ts";
 import { inputName, sayReadingStdin } from "../cli/input.ts";
 import { checkedLines } from "../message/lines.ts";
@@ -18,7 +19,7 @@ export const OPTIONS = {
   conf: {
     type: "string",
     arg: "PATH",
-    help: "read topic_prefix from this config (no config is read otherwise)",
+    help: "read topic_prefix and the URL's frameMax from this config (no config is read otherwise)",
   },
   "topic-prefix": {
     type: "string",
@@ -49,12 +50,17 @@ Exit status: 0 when every line is valid, 2 otherwise.`;
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("validate", args, OPTIONS);
   let topicPrefix = values["topic-prefix"] ?? "";
-  if (values.conf !== undefined && values["topic-prefix"] === undefined) {
-    topicPrefix = (await loadConfig({ conf: values.conf }, () => undefined)).topicPrefix;
+  let frameMax: number | undefined;
+  if (values.conf !== undefined) {
+    const config = await loadConfig({ conf: values.conf }, () => undefined);
+    topicPrefix = values["topic-prefix"] ?? config.topicPrefix;
+    frameMax = frameMaxOf(config.amqpUrl);
   }
-  // Ids and times are filled in but never shown: validation does not depend on them.
+  // Ids and times are filled in but never shown: validation does not depend on them (an id
+  // as long as a UUID, for the header frame's size).
   const sentAt = formatSentAt(new Date());
-  const defaults = (): Defaults => ({ sentAt, newId: () => "", topicPrefix });
+  const id = crypto.randomUUID();
+  const defaults = (): Defaults => ({ sentAt, newId: () => id, topicPrefix, frameMax });
   let lines = 0, badLines = 0, problems = 0;
   const paths = positionals.length > 0 ? positionals : ["-"];
   const progress = Progress.start("validating");

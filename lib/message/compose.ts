@@ -4,6 +4,7 @@
  * anything connects.
  */
 import type { Config } from "../config.ts";
+import { frameMaxOf } from "../bus/wire.ts";
 import { UsageError } from "../errors.ts";
 import { localFqdn } from "./host.ts";
 import {
@@ -28,6 +29,7 @@ export function defaultsFor(config: Config): Defaults {
     newId: () => crypto.randomUUID(),
     priority: config.priority,
     topicPrefix: config.topicPrefix,
+    frameMax: frameMaxOf(config.amqpUrl),
   };
 }
 

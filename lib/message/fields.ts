@@ -33,8 +33,9 @@ function convert(key: string, type: FieldType, raw: string): JsonValue {
       return Number.isSafeInteger(n) ? n : BigInt(raw);
     }
     case "float": {
-      if (!FLOAT.test(raw)) throw bad("not a finite number");
-      return new PyFloat(Number(raw));
+      const x = Number(raw);
+      if (!FLOAT.test(raw) || !Number.isFinite(x)) throw bad("not a finite number");
+      return new PyFloat(x);
     }
     case "bool": {
       const b = BOOLS[raw.toLowerCase()];

@@ -3,17 +3,21 @@
  * topic schema. Shared by `publish FILE` and `validate`, so they can never disagree.
  */
 import { readLineBatches } from "../cli/input.ts";
+import { headerProblems } from "../bus/wire.ts";
 import { type Defaults, type Parsed, parseDumpLine, stripPrefix } from "./message.ts";
 import { checkBody, familyTopic } from "./schemas.ts";
 
-/** Parses one dump line and checks its body against its topic's schema. */
+/** Parses one dump line, checks its body against its topic's schema and that AMQP can carry it. */
 export function parseAndCheck(text: string, defaults: Defaults): Parsed {
   const parsed = parseDumpLine(text, defaults);
   if (!parsed.message) return parsed;
-  const problems = checkBody(
-    familyTopic(stripPrefix(defaults.topicPrefix, parsed.message.topic)),
-    parsed.message.body,
-  );
+  const problems = [
+    ...checkBody(
+      familyTopic(stripPrefix(defaults.topicPrefix, parsed.message.topic)),
+      parsed.message.body,
+    ),
+    ...headerProblems(parsed.message, defaults.frameMax),
+  ];
   return problems.length > 0 ? { problems } : parsed;
 }
 

@@ -10,6 +10,7 @@ import {
   parseJson,
   PyFloat,
 } from "./pyjson.ts";
+import { flawIn } from "./limits.ts";
 
 /** A message ready for the wire: every default filled in, headers in their final order. */
 export interface Message {
@@ -36,6 +37,8 @@ export interface Defaults {
   priority?: number | undefined;
   /** `topic_prefix` from the configuration ("" for none). */
   topicPrefix: string;
+  /** The AMQP frame size the header frame must fit (default: `FRAME_MAX` of wire.ts). */
+  frameMax?: number | undefined;
 }
 
 /** What a message is built from before defaults: a parsed dump line or command-line fields. */
@@ -102,6 +105,7 @@ function describe(value: unknown): string {
   return `the ${typeof value} ${String(value)}`;
 }
 
+// Only called on values that passed `flawIn`, so the recursion is bounded.
 function checkHeaderValue(name: string, value: JsonValue, problems: Problem[]): void {
   const field = `headers.${name}`;
   if (value instanceof PyFloat) {
@@ -111,7 +115,12 @@ function checkHeaderValue(name: string, value: JsonValue, problems: Problem[]): 
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => checkHeaderValue(`${name}[${i}]`, v, problems));
   } else if (isJsonObject(value)) {
-    for (const [k, v] of Object.entries(value)) checkHeaderValue(`${name}.${k}`, v, problems);
+    for (const [k, v] of Object.entries(value)) {
+      // A key in a nested table is an AMQP short string too.
+      if (utf8Length(k) > MAX_SHORTSTR) {
+        problems.push({ field, message: "key longer than 255 bytes" });
+      } else checkHeaderValue(`${name}.${k}`, v, problems);
+    }
   }
 }
 
@@ -160,9 +169,17 @@ function checkHeaders(headers: JsonObject, problems: Problem[]): void {
   }
 }
 
+/** Adds a problem when `value` cannot be carried exactly (see `flawIn`); true when it can. */
+function carriable(field: string, value: JsonValue, problems: Problem[]): boolean {
+  const flaw = flawIn(value);
+  if (flaw) problems.push({ field: field + flaw.path, message: flaw.message });
+  return flaw === undefined;
+}
+
 /** Checks the envelope of a draft; returns every problem found. */
 export function checkDraft(draft: Draft, topicPrefix: string): Problem[] {
   const problems: Problem[] = [];
+  if (!carriable("topic", draft.topic, problems)) return problems;
   if (draft.topic === "") problems.push({ field: "topic", message: "must not be empty" });
   else if (utf8Length(routingKey(topicPrefix, draft.topic)) > MAX_SHORTSTR) {
     problems.push({
@@ -170,13 +187,16 @@ export function checkDraft(draft: Draft, topicPrefix: string): Problem[] {
       message: "routing key (topic with its prefix) is longer than 255 bytes",
     });
   }
-  if (draft.id !== undefined) {
+  if (draft.id !== undefined && carriable("id", draft.id, problems)) {
     if (draft.id === "") problems.push({ field: "id", message: "must not be empty" });
     else if (utf8Length(draft.id) > MAX_SHORTSTR) {
       problems.push({ field: "id", message: "is longer than 255 bytes" });
     }
   }
-  if (draft.headers) checkHeaders(draft.headers, problems);
+  carriable("body", draft.body, problems);
+  if (draft.headers && carriable("headers", draft.headers, problems)) {
+    checkHeaders(draft.headers, problems);
+  }
   return problems;
 }
 
@@ -232,10 +252,11 @@ export function parseDumpLine(line: string, defaults: Defaults): Parsed {
   else if (!isJsonObject(body)) {
     problems.push({ field: "body", message: `must be a JSON object, got ${describe(body)}` });
   }
-  if (headers !== undefined && headers !== null && !isJsonObject(headers)) {
+  // fedora-messaging refuses a null headers or id: absent is the way to say "none".
+  if (headers !== undefined && !isJsonObject(headers)) {
     problems.push({ field: "headers", message: `must be a JSON object, got ${describe(headers)}` });
   }
-  if (id !== undefined && id !== null && typeof id !== "string") {
+  if (id !== undefined && typeof id !== "string") {
     problems.push({ field: "id", message: `must be a string, got ${describe(id)}` });
   }
   if (
@@ -255,8 +276,8 @@ export function parseDumpLine(line: string, defaults: Defaults): Parsed {
   const draft: Draft = {
     topic: topic as string,
     body: body as JsonObject,
-    headers: (headers ?? undefined) as JsonObject | undefined,
-    id: (id ?? undefined) as string | undefined,
+    headers: headers as JsonObject | undefined,
+    id: id as string | undefined,
     priority: priority as number | null | undefined,
   };
   const envelope = checkDraft(draft, defaults.topicPrefix);

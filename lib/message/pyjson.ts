@@ -40,9 +40,15 @@ function revive(this: unknown, _key: string, value: unknown, context?: { source?
 
 /** Parses JSON text; throws `SyntaxError` as `JSON.parse` does. */
 export function parseJson(text: string): JsonValue {
-  return NEEDS_SOURCE.test(text)
-    ? JSON.parse(text, revive as (key: string, value: unknown) => unknown)
-    : JSON.parse(text);
+  try {
+    return NEEDS_SOURCE.test(text)
+      ? JSON.parse(text, revive as (key: string, value: unknown) => unknown)
+      : JSON.parse(text);
+  } catch (e) {
+    // The reviver recurses: a value nested some thousands deep overflows the stack.
+    if (e instanceof RangeError) throw new SyntaxError("objects and arrays nested too deeply");
+    throw e;
+  }
 }
 
 /** True for a plain JSON object (not an array, not null, not a PyFloat). */
