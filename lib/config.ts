@@ -168,8 +168,38 @@ function checkUrl(url: string, where: string): string {
   if (!/^amqps?:\/\//i.test(url)) {
     throw new UsageError(`${where}: needs two slashes after the scheme (${parsed.protocol}//HOST)`);
   }
+  for (const [name, value] of parsed.searchParams) {
+    const rule = QUERY[name];
+    if (!rule) {
+      throw new UsageError(
+        `${where}: unknown query parameter "${name}" (the AMQP client reads ${
+          Object.keys(QUERY).join(", ")
+        })`,
+      );
+    }
+    if (!rule.valid(value)) {
+      throw new UsageError(
+        `${where}: query parameter "${name}" must be ${rule.what}, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
   return url;
 }
+
+const UINT = /^\d+$/;
+const uintUpTo = (max: number) => (v: string) => UINT.test(v) && Number(v) <= max;
+// A frame size is 0 (no limit) or at least AMQP's 4096 bytes (a broker refuses less).
+const frameSize = (v: string) =>
+  UINT.test(v) && (Number(v) === 0 || (Number(v) >= 4096 && Number(v) <= 0xffffffff));
+
+/** The URL query parameters amqplib reads (its connect.js), each with what it must look like. */
+const QUERY: Record<string, { valid: (v: string) => boolean; what: string }> = {
+  channelMax: { valid: uintUpTo(0xffff), what: "an integer 0..65535" },
+  frameMax: { valid: frameSize, what: "0 or an integer 4096..4294967295" },
+  heartbeat: { valid: uintUpTo(0xffff), what: "a number of seconds 0..65535" },
+  locale: { valid: (v) => new TextEncoder().encode(v).length <= 255, what: "at most 255 bytes" },
+  maxFrameSize: { valid: frameSize, what: "0 or an integer 4096..4294967295" },
+};
 
 /** Where the settings came from, for connection errors: the file, or the defaults. */
 export function configSource(config: Config): string {

@@ -177,3 +177,42 @@ Deno.test("config: the source named in connection errors", () => {
     "config: built-in defaults: no config file found",
   );
 });
+
+Deno.test("config: a URL query the AMQP client cannot use is a config error naming the parameter", () => {
+  const url = (q: string) => `amqp_url = "amqp://u:s3cret@h/%2F?${q}"`;
+  const cases: [string, string][] = [
+    [
+      "frameMax=abc",
+      'query parameter "frameMax" must be 0 or an integer 4096..4294967295, got "abc"',
+    ],
+    ["frameMax=12abc", 'query parameter "frameMax" must be'],
+    ["frameMax=100", 'query parameter "frameMax" must be'],
+    ["frameMax=8192&frameMax=x", 'query parameter "frameMax" must be'],
+    ["maxFrameSize=1", 'query parameter "maxFrameSize" must be'],
+    ["channelMax=70000", 'query parameter "channelMax" must be an integer 0..65535, got "70000"'],
+    ["heartbeat=-1", 'query parameter "heartbeat" must be a number of seconds 0..65535'],
+    ["heartbeat=", 'query parameter "heartbeat" must be'],
+    [`locale=${"x".repeat(256)}`, 'query parameter "locale" must be at most 255 bytes'],
+    [
+      "connection_attempts=3",
+      'unknown query parameter "connection_attempts" (the AMQP client reads channelMax, frameMax, heartbeat, locale, maxFrameSize)',
+    ],
+  ];
+  for (const [query, part] of cases) {
+    const e = assertThrows(
+      () => parseConfig(url(query), "c.toml"),
+      UsageError,
+      `c.toml: amqp_url: ${part}`,
+    );
+    assertNotIncludes(e.message, "s3cret");
+  }
+  assertThrows(
+    () =>
+      applyOverrides(parseConfig("", "c.toml"), { url: "amqp://h/?frameMax=abc" }, () => undefined),
+    UsageError,
+    '--url: query parameter "frameMax"',
+  );
+  const ok = "amqp://h/?frameMax=0&channelMax=2&heartbeat=30&locale=en_US&maxFrameSize=131072";
+  assertEquals(parseConfig(`amqp_url = "${ok}"`, "c.toml").amqpUrl, ok);
+  assertEquals(parseConfig(url("frameMax=4096"), "c.toml").amqpUrl.endsWith("4096"), true);
+});

@@ -264,3 +264,29 @@ Deno.test("a lone surrogate with the broker down is refused, not spooled", async
   assertIncludes(run.stderr, `${path}:2: body.s: contains a lone surrogate (\\udfff)`);
   assertEquals([...Deno.readDirSync(spoolDir)], []);
 });
+
+Deno.test("a URL query the AMQP client cannot use: exit 2 naming the parameter, nothing sent or spooled", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const conf = await writeConfig([`amqp_url = "${PLAIN_URL}?frameMax=abc"`]);
+  const reader = await Reader.open(["corpus.#"]);
+  try {
+    for (
+      const [args, part] of [
+        [["--conf", conf], `${conf}: amqp_url: query parameter "frameMax" must be`],
+        [
+          ["--url", `${PLAIN_URL}?heartbeat_interval=5`],
+          '--url: unknown query parameter "heartbeat_interval"',
+        ],
+      ] as const
+    ) {
+      const run = await busmsg(["publish", ...args, "--topic", "corpus.q", "a=1"], { spoolDir });
+      assertEquals(run.code, 2, run.stderr);
+      assertIncludes(run.stderr, `busmsg: ${part}`);
+      assertNoCrash(run.stderr);
+    }
+    assertEquals(await reader.settle(100), []);
+    assertEquals([...Deno.readDirSync(spoolDir)], []);
+  } finally {
+    await reader.close();
+  }
+});
