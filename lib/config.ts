@@ -239,16 +239,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** The password of an AMQP URL, so that output can be scrubbed of it. */
-export function urlPassword(url: string): string | undefined {
-  try {
-    const p = new URL(url).password;
-    return p ? decodeURIComponent(p) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Applies flags and environment on top of a config (flags win). */
 export function applyOverrides(
   config: Config,

@@ -3,9 +3,9 @@
  * options (`--conf`, `--url`, ...), and turning them into a Config.
  */
 import { parseArgs } from "node:util";
-import { type Config, configWarnings, loadConfig, urlPassword } from "../config.ts";
+import { type Config, configWarnings, loadConfig } from "../config.ts";
 import { HelpRequested } from "../errors.ts";
-import { addSecret, note } from "./output.ts";
+import { note } from "./output.ts";
 import type { SendOptions } from "../bus/send.ts";
 import type { Reporter } from "./outcomes.ts";
 import { resolveSpool } from "../spool/spool.ts";
@@ -78,9 +78,8 @@ export interface BrokerValues {
   verbose?: boolean | undefined;
 }
 
-/** Loads the config the options point at; its password is registered as a secret at once. */
+/** Loads the config the options point at; says its warnings. */
 export async function configFrom(values: BrokerValues): Promise<Config> {
-  addSecret(urlPassword(values.url ?? ""));
   if (values.verbose) setVerbose(true);
   const config = await loadConfig({
     conf: values.conf,
@@ -89,7 +88,6 @@ export async function configFrom(values: BrokerValues): Promise<Config> {
     topicPrefix: values["topic-prefix"],
     timeout: values.timeout,
   }, (name) => Deno.env.get(name));
-  addSecret(urlPassword(config.amqpUrl));
   for (const warning of configWarnings(config)) note(warning);
   return config;
 }

@@ -1,28 +1,26 @@
 /**
- * Writing to stdout and stderr: data on stdout, one `busmsg:` line per message on stderr,
- * and every known secret scrubbed from both before it leaves the process.
+ * Writing to stdout and stderr: data on stdout exactly as given, one `busmsg:` line per
+ * message on stderr with the credential of any URL in it hidden.
  */
 import { clearProgressLine } from "./progress.ts";
 
 const encoder = new TextEncoder();
-const secrets = new Set<string>();
 
-/** Remembers a secret (e.g. the URL's password) so no output ever shows it. */
-export function addSecret(secret: string | undefined): void {
-  if (secret && secret.length >= 1) secrets.add(secret);
-}
+// `scheme://user:PASSWORD@`: the password runs to the last `@` of the authority.
+const URL_CREDENTIAL = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#]*@/gi;
 
-/** The text with every remembered secret replaced by `***`. */
-function redact(text: string): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join("***");
-  for (const s of secrets) out = out.split(encodeURIComponent(s)).join("***");
-  return out;
+/**
+ * A diagnostic with the password of every URL in it shown as `***`: the last guard for text
+ * that quotes a URL busmsg did not redact itself (e.g. a path given where a URL was meant).
+ * Only inside URLs: a word elsewhere that happens to equal the password is left alone.
+ */
+export function redactCredentials(text: string): string {
+  return text.replace(URL_CREDENTIAL, "$1***@");
 }
 
 function writeAll(fd: { writeSync(p: Uint8Array): number }, text: string): void {
   clearProgressLine();
-  let bytes = encoder.encode(redact(text));
+  let bytes = encoder.encode(text);
   try {
     while (bytes.length > 0) bytes = bytes.subarray(fd.writeSync(bytes));
   } catch (e) {
@@ -32,14 +30,14 @@ function writeAll(fd: { writeSync(p: Uint8Array): number }, text: string): void 
   }
 }
 
-/** Writes data to stdout as is (callers add newlines). */
+/** Writes data to stdout as is, never rewritten (callers add newlines). */
 export function out(text: string): void {
   if (text) writeAll(Deno.stdout, text);
 }
 
-/** Writes one diagnostic line to stderr, prefixed `busmsg: `. */
+/** Writes one diagnostic line to stderr, prefixed `busmsg: `, URL credentials hidden. */
 export function say(line: string): void {
-  writeAll(Deno.stderr, `busmsg: ${line}\n`);
+  writeAll(Deno.stderr, redactCredentials(`busmsg: ${line}\n`));
 }
 
 let quiet = false;

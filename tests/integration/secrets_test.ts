@@ -1,6 +1,15 @@
 /** A password in amqp_url never appears in stdout, stderr, spool files or dry-run output. */
 import { assert, assertEquals } from "../assert.ts";
-import { blackHole, busmsg, PLAIN_PORT, spoolLines, writeConfig } from "../helpers.ts";
+import {
+  blackHole,
+  busmsg,
+  PLAIN_PORT,
+  PLAIN_URL,
+  spawnBusmsg,
+  spoolLines,
+  TEST_PASSWORD,
+  writeConfig,
+} from "../helpers.ts";
 
 const CANARY = "Canary-pw_7f3e";
 const leaks = (text: string) => [CANARY, encodeURIComponent(CANARY)].some((c) => text.includes(c));
@@ -29,6 +38,7 @@ Deno.test("the canary password shows on no error path, in no spool file, in no d
     ["test-message", "--roundtrip", "--url", url(1)],
     ["flush", "--url", url(1)],
     ["flush", "--dry-run", "--url", url(1)],
+    ["publish", url(1)], // a URL where a file was meant
   ];
   try {
     for (const args of cases) {
@@ -45,4 +55,51 @@ Deno.test("the canary password shows on no error path, in no spool file, in no d
   } finally {
     hole.close();
   }
+});
+
+Deno.test("data on stdout is never rewritten, even when it holds the password", async () => {
+  // A one-letter password: ids, run ids and bodies are full of it.
+  const url = "amqp://guest:e@127.0.0.1:1/";
+  const dry = await busmsg([
+    "publish",
+    "--dry-run",
+    "--url",
+    url,
+    "--topic",
+    "t",
+    "user=e",
+    "s=eee",
+  ]);
+  assertEquals(dry.code, 0, dry.stderr);
+  const m = JSON.parse(dry.stdout);
+  assertEquals(m.body, { user: "e", s: "eee" });
+  assert(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(m.id), m.id);
+  assertEquals(
+    dry.stderr,
+    `busmsg: dry run: 1 message(s) not sent (exchange amq.topic at amqp://guest:***@127.0.0.1:1/, topic prefix "")\n`,
+  );
+  const start = await busmsg(["sync-event", "start", "--url", "amqp://u:a@127.0.0.1:1/"]);
+  assert(/^[0-9a-f-]{36}\n$/.test(start.stdout), start.stdout);
+
+  // listen prints a body that holds its own URL's password as it arrived.
+  const listen = spawnBusmsg([
+    "listen",
+    "--url",
+    PLAIN_URL,
+    "--count",
+    "1",
+    "--timeout",
+    "20",
+    "secret.#",
+  ]);
+  const output = listen.output();
+  let exited = false;
+  output.finally(() => exited = true);
+  for (let i = 0; i < 60 && !exited; i++) {
+    await busmsg(["publish", "--url", PLAIN_URL, "--topic", "secret.t", `user=${TEST_PASSWORD}`]);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const listened = await output;
+  const line = JSON.parse(new TextDecoder().decode(listened.stdout));
+  assertEquals(line.body, { user: TEST_PASSWORD });
 });
