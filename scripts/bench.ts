@@ -216,6 +216,33 @@ row(
   "",
 );
 
+// (5) Large lines: 100 lines of 1 MiB, each a body of many short strings (memory-heavy when
+// parsed). publish --dry-run must stay near validate, which streams the same file.
+const LARGE = 100;
+const large = await Deno.open(`${work}/large.jsonl`, { write: true, create: true });
+for (let i = 0; i < LARGE; i++) {
+  const items = Array.from(
+    { length: 96_000 },
+    (_, j) => `item${String(j % 10_000).padStart(4, "0")}`,
+  );
+  const text = JSON.stringify({ topic: "bench.large", body: { i, items } }).slice(
+    0,
+    1024 * 1024 - 3,
+  );
+  // Cut to just under 1 MiB and closed again, so that the line stays valid JSON.
+  const cut = text.slice(0, text.lastIndexOf(",")) + "]}}\n";
+  await large.write(new TextEncoder().encode(cut));
+}
+large.close();
+const largeDry = await run([...busmsg, "publish", "--dry-run", `${work}/large.jsonl`]);
+const largeValidate = await run([...busmsg, "validate", `${work}/large.jsonl`]);
+rssRow(
+  "peak RSS, publish --dry-run 100 lines of 1 MiB",
+  largeDry,
+  largeValidate,
+  "busmsg validate",
+);
+
 const widths = [0, 1, 2, 3, 4].map((c) =>
   Math.max(
     ...[["measure", "busmsg", "peer", "peer is", "busmsg/peer"], ...rows].map((r) => r[c]!.length),

@@ -326,16 +326,28 @@ export function outcomeOf(d: Delivery, spooled: boolean): MessageOutcome {
     : { ...message, ...undelivered(d.outcome.error, spooled && d.outcome.error.transient) };
 }
 
-/** Groups messages into publish rounds of {@link BATCH}. */
+/** A message and the length of the line it came from. */
+export interface Sized {
+  message: Message;
+  size: number;
+}
+
+/** Input bytes per publish round: a few large lines make a round, so memory stays bounded. */
+const ROUND_BYTES = 2 * 1024 * 1024;
+
+/** Groups messages into publish rounds of {@link BATCH} messages or {@link ROUND_BYTES}. */
 export async function* inBatches(
-  messages: Iterable<Message> | AsyncIterable<Message>,
+  messages: Iterable<Sized> | AsyncIterable<Sized>,
 ): AsyncGenerator<Message[]> {
   let batch: Message[] = [];
-  for await (const m of messages) {
-    batch.push(m);
-    if (batch.length >= BATCH) {
+  let bytes = 0;
+  for await (const { message, size } of messages) {
+    batch.push(message);
+    bytes += size;
+    if (batch.length >= BATCH || bytes >= ROUND_BYTES) {
       yield batch;
       batch = [];
+      bytes = 0;
     }
   }
   if (batch.length > 0) yield batch;

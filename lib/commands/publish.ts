@@ -14,7 +14,7 @@ import { parseFields } from "../message/fields.ts";
 import { checkedLines } from "../message/lines.ts";
 import { type Draft, formatProblem, type Message } from "../message/message.ts";
 import { say } from "../cli/output.ts";
-import { deliverAndReport, dryRun, inBatches } from "../bus/send.ts";
+import { deliverAndReport, dryRun, inBatches, type Sized } from "../bus/send.ts";
 import { Progress } from "../cli/progress.ts";
 import { sayReadingStdin } from "../cli/input.ts";
 import {
@@ -88,24 +88,29 @@ interface Input {
   name: string;
 }
 
-/** Inputs this many messages or fewer are kept from the check to the send; larger ones are read twice. */
+/**
+ * Inputs of at most this many messages and bytes are kept from the check to the send; larger
+ * ones are read twice, so that memory never grows with the input.
+ */
 const KEEP = 20_000;
+const KEEP_BYTES = 4 * 1024 * 1024;
 
 /** First pass: every line checked, every problem said; the messages kept when there are few. */
 async function checkAll(
   inputs: Input[],
   config: Config,
-): Promise<{ bad: number; count: number; kept?: Message[] }> {
-  let kept: Message[] | undefined = [];
-  let bad = 0, count = 0;
+): Promise<{ bad: number; count: number; kept?: Sized[] }> {
+  let kept: Sized[] | undefined = [];
+  let bad = 0, count = 0, bytes = 0;
   const progress = Progress.start("checking");
   for (const input of inputs) {
     for await (const batch of checkedLines(input.path, () => defaultsFor(config))) {
-      for (const { number, parsed } of batch) {
+      for (const { number, parsed, size } of batch) {
         if (parsed.message) {
           count++;
-          kept?.push(parsed.message);
-          if (count > KEEP) kept = undefined;
+          bytes += size;
+          kept?.push({ message: parsed.message, size });
+          if (count > KEEP || bytes > KEEP_BYTES) kept = undefined;
         } else {
           bad++;
           for (const p of parsed.problems) say(`${input.name}:${number}: ${formatProblem(p)}`);
@@ -119,14 +124,14 @@ async function checkAll(
 }
 
 /** Second pass over inputs too large to keep: the same lines, read again as a stream. */
-async function* reread(inputs: Input[], config: Config): AsyncGenerator<Message> {
+async function* reread(inputs: Input[], config: Config): AsyncGenerator<Sized> {
   for (const input of inputs) {
     for await (const batch of checkedLines(input.path, () => defaultsFor(config))) {
-      for (const { number, parsed } of batch) {
+      for (const { number, parsed, size } of batch) {
         if (!parsed.message) {
           throw new UsageError(`${input.name}:${number}: changed while being published`);
         }
-        yield parsed.message;
+        yield { message: parsed.message, size };
       }
     }
   }

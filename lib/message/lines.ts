@@ -25,6 +25,8 @@ export function parseAndCheck(text: string, defaults: Defaults): Parsed {
 export interface CheckedLine {
   number: number;
   parsed: Parsed;
+  /** The line's length, which bounds what its message weighs in memory and on the wire. */
+  size: number;
 }
 
 /** Reads and checks every line of `path` (`-` for stdin), in batches. */
@@ -36,6 +38,7 @@ export async function* checkedLines(
     const d = defaults();
     yield batch.map((line) => ({
       number: line.number,
+      size: line.text?.length ?? 0,
       parsed: line.text === undefined
         ? { problems: [{ field: "line", message: line.error ?? "unreadable" }] }
         : parseAndCheck(line.text, d),
