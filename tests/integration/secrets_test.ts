@@ -39,6 +39,10 @@ Deno.test("the canary password shows on no error path, in no spool file, in no d
     ["flush", "--url", url(1)],
     ["flush", "--dry-run", "--url", url(1)],
     ["publish", url(1)], // a URL where a file was meant
+    // Reasons on stdout (--json) are data, never scrubbed: they must not hold it either.
+    ["publish", "--json", "--url", url(1), "--topic", "x", "a=1"],
+    ["publish", "--json", "--no-spool", "--url", url(PLAIN_PORT), "--topic", "x", "a=1"],
+    ["publish", "--json", "--no-spool", "--url", url(PLAIN_PORT, "%2Fnope"), "--topic", "x", "a=1"],
   ];
   try {
     for (const args of cases) {
