@@ -6,22 +6,33 @@
 import type { Config } from "../config.ts";
 import { redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
-import { parseAndCheck } from "../message/lines.ts";
-import { formatSentAt, type Message, toDumpLine } from "../message/message.ts";
+import { formatProblem, formatSentAt, type Message, toDumpLine } from "../message/message.ts";
+import { routingKey } from "../message/message.ts";
 import { note, out, say } from "../cli/output.ts";
-import { type MessageOutcome, type Reporter, undelivered } from "../cli/outcomes.ts";
+import type { MessageOutcome, Reporter } from "../cli/outcomes.ts";
 import type { Progress } from "../cli/progress.ts";
-import { listSpool, lockSpool, moveAside, spoolMessages } from "../spool/spool.ts";
+import { Interruption } from "../cli/interrupt.ts";
+import type { Destination } from "../spool/record.ts";
+import { lockSpool } from "../spool/lock.ts";
+import { RunSpool } from "../spool/run_spool.ts";
+import {
+  type AsideKind,
+  listSpool,
+  moveAside,
+  readSpoolFile,
+  removeStaleTemporaries,
+} from "../spool/spool.ts";
 import { BrokerSession, type Deadline, type Outcome } from "./transport.ts";
 import { clearFailure, recentFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 import { toPublication } from "./wire.ts";
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** One message and what became of it. */
-export interface Delivery {
+/** A message and where it goes. */
+export interface Addressed extends Destination {
   message: Message;
-  routingKey: string;
+}
+
+/** One message and what the broker made of it. */
+export interface Delivery extends Addressed {
   outcome: Outcome;
 }
 
@@ -29,12 +40,16 @@ export interface Delivery {
 export interface SendOptions {
   /** Told what became of each message, batch by batch (it prints ids, JSON, or nothing). */
   report: Reporter;
-  /** Spool directory, or undefined for `--no-spool`. */
+  /** Spool directory, or undefined for `--no-spool` (or see `spoolProblem`). */
   spoolDir: string | undefined;
+  /** Why there is no spool directory although one was wanted. */
+  spoolProblem?: string | undefined;
   /** Exit 75 instead of 0 when messages were spooled rather than delivered. */
   strict: boolean;
   /** After a failure to reach the broker, spool at once for this long (0: always try). */
   retryAfterMs?: number;
+  /** Where a message came from (`FILE:LINE`), to name it in reports. */
+  originOf?: (m: Message) => string | undefined;
 }
 
 /** Prints the messages as dump lines, as they come, instead of sending them. */
@@ -59,32 +74,45 @@ function asDeliveryError(e: unknown): DeliveryError {
   return e instanceof DeliveryError ? e : new DeliveryError(String(e), EXIT.FAILURE, true);
 }
 
+/** Where the configuration sends a message: its exchange, the topic behind its prefix. */
+export function address(message: Message, config: Config): Addressed {
+  return {
+    message,
+    exchange: config.exchange,
+    routingKey: routingKey(config.topicPrefix, message.topic),
+  };
+}
+
 async function publishOn(
   session: BrokerSession | DeliveryError,
-  messages: Message[],
-  config: Config,
+  items: Addressed[],
   deadline: Deadline,
+  options: { idleMs?: number; onConfirm?: (index: number) => void } = {},
 ): Promise<Delivery[]> {
-  const pubs = messages.map((m) => toPublication(m, config.exchange, config.topicPrefix));
   const outcomes: Outcome[] = session instanceof DeliveryError
-    ? pubs.map(() => ({ ok: false, error: session }))
-    : await session.publish(pubs, deadline);
-  return messages.map((message, i) => ({
-    message,
-    routingKey: pubs[i]!.routingKey,
-    outcome: outcomes[i]!,
-  }));
+    ? items.map(() => ({ ok: false, error: session }))
+    : await session.publish(
+      items.map((it) => ({
+        ...toPublication(it.message, it.exchange, ""),
+        routingKey: it.routingKey,
+      })),
+      deadline,
+      options,
+    );
+  return items.map((it, i) => ({ ...it, outcome: outcomes[i]! }));
 }
 
 async function openSession(
   config: Config,
   deadline: Deadline,
+  interruption?: Interruption,
 ): Promise<BrokerSession | DeliveryError> {
-  try {
-    return await BrokerSession.open(config, deadline);
-  } catch (e) {
-    return asDeliveryError(e);
-  }
+  const opening = BrokerSession.open(config, deadline).catch(asDeliveryError);
+  if (!interruption) return await opening;
+  const session = await Promise.race([opening, interruption.signalled]);
+  if (session instanceof BrokerSession) interruption.onSignal((e) => session.interrupt(e));
+  else opening.then((s) => s instanceof BrokerSession && s.interrupt(session));
+  return session;
 }
 
 /**
@@ -94,15 +122,18 @@ async function openSession(
 async function openOrSkip(
   config: Config,
   deadline: Deadline,
-  options: SendOptions,
+  dir: string | undefined,
+  retryAfterMs: number | undefined,
+  interruption: Interruption,
 ): Promise<BrokerSession | DeliveryError> {
-  const dir = options.spoolDir;
-  if (!dir || !options.retryAfterMs) return await openSession(config, deadline);
-  const skip = await recentFailure(dir, config.amqpUrl, options.retryAfterMs, Date.now());
+  if (!dir || !retryAfterMs) return await openSession(config, deadline, interruption);
+  const skip = await recentFailure(dir, config.amqpUrl, retryAfterMs, Date.now());
   if (skip) return skip;
-  const session = await openSession(config, deadline);
+  const session = await openSession(config, deadline, interruption);
   if (!(session instanceof DeliveryError)) await clearFailure(dir, config.amqpUrl);
-  else if (unreachable(session)) await recordFailure(dir, config.amqpUrl, session, Date.now());
+  else if (unreachable(session) && session !== interruption.error) {
+    await recordFailure(dir, config.amqpUrl, session, Date.now());
+  }
   return session;
 }
 
@@ -113,41 +144,55 @@ export async function deliver(
   deadline: Deadline = Date.now() + config.timeoutMs,
 ): Promise<Delivery[]> {
   const session = await openSession(config, deadline);
-  const deliveries = await publishOn(session, messages, config, deadline);
+  const deliveries = await publishOn(session, messages.map((m) => address(m, config)), deadline);
   if (!(session instanceof DeliveryError)) {
     await session.close(Math.min(deadline, Date.now() + 1000));
   }
   return deliveries;
 }
 
+/** A spool file moved aside during a flush. */
+export interface MovedAside {
+  path: string;
+  kind: AsideKind;
+  reason: string;
+}
+
 /** What a flush of the spool did. */
 export interface FlushReport {
   sent: number;
   left: number;
-  movedAside: string[];
+  movedAside: MovedAside[];
   /** Why files were left, if any were. */
   error?: DeliveryError;
-  /** True when another process held the lock (it is flushing). */
+  /** True when another process held the lock (it is sending). */
   busy: boolean;
 }
 
 /**
- * Sends spooled messages oldest first on an open session, deleting each file only after its
- * confirm. Files that are not valid messages are moved aside, never deleted.
+ * Sends spooled messages oldest first on an open session, each to the exchange and routing
+ * key it was spooled with, deleting each file as soon as its confirm arrives (a kill sends
+ * again at most the unconfirmed ones). A message the broker refuses for good, or a file that
+ * is not a message, is moved aside with its reason, never deleted. Rounds stop at the first
+ * one that cannot finish (the broker is away or makes no progress).
  */
 export async function flushSpool(
   session: BrokerSession,
   config: Config,
   dir: string,
   deadline: Deadline,
-  options: { lockWait?: Deadline; extend?: boolean; report?: Reporter } = {},
+  options: { lockWait?: Deadline; report?: Reporter } = {},
 ): Promise<FlushReport> {
   const report: FlushReport = { sent: 0, left: 0, movedAside: [], busy: false };
   // The usual case, an empty spool, costs one directory read and no lock.
   if ((await listSpool(dir)).length === 0) return report;
   const lock = await lockSpool(dir, options.lockWait ?? deadline);
   if (!lock) return { ...report, busy: true };
+  const aside = async (path: string, kind: AsideKind, reason: string) => {
+    report.movedAside.push({ path: await moveAside(path, kind, reason), kind, reason });
+  };
   try {
+    await removeStaleTemporaries(dir);
     const files = await listSpool(dir);
     const defaults = {
       sentAt: formatSentAt(new Date()),
@@ -155,41 +200,44 @@ export async function flushSpool(
       topicPrefix: config.topicPrefix,
     };
     for (let at = 0; at < files.length; at += BATCH) {
-      const valid: { file: string; message: Message }[] = [];
-      for (const file of files.slice(at, at + BATCH)) {
-        let text = "";
-        try {
-          text = strictUtf8.decode(await Deno.readFile(file));
-        } catch {
-          // Unreadable or not UTF-8 (never sent with U+FFFD in it): treated as not a message.
-        }
-        const parsed = parseAndCheck(text.replace(/\n$/, ""), defaults);
-        if (parsed.message) valid.push({ file, message: parsed.message });
-        else report.movedAside.push(await moveAside(file));
+      if (report.error) {
+        report.left += files.length - at;
+        break;
       }
-      // `flush` gives each round the full timeout; the drain before a publish shares its deadline.
-      const roundDeadline = options.extend && at > 0 ? Date.now() + config.timeoutMs : deadline;
+      const valid: { file: string; item: Addressed }[] = [];
+      for (const file of files.slice(at, at + BATCH)) {
+        const record = await readSpoolFile(file, defaults);
+        if (!record.message) {
+          await aside(file, "bad", record.problems.map(formatProblem).join("; "));
+        } else {
+          const item = record.destination
+            ? { message: record.message, ...record.destination }
+            : address(record.message, config);
+          valid.push({ file, item });
+        }
+      }
+      const removals: Promise<void>[] = [];
       const deliveries = await publishOn(
-        session,
-        valid.map((v) => v.message),
-        config,
-        roundDeadline,
+        session.broken ?? session.stalled ?? session,
+        valid.map((v) => v.item),
+        at === 0 ? deadline : Date.now() + config.timeoutMs,
+        {
+          idleMs: config.timeoutMs,
+          onConfirm: (i) => removals.push(Deno.remove(valid[i]!.file).catch(() => {})),
+        },
       );
-      // A message not sent stays in the spool.
+      await Promise.all(removals);
+      // A message not sent stays in the spool; one refused for good is moved aside.
       options.report?.(deliveries.map((d) => outcomeOf(d, true)));
       for (let i = 0; i < deliveries.length; i++) {
         const outcome = deliveries[i]!.outcome;
-        if (outcome.ok) {
-          await Deno.remove(valid[i]!.file);
-          report.sent++;
+        if (outcome.ok) report.sent++;
+        else if (!outcome.error.transient) {
+          await aside(valid[i]!.file, "refused", outcome.error.message);
         } else {
           report.left++;
           report.error ??= outcome.error;
         }
-      }
-      if (report.error) {
-        report.left += Math.max(0, files.length - at - BATCH);
-        break;
       }
     }
     return report;
@@ -198,10 +246,11 @@ export async function flushSpool(
   }
 }
 
-/** One stderr line about a flush, when there is anything to say. */
+/** Stderr lines about a flush, when there is anything to say. */
 export function sayFlush(report: FlushReport, dir: string): void {
-  for (const aside of report.movedAside) {
-    say(`spool ${dir}: not a valid message, moved aside: ${aside}`);
+  for (const a of report.movedAside) {
+    const what = a.kind === "bad" ? "not a valid message" : "refused by the broker";
+    say(`spool ${dir}: ${what}, moved aside: ${a.path}: ${a.reason}`);
   }
   if (report.sent > 0 || report.left > 0) {
     note(
@@ -223,20 +272,29 @@ export function reportFailures(deliveries: Delivery[]): number {
 
 /** Messages per publish round: pipelined, then every confirm awaited (bounds memory). */
 const BATCH = 2000;
+/** Inputs named per reason in a failure line, at most. */
+const NAMED = 10;
 
 /** Counts failures by reason across batches, for one line per reason at the end. */
 class Tally {
-  readonly byReason = new Map<string, { error: DeliveryError; count: number }>();
-  add(error: DeliveryError, count = 1): void {
-    const entry = this.byReason.get(error.message);
-    if (entry) entry.count += count;
-    else this.byReason.set(error.message, { error, count });
+  readonly byReason = new Map<
+    string,
+    { error: DeliveryError; count: number; origins: string[] }
+  >();
+  add(error: DeliveryError, count = 1, origin?: string): void {
+    let entry = this.byReason.get(error.message);
+    if (!entry) this.byReason.set(error.message, entry = { error, count: 0, origins: [] });
+    entry.count += count;
+    if (origin !== undefined && entry.origins.length <= NAMED) entry.origins.push(origin);
   }
   /** Says one line per reason; returns the worst exit code (0 when none). */
   report(total: number, what: string): number {
     let code: number = EXIT.OK;
-    for (const { error, count } of this.byReason.values()) {
-      say(`${count} of ${total} message(s) ${what}: ${error.message}`);
+    for (const { error, count, origins } of this.byReason.values()) {
+      const named = origins.length === 0
+        ? ""
+        : ` (${origins.slice(0, NAMED).join(", ")}${origins.length > NAMED ? ", ..." : ""})`;
+      say(`${count} of ${total} message(s) ${what}${named}: ${error.message}`);
       if ((RANK[error.exitCode] ?? 0) > (RANK[code] ?? 0)) code = error.exitCode;
     }
     return code;
@@ -245,22 +303,44 @@ class Tally {
 
 /**
  * The full path of `publish` and `sync-event`: connect, drain the spool, publish each batch
- * (pipelined, confirms awaited, each batch within the timeout), spool what failed for a
- * reason that may pass, report. With `reconnect` (live streams) a lost connection is opened
- * again for the next batch. Returns the exit code.
+ * (pipelined, confirms awaited), spool what failed for a reason that may pass, report. The
+ * bound is on progress: once the broker made none for the timeout, no further round is sent
+ * and the rest is spooled. SIGINT/SIGTERM do the same at once. With `reconnect` (live
+ * streams) a lost connection is opened again for the next batch, and a signal stops reading.
+ * Returns the exit code.
  */
 export async function deliverAndReport(
   batches: Iterable<Message[]> | AsyncIterable<Message[]>,
   config: Config,
   options: SendOptions & { reconnect?: boolean; progress?: Progress | undefined },
 ): Promise<number> {
+  const interruption = new Interruption();
+  try {
+    return await sendAll(batches, config, options, interruption);
+  } finally {
+    interruption.dispose();
+  }
+}
+
+async function sendAll(
+  batches: Iterable<Message[]> | AsyncIterable<Message[]>,
+  config: Config,
+  options: SendOptions & { reconnect?: boolean; progress?: Progress | undefined },
+  interruption: Interruption,
+): Promise<number> {
+  const spool = await RunSpool.open(options.spoolDir, options.spoolProblem);
   let deadline = Date.now() + config.timeoutMs;
-  let session = await openOrSkip(config, deadline, options);
-  if (!(session instanceof DeliveryError) && options.spoolDir) {
-    // A backlog drains by itself; never wait long for another process that is flushing.
+  // Fail-fast state lives in the spool: only in one that may be used.
+  const stateDir = spool.usable ? spool.dir : undefined;
+  let session = await openOrSkip(config, deadline, stateDir, options.retryAfterMs, interruption);
+  if (!(session instanceof DeliveryError) && spool.drainable) {
+    // A backlog drains by itself; never wait long for another process that is sending it.
     const lockWait = Math.min(deadline, Date.now() + 200);
-    const flushed = await flushSpool(session, config, options.spoolDir, deadline, { lockWait });
-    sayFlush(flushed, options.spoolDir);
+    try {
+      sayFlush(await flushSpool(session, config, spool.dir!, deadline, { lockWait }), spool.dir!);
+    } catch (e) {
+      say(`spool ${spool.dir}: not sent from: ${(e as Error).message}`);
+    }
   }
   let total = 0;
   const failed = new Tally();
@@ -268,39 +348,66 @@ export async function deliverAndReport(
   let spoolReason = "";
   let spoolFix: string | undefined;
   let spoolError: string | undefined;
-  for await (const batch of batches) {
+  const iterator = toAsyncIterator(batches);
+  for (;;) {
+    const pending = iterator.next();
+    // A live stream is not read further after a signal; a file is spooled to its end.
+    const step = options.reconnect
+      ? await Promise.race([pending, interruption.signalled])
+      : await pending;
+    if (step instanceof DeliveryError || step.done) break;
+    const batch = step.value;
     if (batch.length === 0) continue;
     if (total > 0) deadline = Date.now() + config.timeoutMs;
-    if (!(session instanceof DeliveryError) && session.broken) session = session.broken;
-    if (session instanceof DeliveryError && options.reconnect && session.transient) {
-      session = await openOrSkip(config, deadline, options);
-    }
-    const deliveries = await publishOn(session, batch, config, deadline);
-    total += batch.length;
-    options.progress?.update(total);
-    const deferred: Message[] = [];
-    let deferReason: DeliveryError | undefined;
-    for (const d of deliveries) {
-      if (d.outcome.ok) continue;
-      if (d.outcome.error.transient) {
-        deferred.push(d.message);
-        deferReason ??= d.outcome.error;
-      } else failed.add(d.outcome.error);
-    }
-    let spooledNow = false;
-    if (deferred.length > 0 && options.spoolDir && spoolError === undefined) {
-      try {
-        await spoolMessages(options.spoolDir, deferred);
-        spooled += deferred.length;
-        spoolReason ||= deferReason!.message;
-        spooledNow = true;
-        spoolFix ??= deferReason!.fix;
-      } catch (e) {
-        spoolError = asDeliveryError(e).message;
+    if (!(session instanceof DeliveryError)) {
+      const ended = interruption.error ?? session.broken ?? session.stalled;
+      if (ended) {
+        if (!session.broken) session.interrupt(ended);
+        session = ended;
       }
     }
-    if (deferred.length > 0 && !spooledNow) failed.add(deferReason!, deferred.length);
-    options.report(deliveries.map((d) => outcomeOf(d, spooledNow)));
+    if (
+      session instanceof DeliveryError && options.reconnect && session.transient &&
+      !interruption.error
+    ) {
+      session = await openOrSkip(config, deadline, stateDir, options.retryAfterMs, interruption);
+    }
+    const deliveries = await publishOn(
+      interruption.error ?? session,
+      batch.map((m) => address(m, config)),
+      deadline,
+      { idleMs: config.timeoutMs },
+    );
+    total += batch.length;
+    options.progress?.update(total);
+    const fates: boolean[] = new Array(deliveries.length).fill(false);
+    const deferred: number[] = [];
+    deliveries.forEach((d, i) => {
+      if (d.outcome.ok) return;
+      if (d.outcome.error.transient) deferred.push(i);
+      else failed.add(d.outcome.error, 1, options.originOf?.(d.message));
+    });
+    if (deferred.length > 0) {
+      const write = spool.off || spoolError !== undefined
+        ? { written: deferred.map(() => false) }
+        : await spool.write(deferred.map((i) => ({
+          message: deliveries[i]!.message,
+          destination: deliveries[i]!,
+        })));
+      if (write.error !== undefined) spoolError ??= write.error;
+      deferred.forEach((i, k) => {
+        const d = deliveries[i]!;
+        if (write.written[k]) {
+          fates[i] = true;
+          spooled++;
+          if (!d.outcome.ok) {
+            spoolReason ||= d.outcome.error.message;
+            spoolFix ??= d.outcome.error.fix;
+          }
+        } else if (!d.outcome.ok) failed.add(d.outcome.error, 1, options.originOf?.(d.message));
+      });
+    }
+    options.report(deliveries.map((d, i) => outcomeOf(d, fates[i]!)));
   }
   options.progress?.clear();
   if (!(session instanceof DeliveryError)) await session.close(Date.now() + 1000);
@@ -308,7 +415,7 @@ export async function deliverAndReport(
   let code = failed.report(total, "not published");
   if (spooled > 0) {
     note(
-      `warning: ${spooled} of ${total} message(s) spooled in ${options.spoolDir}` +
+      `warning: ${spooled} of ${total} message(s) spooled in ${spool.dir}` +
         (spoolFix
           ? `, but this is a configuration problem that will not heal by itself: ${spoolReason}: ${spoolFix}`
           : ` for later delivery ('busmsg flush', or the next successful run): ${spoolReason}`),
@@ -318,12 +425,22 @@ export async function deliverAndReport(
   return code;
 }
 
-/** What became of one message; `spooled`: whether the undelivered ones were kept. */
+/**
+ * What became of one message, for the command's output; `spooled`: whether it was kept in the
+ * spool. A refusal for good is "refused" whatever its exit code (an unknown exchange too).
+ */
 export function outcomeOf(d: Delivery, spooled: boolean): MessageOutcome {
   const message = { id: d.message.id, routingKey: d.routingKey };
-  return d.outcome.ok
-    ? { ...message, outcome: "delivered" }
-    : { ...message, ...undelivered(d.outcome.error, spooled && d.outcome.error.transient) };
+  if (d.outcome.ok) return { ...message, outcome: "delivered" };
+  const error = d.outcome.error;
+  const outcome = !error.transient ? "refused" : spooled ? "spooled" : "failed";
+  return { ...message, outcome, reason: error.message };
+}
+
+function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
+  if (Symbol.asyncIterator in items) return items[Symbol.asyncIterator]();
+  const it = items[Symbol.iterator]();
+  return { next: () => Promise.resolve(it.next()) };
 }
 
 /** A message and the length of the line it came from. */

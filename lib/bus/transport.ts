@@ -11,6 +11,7 @@ import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
 import { describeCertificate, expiryWarning } from "./certificate.ts";
 import { type Tracer, traceSteps, verboseTracer } from "./trace.ts";
 import { note } from "../cli/output.ts";
+import { refusedBy } from "./refusal.ts";
 import type { Delivered, Publication } from "./wire.ts";
 import { VERSION } from "../version.ts";
 
@@ -45,6 +46,20 @@ export interface QueueOptions {
 
 /** A point in time (ms since the epoch) that every network step must finish by. */
 export type Deadline = number;
+
+/** How {@link BrokerSession.publish} reports and bounds its progress. */
+export interface PublishOptions {
+  /** Called as each message is confirmed, with its index. */
+  onConfirm?: (index: number) => void;
+  /** Each confirm moves the deadline to at least this long after it (0: a fixed deadline). */
+  idleMs?: number;
+}
+
+/** A deadline that progress moves later. */
+interface Clock {
+  until: Deadline;
+  idleMs: number;
+}
 
 /** Rejects with a transient timeout error when the deadline passes first. */
 export function withDeadline<T>(p: Promise<T>, deadline: Deadline, what: string): Promise<T> {
@@ -89,6 +104,10 @@ function classify(e: unknown, where: string): DeliveryError {
       false,
     );
   }
+  if (/PRECONDITION.FAILED/.test(text)) {
+    // e.g. a message over the broker's max_message_size: sending it again cannot help.
+    return new DeliveryError(`${where}: refused by the broker: ${text}`, EXIT.REFUSED, false);
+  }
   if (/NOT_FOUND - no exchange/.test(text)) {
     return new DeliveryError(`${where}: ${text}`, EXIT.CONNECT, false);
   }
@@ -108,6 +127,7 @@ function classify(e: unknown, where: string): DeliveryError {
 /** An open connection to the broker. */
 export class BrokerSession {
   #closed: DeliveryError | undefined;
+  #stalled: DeliveryError | undefined;
   #confirm: ConfirmState | undefined;
   #onClose: Array<(e: DeliveryError) => void> = [];
   /** Consumer channels, closed before the connection so that their last acks go out first. */
@@ -304,19 +324,91 @@ export class BrokerSession {
     return this.#closed;
   }
 
+  /** Set when a publish saw no progress within the timeout: the run ends there. */
+  get stalled(): DeliveryError | undefined {
+    return this.#stalled;
+  }
+
   /**
-   * Publishes every message pipelined on the confirm channel and waits for all confirms, at
-   * most until `deadline`. Never throws: each message gets its own outcome (confirmed, a nack,
-   * a refusal, a lost connection, a timeout).
+   * Ends the session now (a signal): publishes under way fail with `error` (transient, so
+   * what was not confirmed is spooled), later ones at once; the connection is closed.
    */
-  async publish(pubs: Publication[], deadline: Deadline): Promise<Outcome[]> {
+  interrupt(error: DeliveryError): void {
+    this.#closed ??= error;
+    for (const f of this.#onClose.splice(0)) f(this.#closed);
+    this.connection.close().catch(() => {});
+  }
+
+  /**
+   * Publishes every message pipelined on the confirm channel and waits for all confirms. The
+   * bound is on progress: it ends at `deadline`, or `idleMs` after the last confirm if later.
+   * Never throws: each message gets its own outcome (confirmed, a nack, a refusal, a lost
+   * connection, a timeout). A refusal that closes the channel fails only the messages it is
+   * about: the channel is opened again and the others are sent again.
+   */
+  async publish(
+    pubs: Publication[],
+    deadline: Deadline,
+    options: PublishOptions = {},
+  ): Promise<Outcome[]> {
     const started = performance.now();
+    const outcomes: Outcome[] = new Array(pubs.length);
+    const clock: Clock = { until: deadline, idleMs: options.idleMs ?? 0 };
+    let pending = pubs.map((_, i) => i);
+    let probing = false;
+    while (pending.length > 0) {
+      const round = probing ? pending.slice(0, 1) : pending;
+      const attempt = await this.#publishOnce(
+        round.map((i) => pubs[i]!),
+        clock,
+        (k) => options.onConfirm?.(round[k]!),
+      );
+      const unsure: number[] = [];
+      round.forEach((index, k) => {
+        if (attempt.refusal && attempt.unsure[k]) unsure.push(index);
+        else outcomes[index] = attempt.outcomes[k]!;
+      });
+      pending = pending.slice(round.length);
+      if (!attempt.refusal || unsure.length === 0) continue;
+      const refusal = attempt.refusal;
+      const test = refusedBy(refusal.message);
+      let guilty = new Set(
+        test ? unsure.filter((i) => test({ ...pubs[i]!, size: pubs[i]!.body.byteLength })) : [],
+      );
+      if (guilty.size === 0 && unsure.length === 1) guilty = new Set(unsure);
+      for (const i of guilty) outcomes[i] = { ok: false, error: refusal };
+      // The innocent ones went down with the channel: sent again (at least once). When the
+      // broker's words do not say which message it refused, one at a time until it is found.
+      probing = guilty.size === 0;
+      pending = [...unsure.filter((i) => !guilty.has(i)), ...pending];
+    }
+    this.trace?.({
+      name: "publish",
+      detail: `${pubs.length} message(s) published, ${
+        outcomes.filter((o) => o.ok).length
+      } confirmed`,
+      ms: performance.now() - started,
+    });
+    return outcomes;
+  }
+
+  /** One pipelined pass on the confirm channel; says whether a refusal closed the channel. */
+  async #publishOnce(
+    pubs: Publication[],
+    clock: Clock,
+    onConfirm: (index: number) => void,
+  ): Promise<{ outcomes: Outcome[]; unsure: boolean[]; refusal?: DeliveryError }> {
     const outcomes: (Outcome | undefined)[] = new Array(pubs.length);
-    const failAll = (error: DeliveryError) => outcomes.fill({ ok: false, error }) as Outcome[];
+    // Not confirmed and not nacked: it may or may not have been the refused message.
+    const unsure = pubs.map(() => true);
+    const failAll = (error: DeliveryError) => ({
+      outcomes: outcomes.fill({ ok: false, error }) as Outcome[],
+      unsure,
+    });
     if (this.#closed) return failAll(this.#closed);
     let state: ConfirmState;
     try {
-      state = await this.#confirmChannel(deadline);
+      state = await this.#confirmChannel(clock.until);
     } catch (e) {
       return failAll(this.#closed ?? classify(e, this.where));
     }
@@ -328,6 +420,11 @@ export class BrokerSession {
     const settle = (i: number, outcome: Outcome) => {
       if (outcomes[i] !== undefined) return;
       outcomes[i] = outcome;
+      if (outcome.ok) {
+        unsure[i] = false;
+        clock.until = Math.max(clock.until, Date.now() + clock.idleMs);
+        onConfirm(i);
+      }
       if (--open === 0 && !writing) done();
     };
     // The rest fail with one reason: the channel or connection closed, or time ran out.
@@ -342,10 +439,19 @@ export class BrokerSession {
     );
     state.fail = failRest;
     this.#onClose.push(failRest);
-    const timer = setTimeout(() => failRest(timeout), Math.max(0, deadline - Date.now()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      if (Date.now() < clock.until) {
+        timer = setTimeout(watch, clock.until - Date.now());
+        return;
+      }
+      this.#stalled ??= timeout;
+      failRest(timeout);
+    };
+    watch();
     let sent = 0;
     for (; sent < pubs.length; sent++) {
-      if (state.closed || this.#closed || Date.now() >= deadline) break;
+      if (state.closed || this.#closed || Date.now() >= clock.until) break;
       const i = sent;
       const p = pubs[i]!;
       open++;
@@ -356,14 +462,18 @@ export class BrokerSession {
           p.routingKey,
           Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength),
           p.properties as Options.Publish,
-          (err: unknown) =>
-            settle(i, err ? { ok: false, error: state.error ?? nackOrLoss(err, this.where) } : OK),
+          (err: unknown) => {
+            if (!err) return settle(i, OK);
+            const error = state.error ?? nackOrLoss(err, this.where);
+            if (error.exitCode === EXIT.REFUSED && /nack/.test(error.message)) unsure[i] = false;
+            settle(i, { ok: false, error });
+          },
         );
       } catch (e) {
         settle(i, { ok: false, error: state.error ?? classify(e, this.where) });
       }
       // amqplib's buffer is full: let the socket drain before writing more.
-      if (!more) await waitForDrain(channel, this.connection, deadline);
+      if (!more) await waitForDrain(channel, this.connection, clock.until);
     }
     writing = false;
     for (let i = sent; i < pubs.length; i++) {
@@ -372,16 +482,12 @@ export class BrokerSession {
     if (open === 0) done();
     await finished;
     clearTimeout(timer);
-    this.trace?.({
-      name: "publish",
-      detail: `${pubs.length} message(s) published, ${
-        outcomes.filter((o) => o?.ok).length
-      } confirmed`,
-      ms: performance.now() - started,
-    });
     delete state.fail;
     this.#onClose = this.#onClose.filter((f) => f !== failRest);
-    return outcomes as Outcome[];
+    const refused = state.closed && state.error && !state.error.transient && !this.#closed;
+    return refused
+      ? { outcomes: outcomes as Outcome[], unsure, refusal: state.error! }
+      : { outcomes: outcomes as Outcome[], unsure };
   }
 
   #closedError(): DeliveryError {

@@ -92,8 +92,9 @@ export const SPOOL_DIR_OPTION = {
     type: "string",
     arg: "DIR",
     group: SPOOL,
-    help: "where (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg when\n" +
-      "writable, else ~/.local/state/busmsg/spool)",
+    help: "where (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg for root\n" +
+      "or its owner, else ~/.local/state/busmsg/spool); owned by this user\n" +
+      "or root, not writable by group or others, or it is not used",
   },
 } as const satisfies OptionTable;
 

@@ -25,9 +25,11 @@ export function sendOptionsFrom(
   report: Reporter,
 ): SendOptions {
   const retryAfter = values["retry-after"];
+  const spool = resolveSpool(values, (name) => Deno.env.get(name));
   return {
     report,
-    spoolDir: resolveSpool(values, (name) => Deno.env.get(name)).dir,
+    spoolDir: spool.dir,
+    spoolProblem: spool.problem,
     strict: values.strict ?? false,
     retryAfterMs: retryAfter === undefined
       ? DEFAULT_RETRY_AFTER_MS

@@ -10,14 +10,21 @@ import {
 import { reporterFor } from "../cli/outcomes.ts";
 import { DeliveryError, EXIT, UsageError } from "../errors.ts";
 import { note, out } from "../cli/output.ts";
-import { flushSpool, sayFlush } from "../bus/send.ts";
-import { listSpool, resolveSpool } from "../spool/spool.ts";
+import { address, flushSpool, sayFlush } from "../bus/send.ts";
+import { formatSentAt } from "../message/message.ts";
+import { checkSpoolDir } from "../spool/safety.ts";
+import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";
 import { BrokerSession } from "../bus/transport.ts";
 import { clearFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 
 /** The options of `busmsg flush`. */
 export const OPTIONS = {
   ...SPOOL_DIR_OPTION,
+  strict: {
+    type: "boolean",
+    group: SPOOL_DIR_OPTION["spool-dir"].group,
+    help: "exit 75 when another process holds the spool (it is sending)",
+  },
   ...BROKER_OPTIONS,
   ...OUTPUT_OPTIONS,
   ...HELP_OPTION,
@@ -25,11 +32,14 @@ export const OPTIONS = {
 
 export const HELP = `Usage: busmsg flush [options]
 
-Sends every spooled message, oldest first, each with its original id and sent-at, and
-deletes each file only after the broker's confirm. A file that is not a valid message is
-moved aside (renamed *.bad) and reported, never deleted. Holds the spool's lock: two
+Sends every spooled message, oldest first, each with its original id and sent-at, to the
+exchange and routing key it was first meant for, and deletes each file as soon as the
+broker confirms it. A message the broker refuses for good is moved aside (renamed
+*.refused, the broker's reason in *.reason next to it), and so is a file that is not a
+valid message (*.bad): kept, never deleted, never sent again. Holds the spool's lock: two
 flushes never send the same message. Run it from cron, or let the next successful
-publish/sync-event drain the spool by itself.
+publish/sync-event drain the spool by itself. --dry-run prints "ID ROUTING_KEY EXCHANGE
+FILE" per waiting message ("-" for a file that is not a valid message).
 
 ${formatOptions(OPTIONS)}
 
@@ -38,8 +48,10 @@ Examples:
   */30 * * * *  root  /usr/local/bin/busmsg flush >/dev/null      (crontab)
 
 Prints "N sent, M left" on stdout (--json: one object per message instead).
-Exit status: 0 when the spool is empty afterwards, 111 when messages are left (broker
-unreachable), 121 when the broker refused them, 2 usage or config.`;
+Exit status: 0 when nothing is left waiting (or another process is sending it), 111 when
+messages are left (broker unreachable, or no progress within the timeout), 121 when the
+broker refused messages (moved aside), 2 usage or config, or a spool directory that may
+not be used (owned by another user, or writable by group or others).`;
 
 /** Runs `busmsg flush`. */
 export async function run(args: string[]): Promise<number> {
@@ -50,12 +62,27 @@ export async function run(args: string[]): Promise<number> {
   const summary = (text: string) => {
     if (!values.json && !values.quiet) out(text);
   };
-  const dir = resolveSpool(values, (name) => Deno.env.get(name)).dir!;
+  const spool = resolveSpool(values, (name) => Deno.env.get(name));
+  if (spool.dir === undefined) throw new UsageError(spool.problem ?? "flush: no spool directory");
+  const dir = spool.dir;
   const config = await configFrom(values);
+  const check = await checkSpoolDir(dir);
+  if (!check.ok) throw new UsageError(`spool ${dir}: not used: ${check.reason}`);
   if (values["dry-run"]) {
-    const files = await listSpool(dir);
-    out(files.map((f) => f + "\n").join(""));
-    note(`dry run: ${files.length} spooled message(s) in ${dir}, none sent`);
+    const defaults = {
+      sentAt: formatSentAt(new Date()),
+      newId: () => "-",
+      topicPrefix: config.topicPrefix,
+    };
+    const entries = await waitingEntries(dir, defaults, (m) => address(m, config));
+    out(
+      entries.map((e) =>
+        `${e.id ?? "-"} ${e.destination?.routingKey ?? "-"} ${
+          e.destination?.exchange ?? "-"
+        } ${e.path}\n`
+      ).join(""),
+    );
+    note(`dry run: ${entries.length} spooled message(s) in ${dir}, none sent`);
     return EXIT.OK;
   }
   if ((await listSpool(dir)).length === 0) {
@@ -75,17 +102,17 @@ export async function run(args: string[]): Promise<number> {
   }
   await clearFailure(dir, config.amqpUrl);
   try {
-    const flushed = await flushSpool(session, config, dir, deadline, { extend: true, report });
+    // Another process sending from the spool is doing this job already: no need to wait.
+    const lockWait = Math.min(deadline, Date.now() + 200);
+    const flushed = await flushSpool(session, config, dir, deadline, { lockWait, report });
     if (flushed.busy) {
-      throw new DeliveryError(
-        `spool ${dir}: another busmsg process held the lock until the timeout`,
-        EXIT.CONNECT,
-        true,
-      );
+      note(`spool ${dir}: busy: another busmsg process is sending from it; nothing done`);
+      return values.strict ? EXIT.SPOOLED : EXIT.OK;
     }
     sayFlush(flushed, dir);
     summary(`${flushed.sent} sent, ${flushed.left} left\n`);
-    return flushed.left === 0 ? EXIT.OK : flushed.error?.exitCode ?? EXIT.CONNECT;
+    if (flushed.left > 0) return flushed.error?.exitCode ?? EXIT.CONNECT;
+    return flushed.movedAside.some((a) => a.kind === "refused") ? EXIT.REFUSED : EXIT.OK;
   } finally {
     await session.close(Math.min(deadline, Date.now() + 1000));
   }

@@ -88,6 +88,10 @@ interface Input {
   name: string;
 }
 
+/** Where each message came from (`FILE:LINE`), to name it when the broker refuses it. */
+const origins = new WeakMap<Message, string>();
+const originOf = (m: Message) => origins.get(m);
+
 /**
  * Inputs of at most this many messages and bytes are kept from the check to the send; larger
  * ones are read twice, so that memory never grows with the input.
@@ -109,6 +113,7 @@ async function checkAll(
         if (parsed.message) {
           count++;
           bytes += size;
+          if (kept) origins.set(parsed.message, `${input.name}:${number}`);
           kept?.push({ message: parsed.message, size });
           if (count > KEEP || bytes > KEEP_BYTES) kept = undefined;
         } else {
@@ -131,6 +136,7 @@ async function* reread(inputs: Input[], config: Config): AsyncGenerator<Sized> {
         if (!parsed.message) {
           throw new UsageError(`${input.name}:${number}: changed while being published`);
         }
+        origins.set(parsed.message, `${input.name}:${number}`);
         yield { message: parsed.message, size };
       }
     }
@@ -149,8 +155,10 @@ async function stream(
     for await (const batch of checkedLines("-", () => defaultsFor(config))) {
       const good: Message[] = [];
       for (const { number, parsed } of batch) {
-        if (parsed.message) good.push(parsed.message);
-        else {
+        if (parsed.message) {
+          origins.set(parsed.message, `<stdin>:${number}`);
+          good.push(parsed.message);
+        } else {
           bad++;
           for (const p of parsed.problems) say(`<stdin>:${number}: ${formatProblem(p)}`);
         }
@@ -160,6 +168,7 @@ async function stream(
   }
   const code = dry ? await dryRun(arriving(), config) : await deliverAndReport(arriving(), config, {
     ...sendOptionsFrom(values, report),
+    originOf,
     reconnect: true,
   });
   if (bad === 0) return code;
@@ -231,6 +240,7 @@ export async function run(args: string[]): Promise<number> {
     const progress = Progress.start("publishing", checked.count);
     return await deliverAndReport(inBatches(messages), config, {
       ...sendOptionsFrom(values, report),
+      originOf,
       progress,
     });
   } finally {

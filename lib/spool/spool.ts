@@ -1,37 +1,73 @@
 /**
  * The spool: messages that could not be delivered for a reason that may pass wait here, one
- * file per message, until a later run (or `busmsg flush`) sends them. Each file is one dump
- * line (id and original sent-at kept), so even `fedora-messaging publish FILE` can send it.
- * Files are written atomically (temp file, fsync, rename, fsync of the directory); a flush
- * holds an exclusive lock so two processes never send the same file.
+ * file per message, until a later run (or `busmsg flush`) sends them. The layout of DIR:
+ *
+ *   TIME-SEQ-UUID.msg       waiting: one spool line (see record.ts), mode 0600
+ *   .tmp-TIME-SEQ-UUID.msg  being written; renamed when durable, removed on failure, and
+ *                           removed by a later run when older than an hour (a killed writer)
+ *   NAME.refused            refused for good by the broker (403, 406, nack): kept, not sent
+ *   NAME.bad                not a valid message: kept, not sent
+ *   NAME.reason             next to a .refused or .bad file: why, one line
+ *   .lock                   flock'ed while a process sends from the spool
+ *
+ * TIME is milliseconds since the epoch (14 digits), so names sort oldest first; the UUID makes
+ * names unique across hosts and PID namespaces sharing one spool.
  */
 import { ioReason } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
-import { type Message, toDumpLine } from "../message/message.ts";
+import type { Defaults, Message } from "../message/message.ts";
+import { type Destination, fromSpoolLine, toSpoolLine } from "./record.ts";
+import { checkSpoolDir } from "./safety.ts";
 
 /** Where the spool lives and whether it is in use. */
 export interface SpoolOptions {
-  /** The directory, or undefined when spooling is off (`--no-spool`). */
+  /** The directory, or undefined when there is none: `--no-spool`, or see `problem`. */
   dir: string | undefined;
+  /** Why there is no spool although one was wanted (e.g. no HOME to put it in). */
+  problem?: string;
 }
 
-const SUFFIX = ".msg";
-const BAD_SUFFIX = ".bad";
+const WAITING = ".msg";
+const TMP = ".tmp-";
+const REASON = ".reason";
+/** Why a file was moved aside: the suffix it gets. */
+export type AsideKind = "refused" | "bad";
+const STALE_TMP_MS = 60 * 60 * 1000;
+/** Files made durable at once (open files held), and fsyncs in flight at once. */
+const CHUNK = 256;
+const SYNCS = 32;
 const encoder = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 let sequence = 0;
 
-/** `/var/spool/busmsg` for root or the directory's owner, else a per-user state directory. */
-function defaultSpoolDir(env: (name: string) => string | undefined): string {
+/**
+ * `/var/spool/busmsg` for root or the directory's owner, else a per-user state directory;
+ * never a shared directory such as /tmp: with neither XDG_STATE_HOME nor HOME there is none.
+ */
+export function defaultSpoolDir(
+  env: (name: string) => string | undefined,
+  uid: number,
+  systemOwner: () => number | undefined,
+): SpoolOptions {
   const system = "/var/spool/busmsg";
-  const uid = Deno.uid();
-  if (uid === 0) return system;
-  try {
-    if (Deno.statSync(system).uid === uid) return system;
-  } catch {
-    // Not there, or not ours to see: the per-user directory.
+  if (uid === 0 || systemOwner() === uid) return { dir: system };
+  const state = env("XDG_STATE_HOME") || (env("HOME") ? `${env("HOME")}/.local/state` : "");
+  if (!state) {
+    return {
+      dir: undefined,
+      problem: "no spool directory: neither HOME nor XDG_STATE_HOME is set " +
+        "(give --spool-dir or BUSMSG_SPOOL_DIR)",
+    };
   }
-  const state = env("XDG_STATE_HOME") || `${env("HOME") || "/tmp"}/.local/state`;
-  return `${state}/busmsg/spool`;
+  return { dir: `${state}/busmsg/spool` };
+}
+
+function systemOwner(): number | undefined {
+  try {
+    return Deno.statSync("/var/spool/busmsg").uid ?? undefined;
+  } catch {
+    return undefined; // Not there, or not ours to see.
+  }
 }
 
 /** The spool directory from flag, environment or default; undefined with `--no-spool`. */
@@ -40,7 +76,23 @@ export function resolveSpool(
   env: (name: string) => string | undefined,
 ): SpoolOptions {
   if (flags["no-spool"]) return { dir: undefined };
-  return { dir: flags["spool-dir"] ?? (env("BUSMSG_SPOOL_DIR") || defaultSpoolDir(env)) };
+  const given = flags["spool-dir"] ?? env("BUSMSG_SPOOL_DIR");
+  if (given) return { dir: given };
+  return defaultSpoolDir(env, Deno.uid() ?? 0, systemOwner);
+}
+
+/**
+ * Creates the spool directory when missing (mode 0700) and checks it against the ownership
+ * rule; returns why it may not be used, or undefined.
+ */
+export async function makeSpoolDir(dir: string): Promise<string | undefined> {
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return `${dir}: cannot create: ${ioReason(e)}`;
+  }
+  const check = await checkSpoolDir(dir);
+  return check.ok ? undefined : check.reason;
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -52,92 +104,260 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/**
- * Writes each message to its own spool file, durably. Names sort oldest first. Throws a
- * DeliveryError (111) when the spool cannot be written: then the messages are not safe.
- */
-export async function spoolMessages(dir: string, messages: Message[]): Promise<string[]> {
-  const written: string[] = [];
+function removeQuietly(path: string): void {
   try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    for (const m of messages) {
-      const name = `${String(Date.now()).padStart(14, "0")}-${Deno.pid}-${
-        String(sequence++).padStart(6, "0")
-      }${SUFFIX}`;
-      const tmp = `${dir}/.tmp-${name}`;
-      const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-      try {
-        const bytes = encoder.encode(toDumpLine(m) + "\n");
-        let at = 0;
-        while (at < bytes.length) at += await file.write(bytes.subarray(at));
-        await file.syncData();
-      } finally {
-        file.close();
-      }
-      await Deno.rename(tmp, `${dir}/${name}`);
-      written.push(`${dir}/${name}`);
-    }
-    await syncDir(dir);
-  } catch (e) {
-    throw new DeliveryError(`spool ${dir}: cannot write: ${ioReason(e)}`, EXIT.CONNECT, false);
+    Deno.removeSync(path);
+  } catch {
+    // Already gone.
   }
-  return written;
 }
 
-/** Spooled files, oldest first. A missing spool directory is an empty spool. */
+function newName(): string {
+  const time = String(Date.now()).padStart(14, "0");
+  return `${time}-${String(sequence++).padStart(6, "0")}-${crypto.randomUUID()}${WAITING}`;
+}
+
+/** One message to spool and where it was going. */
+export interface SpoolEntry {
+  message: Message;
+  destination: Destination;
+}
+
+/** Which entries were spooled (durably), and why the others were not. */
+export interface SpoolWrite {
+  written: boolean[];
+  error?: string;
+}
+
+interface Pending {
+  index: number;
+  tmp: string;
+  path: string;
+  file: Deno.FsFile;
+  synced: boolean;
+}
+
+async function syncAll(pending: Pending[], onError: (e: unknown) => void): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const p = pending[next++]!;
+      try {
+        await p.file.syncData();
+        p.synced = true;
+      } catch (e) {
+        onError(e);
+      } finally {
+        p.file.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SYNCS, pending.length) }, worker));
+}
+
+/**
+ * Writes each entry to its own spool file, durably: all files written, their data synced in
+ * parallel (the file system commits many at once), renamed into place, and the directory
+ * synced once. Never throws: says which entries are spooled; a file that is not durable is
+ * removed again, so what is reported spooled is exactly what a later flush will send. The
+ * directory must exist (see {@link makeSpoolDir}).
+ */
+export async function spoolMessages(dir: string, entries: SpoolEntry[]): Promise<SpoolWrite> {
+  const written = entries.map(() => false);
+  let error: string | undefined;
+  const fail = (e: unknown) => error ??= ioReason(e);
+  const renamed: { index: number; path: string }[] = [];
+  for (let at = 0; at < entries.length && error === undefined; at += CHUNK) {
+    const pending: Pending[] = [];
+    for (let index = at; index < Math.min(at + CHUNK, entries.length); index++) {
+      const entry = entries[index]!;
+      const name = newName();
+      const tmp = `${dir}/${TMP}${name}`;
+      let file: Deno.FsFile;
+      try {
+        // Synchronous: thousands of small files, where a thread hop per call costs more.
+        file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o600 });
+      } catch (e) {
+        fail(e);
+        break;
+      }
+      try {
+        let bytes = encoder.encode(toSpoolLine(entry.message, entry.destination) + "\n");
+        while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+      } catch (e) {
+        fail(e);
+        file.close();
+        removeQuietly(tmp);
+        break;
+      }
+      pending.push({ index, tmp, path: `${dir}/${name}`, file, synced: false });
+    }
+    await syncAll(pending, fail);
+    for (const p of pending) {
+      if (p.synced) {
+        try {
+          Deno.renameSync(p.tmp, p.path);
+          renamed.push(p);
+          continue;
+        } catch (e) {
+          fail(e);
+        }
+      }
+      removeQuietly(p.tmp);
+    }
+  }
+  try {
+    if (renamed.length > 0) await syncDir(dir);
+    for (const r of renamed) written[r.index] = true;
+  } catch (e) {
+    // Not durable: taken back rather than claimed spooled (and sent later a second time).
+    fail(e);
+    for (const r of renamed) removeQuietly(r.path);
+  }
+  return error === undefined
+    ? { written }
+    : { written, error: `spool ${dir}: cannot write: ${error}` };
+}
+
+/** Spooled files waiting to be sent, oldest first. A missing spool directory is empty. */
 export async function listSpool(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(SUFFIX) && !entry.name.startsWith(".")) {
+      if (entry.isFile && entry.name.endsWith(WAITING) && !entry.name.startsWith(".")) {
         names.push(entry.name);
       }
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
-    throw new DeliveryError(`spool ${dir}: cannot list: ${ioReason(e)}`, EXIT.FAILURE, false);
+    throw new Error(`spool ${dir}: cannot list: ${ioReason(e)}`);
   }
   return names.sort().map((n) => `${dir}/${n}`);
 }
 
-/** Moves a file that is not a valid message aside (never deletes it); returns the new path. */
-export async function moveAside(path: string): Promise<string> {
-  const aside = path.replace(/\.msg$/, BAD_SUFFIX);
+/** When a spool file was written (ms since the epoch), from its name. */
+export function spooledAt(path: string): number | undefined {
+  const time = Number(path.slice(path.lastIndexOf("/") + 1).slice(0, 14));
+  return Number.isFinite(time) ? time : undefined;
+}
+
+/** A spool file read back (see {@link fromSpoolLine}). */
+export async function readSpoolFile(path: string, defaults: Defaults) {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    return { problems: [{ field: "file", message: `cannot read: ${ioReason(e)}` }] };
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    // Never sent with U+FFFD in place of what was written.
+    return { problems: [{ field: "file", message: "is not valid UTF-8" }] };
+  }
+  return fromSpoolLine(text.replace(/\n$/, ""), defaults);
+}
+
+/** One waiting message, for `spool status` and `flush --dry-run`. */
+export interface WaitingEntry {
+  path: string;
+  /** Since it was spooled, in ms. */
+  ageMs: number;
+  /** Where it goes; undefined when the file is not a message. */
+  destination: Destination | undefined;
+  /** The message id, when the file is a message. */
+  id: string | undefined;
+}
+
+/**
+ * The waiting messages, oldest first, each read for its destination; `fallback` says where a
+ * message without one (spooled by an older busmsg) goes.
+ */
+export async function waitingEntries(
+  dir: string,
+  defaults: Defaults,
+  fallback: (m: Message) => Destination,
+  now = Date.now(),
+): Promise<WaitingEntry[]> {
+  const entries: WaitingEntry[] = [];
+  for (const path of await listSpool(dir)) {
+    const record = await readSpoolFile(path, defaults);
+    entries.push({
+      path,
+      ageMs: Math.max(0, now - (spooledAt(path) ?? now)),
+      destination: record.message ? record.destination ?? fallback(record.message) : undefined,
+      id: record.message?.id,
+    });
+  }
+  return entries;
+}
+
+/** A file moved aside, with why. */
+export interface AsideEntry {
+  path: string;
+  kind: AsideKind;
+  /** The reason file's line ("" when there is none). */
+  reason: string;
+}
+
+/** The files moved aside (refused or not a message), oldest first. */
+export async function asideEntries(dir: string): Promise<AsideEntry[]> {
+  const found: { path: string; kind: AsideKind }[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const kind = entry.name.endsWith(".refused")
+        ? "refused"
+        : entry.name.endsWith(".bad")
+        ? "bad"
+        : undefined;
+      if (entry.isFile && kind) found.push({ path: `${dir}/${entry.name}`, kind });
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw new Error(`spool ${dir}: cannot list: ${ioReason(e)}`);
+  }
+  found.sort((a, b) => a.path < b.path ? -1 : 1);
+  return await Promise.all(found.map(async ({ path, kind }) => {
+    let reason = "";
+    try {
+      reason = (await Deno.readTextFile(reasonPath(path))).trim();
+    } catch {
+      // No reason file (moved aside by an older busmsg).
+    }
+    return { path, kind, reason };
+  }));
+}
+
+function reasonPath(path: string): string {
+  return path.replace(/\.(msg|refused|bad)$/, REASON);
+}
+
+/**
+ * Moves a spool file aside (never deletes it): its reason is written next to it first, then it
+ * is renamed `.refused` or `.bad`. Returns the new path.
+ */
+export async function moveAside(path: string, kind: AsideKind, reason: string): Promise<string> {
+  await Deno.writeTextFile(reasonPath(path), reason.replace(/\s+/g, " ").trim() + "\n", {
+    mode: 0o600,
+  });
+  const aside = path.replace(/\.msg$/, `.${kind}`);
   await Deno.rename(path, aside);
   return aside;
 }
 
-/** An exclusive lock on the spool, held while flushing. */
-export interface SpoolLock {
-  release(): void;
-}
-
-/**
- * Takes the spool's lock, waiting at most until `deadline`; undefined when another process
- * holds it that long (it is flushing: nothing for us to do).
- */
-export async function lockSpool(dir: string, deadline: number): Promise<SpoolLock | undefined> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = await Deno.open(`${dir}/.lock`, { create: true, write: true, mode: 0o600 });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const gaveUp = new Promise<false>((resolve) =>
-    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
-  );
-  const locked = await Promise.race([file.lock(true).then(() => true), gaveUp]);
-  clearTimeout(timer);
-  if (!locked) {
-    // The pending lock call holds the file open; the process exits soon anyway.
-    return undefined;
+/** Removes temporary files that a killed writer left behind (older than an hour). */
+export async function removeStaleTemporaries(dir: string, now = Date.now()): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.name.startsWith(TMP)) continue;
+      const path = `${dir}/${entry.name}`;
+      const info = await Deno.lstat(path);
+      if (info.isFile && now - (info.mtime?.getTime() ?? now) > STALE_TMP_MS) removeQuietly(path);
+    }
+  } catch {
+    // Best effort: the spool itself is checked and reported elsewhere.
   }
-  return {
-    release: () => {
-      try {
-        file.unlockSync();
-      } finally {
-        file.close();
-      }
-    },
-  };
 }
 
 /** What the spool holds, for monitoring (`spool status`, `doctor`). */
@@ -151,7 +371,7 @@ export interface SpoolSummary {
   oldest?: number;
   /** Waiting messages per destination (topic), most first. */
   destinations: [string, number][];
-  /** Files moved aside (not valid messages): someone must look at them. */
+  /** Files moved aside (refused for good, or not valid messages): someone must look at them. */
   movedAside: string[];
 }
 
@@ -185,7 +405,7 @@ export async function summarizeSpool(dir: string): Promise<SpoolSummary> {
   }
   summary.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith(BAD_SUFFIX)) {
+    if (entry.isFile && /\.(bad|refused)$/.test(entry.name)) {
       summary.movedAside.push(`${dir}/${entry.name}`);
     }
   }

@@ -1,0 +1,44 @@
+/**
+ * SIGINT and SIGTERM (cron's `timeout`, systemd, Ctrl-C) while delivering: instead of dying
+ * with messages in flight, the run is told, so it can spool what is not confirmed and exit.
+ */
+import { DeliveryError, EXIT } from "../errors.ts";
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** Signals turned into one transient delivery error, from the first one on. */
+export class Interruption {
+  /** Set once a signal came. */
+  error: DeliveryError | undefined;
+  /** Resolves with the error when a signal comes. */
+  readonly signalled: Promise<DeliveryError>;
+  #listeners: Array<[Deno.Signal, () => void]> = [];
+  #onSignal: Array<(e: DeliveryError) => void> = [];
+
+  constructor() {
+    let resolve!: (e: DeliveryError) => void;
+    this.signalled = new Promise((r) => resolve = r);
+    for (const signal of SIGNALS) {
+      const listener = () => {
+        if (this.error) return;
+        this.error = new DeliveryError(`interrupted by ${signal}`, EXIT.CONNECT, true);
+        resolve(this.error);
+        for (const f of this.#onSignal) f(this.error);
+      };
+      Deno.addSignalListener(signal, listener);
+      this.#listeners.push([signal, listener]);
+    }
+  }
+
+  /** Calls `f` when a signal comes (at once if one came already). */
+  onSignal(f: (e: DeliveryError) => void): void {
+    if (this.error) f(this.error);
+    else this.#onSignal.push(f);
+  }
+
+  /** Gives the signals back their default meaning. */
+  dispose(): void {
+    for (const [signal, listener] of this.#listeners) Deno.removeSignalListener(signal, listener);
+    this.#listeners = [];
+  }
+}
