@@ -14,7 +14,7 @@ export interface Target {
 
 const RULES: Array<(text: string) => ((t: Target) => boolean) | undefined> = [
   (text) => {
-    const m = /write access to topic '(.*)' in exchange '(.*)' in vhost '/.exec(text);
+    const m = /access to topic '(.*)' in exchange '(.*)' in vhost '/.exec(text);
     return m ? (t) => t.routingKey === m[1] && t.exchange === m[2] : undefined;
   },
   (text) => {

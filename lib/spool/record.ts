@@ -34,7 +34,7 @@ export function toSpoolLine(message: Message, to: Destination): string {
 /** A spool file read back: the message and where it goes, or why it is not a message. */
 export type SpoolRecord =
   | { message: Message; destination: Destination | undefined; problems?: undefined }
-  | { message?: undefined; problems: Problem[] };
+  | { message?: undefined; destination?: undefined; problems: Problem[] };
 
 function destinationOf(line: string): Destination | undefined | Problem {
   let value;

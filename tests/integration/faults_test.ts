@@ -11,6 +11,7 @@ import {
   rabbitmqctl,
   relay,
   silentServer,
+  spawnBusmsg,
   spoolLines,
   TLS_PORT,
   tlsConfig,
@@ -229,4 +230,96 @@ Deno.test("a connection closed by the broker (rabbitmqctl close_connection) is h
   } finally {
     slow.close();
   }
+});
+
+/** Runs `f` while the broker's memory alarm blocks publishers (it takes, never confirms). */
+async function withMemoryAlarm(f: () => Promise<void>): Promise<void> {
+  await rabbitmqctl("set_vm_memory_high_watermark", "0");
+  try {
+    await f();
+  } finally {
+    await rabbitmqctl("set_vm_memory_high_watermark", "0.4");
+  }
+}
+
+Deno.test("--timeout bounds the whole run when the broker makes no progress: no further rounds", async () => {
+  const { file } = await bigFile("stall", 10_000);
+  await withMemoryAlarm(async () => {
+    const run = await busmsg([
+      "publish",
+      "--no-spool",
+      "--url",
+      PLAIN_URL,
+      "--timeout",
+      "2",
+      file,
+    ]);
+    assertEquals(run.code, 111, run.stderr);
+    // Five rounds of 2,000: one timeout ends the run, not one per round.
+    assert(run.ms < 2000 + MARGIN_MS + 1000, `took ${run.ms} ms`);
+    assertIncludes(
+      run.stderr,
+      "10000 of 10000 message(s) not published (",
+    );
+    assertIncludes(run.stderr, "no confirm from the broker within the timeout");
+  });
+});
+
+Deno.test("SIGTERM while connecting: the message is spooled, then busmsg exits 0", async () => {
+  const hole = await blackHole();
+  const spoolDir = await Deno.makeTempDir();
+  try {
+    const child = spawnBusmsg([
+      "publish",
+      "--timeout",
+      "30",
+      "--url",
+      `amqp://127.0.0.1:${hole.port}/`,
+      "--topic",
+      "signal.connect",
+      "a=1",
+    ], { BUSMSG_SPOOL_DIR: spoolDir });
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = Date.now();
+    child.kill("SIGTERM");
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assert(Date.now() - sent < MARGIN_MS, "exits at once");
+    assertIncludes(stderr, "warning: 1 of 1 message(s) spooled");
+    assertIncludes(stderr, "interrupted by SIGTERM");
+    assertEquals(
+      (await spoolLines(spoolDir)).map((l) => JSON.parse(l).topic),
+      ["signal.connect"],
+    );
+  } finally {
+    hole.close();
+  }
+});
+
+Deno.test("SIGINT while waiting for confirms: what is not confirmed is spooled; --strict says so (75)", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  await withMemoryAlarm(async () => {
+    const child = spawnBusmsg([
+      "publish",
+      "--strict",
+      "--timeout",
+      "30",
+      "--url",
+      PLAIN_URL,
+      "--topic",
+      "signal.publish",
+      "a=1",
+    ], { BUSMSG_SPOOL_DIR: spoolDir });
+    await new Promise((r) => setTimeout(r, 2000));
+    child.kill("SIGINT");
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 75, stderr);
+    assertIncludes(stderr, "interrupted by SIGINT");
+    assertEquals(
+      (await spoolLines(spoolDir)).map((l) => JSON.parse(l).topic),
+      ["signal.publish"],
+    );
+  });
 });

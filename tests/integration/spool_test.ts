@@ -1,6 +1,15 @@
 /** The spool: nothing lost when the broker is away, nothing sent twice when it is back. */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL, publishedIds, Reader, spoolLines } from "../helpers.ts";
+import {
+  busmsg,
+  PLAIN_PORT,
+  PLAIN_URL,
+  publishedIds,
+  Reader,
+  relay,
+  spawnBusmsg,
+  spoolLines,
+} from "../helpers.ts";
 
 const DOWN = "amqp://127.0.0.1:1/%2Fpubsub";
 
@@ -177,4 +186,259 @@ Deno.test("sync-event spools too: a sync run is never broken by the bus", async 
   });
   assertEquals(run.code, 0, run.stderr);
   assertEquals(JSON.parse((await spoolLines(spoolDir))[0]!).topic, "logging.stats.sync.host.start");
+});
+
+Deno.test("a spooled message keeps its exchange and full routing key, whatever prefix the flush runs with", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const stg = await busmsg([
+    "publish",
+    "--url",
+    DOWN,
+    "--topic-prefix",
+    "org.fedoraproject.stg",
+    "--topic",
+    "dest.x",
+    "a=1",
+  ], { spoolDir });
+  assertEquals(stg.code, 0, stg.stderr);
+  const direct = await busmsg([
+    "publish",
+    "--url",
+    DOWN,
+    "--exchange",
+    "amq.direct",
+    "--topic",
+    "dest.direct",
+    "a=2",
+  ], { spoolDir });
+  assertEquals(direct.code, 0, direct.stderr);
+  const [first, second] = (await spoolLines(spoolDir)).map((l) => JSON.parse(l).id);
+  const prod = ["--topic-prefix", "org.fedoraproject.prod"];
+  const dry = await busmsg(["flush", "--dry-run", "--url", PLAIN_URL, ...prod], { spoolDir });
+  assertEquals(dry.code, 0, dry.stderr);
+  const shown = dry.stdout.trim().split("\n").map((l) => l.split(" ").slice(0, 3));
+  assertEquals(shown, [
+    [first, "org.fedoraproject.stg.dest.x", "amq.topic"],
+    [second, "dest.direct", "amq.direct"],
+  ]);
+  const topic = await Reader.open(["#.dest.x", "dest.x"]);
+  const byKey = await Reader.open(["dest.direct"], "amq.direct");
+  try {
+    const run = await busmsg(["flush", "--url", PLAIN_URL, ...prod], { spoolDir });
+    assertEquals([run.code, run.stdout], [0, "2 sent, 0 left\n"], run.stderr);
+    const [x] = await topic.take(1);
+    assertEquals([x?.exchange, x?.routingKey], ["amq.topic", "org.fedoraproject.stg.dest.x"]);
+    const [d] = await byKey.take(1);
+    assertEquals([d?.exchange, d?.routingKey, d?.text], [
+      "amq.direct",
+      "dest.direct",
+      '{"a": "2"}',
+    ]);
+    assertEquals((await topic.settle(300)).length, 1);
+  } finally {
+    await topic.close();
+    await byKey.close();
+  }
+});
+
+Deno.test("a spool path that cannot be used does not block delivery: one warning, exit 0", async () => {
+  const notADir = `${await Deno.makeTempDir()}/file`;
+  await Deno.writeTextFile(notADir, "");
+  const reader = await Reader.open(["unusable.#"]);
+  try {
+    const run = await busmsg(["publish", "--url", PLAIN_URL, "--topic", "unusable.x", "a=1"], {
+      spoolDir: notADir,
+    });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(publishedIds(run.stdout).length, 1);
+    assertEquals(run.stderr, `busmsg: spool ${notADir}: not used: ${notADir} is not a directory\n`);
+    assertEquals((await reader.take(1)).length, 1);
+  } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("spool file names are unique across hosts and PID namespaces (a UUID in each)", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const lines = '{"topic": "names.x", "body": {}}\n'.repeat(3);
+  const run = await busmsg(["publish", "--url", DOWN, "-"], { spoolDir, stdin: lines });
+  assertEquals(run.code, 0, run.stderr);
+  const names = [...Deno.readDirSync(spoolDir)].map((e) => e.name).filter((n) => n !== ".lock");
+  assertEquals(names.length, 3);
+  for (const name of names) {
+    assert(
+      /^\d{14}-\d{6}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\.msg$/.test(
+        name,
+      ),
+      name,
+    );
+  }
+});
+
+Deno.test("temporary files left by a killed writer are removed once stale; a fresh one is left alone", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  await busmsg(["publish", "--url", DOWN, "--topic", "stale.x", "a=1"], { spoolDir });
+  const stale = `${spoolDir}/.tmp-00000000000001-000000-killed.msg`;
+  const fresh = `${spoolDir}/.tmp-99999999999999-000000-writing.msg`;
+  await Deno.writeTextFile(stale, '{"topic": "half');
+  await Deno.writeTextFile(fresh, '{"topic": "half');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+  await Deno.utime(stale, twoHoursAgo, twoHoursAgo);
+  const run = await busmsg(["flush", "--url", PLAIN_URL], { spoolDir });
+  assertEquals([run.code, run.stdout], [0, "1 sent, 0 left\n"], run.stderr);
+  const names = [...Deno.readDirSync(spoolDir)].map((e) => e.name).sort();
+  assertEquals(names, [".lock", ".tmp-99999999999999-000000-writing.msg"]);
+});
+
+/** Holds the spool's lock from this process, as another busmsg would. */
+async function holdLock(dir: string): Promise<() => void> {
+  const file = await Deno.open(`${dir}/.lock`, { create: true, write: true });
+  await file.lock(true);
+  return () => {
+    file.unlockSync();
+    file.close();
+  };
+}
+
+Deno.test("flush finding the spool busy says so: exit 0, or 75 with --strict; nothing sent", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  await busmsg(["publish", "--url", DOWN, "--topic", "busy.x", "a=1"], { spoolDir });
+  const release = await holdLock(spoolDir);
+  try {
+    const run = await busmsg(["flush", "--url", PLAIN_URL, "--timeout", "3"], { spoolDir });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, "");
+    assertEquals(
+      run.stderr,
+      `busmsg: spool ${spoolDir}: busy: another busmsg process is sending from it; nothing done\n`,
+    );
+    const strict = await busmsg(["flush", "--strict", "--url", PLAIN_URL, "--timeout", "3"], {
+      spoolDir,
+    });
+    assertEquals(strict.code, 75, strict.stderr);
+    assertEquals((await spoolLines(spoolDir)).length, 1);
+  } finally {
+    release();
+  }
+});
+
+Deno.test("a stream that found the spool locked never holds the lock later: cron's flush still works", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  await busmsg(["publish", "--url", DOWN, "--topic", "leak.old", "a=1"], { spoolDir });
+  const reader = await Reader.open(["leak.#"]);
+  const release = await holdLock(spoolDir);
+  const child = spawnBusmsg(["publish", "--stream", "--url", PLAIN_URL, "-"], {
+    BUSMSG_SPOOL_DIR: spoolDir,
+  }, "piped");
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(new TextEncoder().encode('{"topic": "leak.new", "body": {}}\n'));
+    // The stream is publishing: its attempt at the lock was given up.
+    assertEquals((await reader.take(1, 10_000)).map((m) => m.routingKey), ["leak.new"]);
+    release();
+    await new Promise((r) => setTimeout(r, 500));
+    const flush = await busmsg(["flush", "--url", PLAIN_URL, "--timeout", "3"], { spoolDir });
+    assertEquals([flush.code, flush.stdout], [0, "1 sent, 0 left\n"], flush.stderr);
+    assertEquals((await reader.take(2)).map((m) => m.routingKey), ["leak.new", "leak.old"]);
+  } finally {
+    await writer.close();
+    await child.output();
+    await reader.close();
+  }
+});
+
+Deno.test("a flush killed mid-way sends again at most the unconfirmed messages (each file deleted at its confirm)", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const n = 5000;
+  const lines = Array.from(
+    { length: n },
+    (_, i) =>
+      JSON.stringify({ id: `kill-${i}`, topic: "killflush.x", body: { i, pad: "x".repeat(200) } }),
+  );
+  const spooled = await busmsg(["publish", "--url", DOWN, "-"], {
+    spoolDir,
+    stdin: lines.join("\n") + "\n",
+  });
+  assertEquals(spooled.code, 0, spooled.stderr);
+  const reader = await Reader.open(["killflush.#"]);
+  // Throttled, so the kill lands mid-round (about 0.5 kB per message).
+  const slow = relay(PLAIN_PORT, 250_000);
+  try {
+    const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${slow.port}/`);
+    const child = spawnBusmsg(["flush", "--url", url, "--timeout", "60"], {
+      BUSMSG_SPOOL_DIR: spoolDir,
+    });
+    await reader.take(600, 30_000);
+    child.kill("SIGKILL");
+    await child.output();
+    slow.close();
+    const arrived = (await reader.settle(500)).map((m) => String(m.properties["messageId"]));
+    const waiting = (await spoolLines(spoolDir)).map((l) => JSON.parse(l).id as string);
+    const both = waiting.filter((id) => new Set(arrived).has(id));
+    assert(
+      arrived.length >= 600 && waiting.length > 0,
+      `${arrived.length} arrived, ${waiting.length} waiting`,
+    );
+    assertEquals(new Set([...arrived, ...waiting]).size, n, "none lost");
+    assert(
+      both.length < 200,
+      `${both.length} of ${arrived.length} arrived messages would be sent again`,
+    );
+  } finally {
+    slow.close();
+    await reader.close();
+  }
+});
+
+/** A 64 KiB tmpfs mounted for the test, or undefined where mounting is not allowed. */
+async function tinyDisk(): Promise<{ dir: string; unmount: () => Promise<void> } | undefined> {
+  const dir = await Deno.makeTempDir();
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", dir],
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (!mount?.success) return undefined;
+  return {
+    dir,
+    unmount: async () => {
+      await new Deno.Command("umount", { args: [dir] }).output();
+    },
+  };
+}
+
+Deno.test("a full disk: the report and exit code say exactly what was spooled; no temporary file stays", async (t) => {
+  const disk = await tinyDisk();
+  if (!disk) {
+    await t.step({ name: "(mounting a tmpfs is not allowed here)", ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    const lines = Array.from(
+      { length: 500 },
+      (_, i) => JSON.stringify({ topic: "full.x", body: { i, pad: "x".repeat(100) } }),
+    );
+    const run = await busmsg(["publish", "--url", DOWN, "-"], {
+      spoolDir: disk.dir,
+      stdin: lines.join("\n") + "\n",
+    });
+    const spooled = await spoolLines(disk.dir);
+    assert(spooled.length > 0 && spooled.length < 500, `${spooled.length} spooled`);
+    assertEquals(run.code, 111, run.stderr);
+    assertIncludes(run.stderr, `spool ${disk.dir}: cannot write: `);
+    // The ones not spooled are named, first of all the line after the last one spooled.
+    assertIncludes(
+      run.stderr,
+      `${500 - spooled.length} of 500 message(s) not published (<stdin>:${spooled.length + 1}, `,
+    );
+    assertIncludes(
+      run.stderr,
+      `warning: ${spooled.length} of 500 message(s) spooled in ${disk.dir}`,
+    );
+    const names = [...Deno.readDirSync(disk.dir)].map((e) => e.name);
+    assertEquals(names.filter((n) => n.startsWith(".tmp")), []);
+    // The spooled ones are exactly the first ones, whole.
+    assertEquals(spooled.map((l) => JSON.parse(l).body.i), spooled.map((_, i) => i));
+  } finally {
+    await disk.unmount();
+  }
 });
