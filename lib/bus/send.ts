@@ -9,7 +9,7 @@ import { DeliveryError, EXIT } from "../errors.ts";
 import { formatProblem, formatSentAt, type Message, toDumpLine } from "../message/message.ts";
 import { routingKey } from "../message/message.ts";
 import { note, out, say } from "../cli/output.ts";
-import type { MessageOutcome, Reporter } from "../cli/outcomes.ts";
+import { type MessageOutcome, type Reporter, undelivered } from "../cli/outcomes.ts";
 import type { Progress } from "../cli/progress.ts";
 import { Interruption } from "../cli/interrupt.ts";
 import type { Destination } from "../spool/record.ts";
@@ -425,16 +425,12 @@ async function sendAll(
   return code;
 }
 
-/**
- * What became of one message, for the command's output; `spooled`: whether it was kept in the
- * spool. A refusal for good is "refused" whatever its exit code (an unknown exchange too).
- */
+/** What became of one message, for the command's output; `spooled`: whether it was kept. */
 export function outcomeOf(d: Delivery, spooled: boolean): MessageOutcome {
   const message = { id: d.message.id, routingKey: d.routingKey };
-  if (d.outcome.ok) return { ...message, outcome: "delivered" };
-  const error = d.outcome.error;
-  const outcome = !error.transient ? "refused" : spooled ? "spooled" : "failed";
-  return { ...message, outcome, reason: error.message };
+  return d.outcome.ok
+    ? { ...message, outcome: "delivered" }
+    : { ...message, ...undelivered(d.outcome.error, spooled && d.outcome.error.transient) };
 }
 
 function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
