@@ -22,6 +22,8 @@ export interface Config {
   timeoutMs: number;
   /** Warn when the client certificate expires within this many days (0: never). */
   expiryWarnDays: number;
+  /** pika's URL parameters that were given but have no use here (each is warned about). */
+  unusedUrlParameters: string[];
 }
 
 /** Command-line overrides (flags beat environment, which beats the file). */
@@ -46,6 +48,7 @@ const DEFAULTS: Omit<Config, "path"> = {
   passiveDeclares: false,
   timeoutMs: DEFAULT_TIMEOUT_S * 1000,
   expiryWarnDays: 14,
+  unusedUrlParameters: [],
 };
 
 /** Every top-level key fedora-messaging accepts (its `config.DEFAULTS`), consumer ones included. */
@@ -114,7 +117,10 @@ export function parseConfig(text: string, path: string): Config {
   refuseUnknown(path, doc, KNOWN_KEYS);
   const config: Config = { ...DEFAULTS, tls: {}, path };
   const url = optionalString(path, doc, "amqp_url");
-  if (url !== undefined) config.amqpUrl = checkUrl(url, `${path}: amqp_url`);
+  if (url !== undefined) {
+    config.amqpUrl = checkUrl(url, `${path}: amqp_url`);
+    config.unusedUrlParameters = unusedUrlParameters(url);
+  }
   config.exchange = optionalString(path, doc, "publish_exchange") ?? config.exchange;
   config.topicPrefix = optionalString(path, doc, "topic_prefix") ?? config.topicPrefix;
   const priority = doc["publish_priority"];
@@ -168,13 +174,12 @@ function checkUrl(url: string, where: string): string {
   if (!/^amqps?:\/\//i.test(url)) {
     throw new UsageError(`${where}: needs two slashes after the scheme (${parsed.protocol}//HOST)`);
   }
+  const kept = new URLSearchParams();
   for (const [name, value] of parsed.searchParams) {
     const rule = QUERY[name];
     if (!rule) {
       throw new UsageError(
-        `${where}: unknown query parameter "${name}" (the AMQP client reads ${
-          Object.keys(QUERY).join(", ")
-        })`,
+        `${where}: unknown query parameter "${name}" (known: ${Object.keys(QUERY).join(", ")})`,
       );
     }
     if (!rule.valid(value)) {
@@ -182,8 +187,22 @@ function checkUrl(url: string, where: string): string {
         `${where}: query parameter "${name}" must be ${rule.what}, got ${JSON.stringify(value)}`,
       );
     }
+    if (rule.as !== null) kept.append(rule.as ?? name, value);
   }
-  return url;
+  if (parsed.search === "") return url;
+  // pika's names become amqplib's; pika-only settings (retries, socket timeouts) have no
+  // meaning here: --timeout bounds every step. The URL amqplib sees holds only what it reads.
+  const query = kept.toString();
+  return url.slice(0, url.indexOf("?")) + (query ? `?${query}` : "");
+}
+
+/** The query parameters of `url` that busmsg accepts but does not use (pika-only ones). */
+function unusedUrlParameters(url: string): string[] {
+  try {
+    return [...new URL(url).searchParams.keys()].filter((name) => QUERY[name]?.as === null);
+  } catch {
+    return [];
+  }
 }
 
 const UINT = /^\d+$/;
@@ -192,13 +211,37 @@ const uintUpTo = (max: number) => (v: string) => UINT.test(v) && Number(v) <= ma
 const frameSize = (v: string) =>
   UINT.test(v) && (Number(v) === 0 || (Number(v) >= 4096 && Number(v) <= 0xffffffff));
 
-/** The URL query parameters amqplib reads (its connect.js), each with what it must look like. */
-const QUERY: Record<string, { valid: (v: string) => boolean; what: string }> = {
-  channelMax: { valid: uintUpTo(0xffff), what: "an integer 0..65535" },
-  frameMax: { valid: frameSize, what: "0 or an integer 4096..4294967295" },
+const number = (min: number) => (v: string) => /^\d+(\.\d+)?$/.test(v) && Number(v) >= min;
+const anything = () => true;
+const FRAME = { valid: frameSize, what: "0 or an integer 4096..4294967295" };
+const CHANNELS = { valid: uintUpTo(0xffff), what: "an integer 0..65535" };
+const LOCALE = {
+  valid: (v: string) => new TextEncoder().encode(v).length <= 255,
+  what: "at most 255 bytes",
+};
+
+/**
+ * The URL query parameters busmsg accepts, each with what it must look like: those amqplib reads
+ * (its connect.js), and pika's (a fedora-messaging `amqp_url` may hold them). `as` is the amqplib
+ * name a pika parameter becomes, or null for a pika setting busmsg has no use for.
+ */
+const QUERY: Record<string, { valid: (v: string) => boolean; what: string; as?: string | null }> = {
+  channelMax: CHANNELS,
+  frameMax: FRAME,
   heartbeat: { valid: uintUpTo(0xffff), what: "a number of seconds 0..65535" },
-  locale: { valid: (v) => new TextEncoder().encode(v).length <= 255, what: "at most 255 bytes" },
-  maxFrameSize: { valid: frameSize, what: "0 or an integer 4096..4294967295" },
+  locale: LOCALE,
+  maxFrameSize: FRAME,
+  channel_max: { ...CHANNELS, as: "channelMax" },
+  frame_max: { ...FRAME, as: "frameMax" },
+  connection_attempts: { valid: number(1), what: "a number from 1", as: null },
+  retry_delay: { valid: number(0), what: "a number of seconds", as: null },
+  socket_timeout: { valid: number(0), what: "a number of seconds", as: null },
+  stack_timeout: { valid: number(0), what: "a number of seconds", as: null },
+  blocked_connection_timeout: { valid: number(0), what: "a number of seconds", as: null },
+  backpressure_detection: { valid: anything, what: "t or f", as: null },
+  ssl_options: { valid: anything, what: "pika's SSL options", as: null },
+  tcp_options: { valid: anything, what: "pika's TCP options", as: null },
+  client_properties: { valid: anything, what: "pika's client properties", as: null },
 };
 
 /** Where the settings came from, for connection errors: the file, or the defaults. */
@@ -210,10 +253,15 @@ export function configSource(config: Config): string {
 
 /** Settings that cannot be what was meant but are not errors: one line each. */
 export function configWarnings(config: Config): string[] {
-  const tls = config.tls.caCert ?? config.tls.certfile ?? config.tls.keyfile;
-  if (tls === undefined || !/^amqp:/i.test(config.amqpUrl)) return [];
   const where = config.path ?? "config";
-  return [`warning: ${where}: [tls] is not used with an amqp:// URL (amqps:// uses it)`];
+  const warnings = config.unusedUrlParameters.map((name) =>
+    `warning: ${where}: amqp_url parameter "${name}" is pika's and not used by busmsg (--timeout bounds every step)`
+  );
+  const tls = config.tls.caCert ?? config.tls.certfile ?? config.tls.keyfile;
+  if (tls !== undefined && /^amqp:/i.test(config.amqpUrl)) {
+    warnings.push(`warning: ${where}: [tls] is not used with an amqp:// URL (amqps:// uses it)`);
+  }
+  return warnings;
 }
 
 /** Parses a `--timeout`/`BUSMSG_TIMEOUT` value in seconds into milliseconds. */
@@ -246,7 +294,10 @@ export function applyOverrides(
   env: (name: string) => string | undefined,
 ): Config {
   const out: Config = { ...config, tls: { ...config.tls } };
-  if (o.url !== undefined) out.amqpUrl = checkUrl(o.url, "--url");
+  if (o.url !== undefined) {
+    out.amqpUrl = checkUrl(o.url, "--url");
+    out.unusedUrlParameters = unusedUrlParameters(o.url);
+  }
   if (o.exchange !== undefined) out.exchange = o.exchange;
   if (o.topicPrefix !== undefined) out.topicPrefix = o.topicPrefix;
   const envTimeout = env("BUSMSG_TIMEOUT");

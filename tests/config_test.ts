@@ -193,10 +193,10 @@ Deno.test("config: a URL query the AMQP client cannot use is a config error nami
     ["heartbeat=-1", 'query parameter "heartbeat" must be a number of seconds 0..65535'],
     ["heartbeat=", 'query parameter "heartbeat" must be'],
     [`locale=${"x".repeat(256)}`, 'query parameter "locale" must be at most 255 bytes'],
-    [
-      "connection_attempts=3",
-      'unknown query parameter "connection_attempts" (the AMQP client reads channelMax, frameMax, heartbeat, locale, maxFrameSize)',
-    ],
+    ["heartbeat_interval=3", 'unknown query parameter "heartbeat_interval" (known: channelMax,'],
+    ["connection_attempts=0", 'query parameter "connection_attempts" must be a number from 1'],
+    ["socket_timeout=soon", 'query parameter "socket_timeout" must be a number of seconds'],
+    ["frame_max=100", 'query parameter "frame_max" must be 0 or an integer 4096..4294967295'],
   ];
   for (const [query, part] of cases) {
     const e = assertThrows(
@@ -215,4 +215,26 @@ Deno.test("config: a URL query the AMQP client cannot use is a config error nami
   const ok = "amqp://h/?frameMax=0&channelMax=2&heartbeat=30&locale=en_US&maxFrameSize=131072";
   assertEquals(parseConfig(`amqp_url = "${ok}"`, "c.toml").amqpUrl, ok);
   assertEquals(parseConfig(url("frameMax=4096"), "c.toml").amqpUrl.endsWith("4096"), true);
+});
+
+Deno.test("config: pika's URL parameters (a fedora-messaging amqp_url may hold them) are accepted", () => {
+  const config = parseConfig(
+    'amqp_url = "amqps://h/%2Fpubsub?connection_attempts=3&retry_delay=5&frame_max=8192' +
+      '&channel_max=4&heartbeat=30&socket_timeout=2.5&ssl_options=x"',
+    "c.toml",
+  );
+  // amqplib reads its own names only: pika's are renamed, or dropped when they mean nothing here.
+  assertEquals(config.amqpUrl, "amqps://h/%2Fpubsub?frameMax=8192&channelMax=4&heartbeat=30");
+  assertEquals(configWarnings(config), [
+    'warning: c.toml: amqp_url parameter "connection_attempts" is pika\'s and not used by busmsg (--timeout bounds every step)',
+    'warning: c.toml: amqp_url parameter "retry_delay" is pika\'s and not used by busmsg (--timeout bounds every step)',
+    'warning: c.toml: amqp_url parameter "socket_timeout" is pika\'s and not used by busmsg (--timeout bounds every step)',
+    'warning: c.toml: amqp_url parameter "ssl_options" is pika\'s and not used by busmsg (--timeout bounds every step)',
+  ]);
+  const flag = applyOverrides(
+    parseConfig("", "c.toml"),
+    { url: "amqp://h/?connection_attempts=2" },
+    () => undefined,
+  );
+  assertEquals([flag.amqpUrl, flag.unusedUrlParameters], ["amqp://h/", ["connection_attempts"]]);
 });

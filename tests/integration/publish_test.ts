@@ -291,3 +291,21 @@ Deno.test("--dry-run prints record-style dump lines and connects to nothing", as
   assertIncludes(run.stderr, "amqp://u:***@127.0.0.1:1/%2F");
   assert(!run.stderr.includes("canary-pw"));
 });
+
+Deno.test("an amqp_url with pika's parameters (shared with fedora-messaging) publishes, warning once per unused one", async () => {
+  const conf = await writeConfig([
+    `amqp_url = "${PLAIN_URL}?connection_attempts=3&retry_delay=5&frame_max=131072"`,
+  ]);
+  const reader = await Reader.open(["pika.params"]);
+  try {
+    const run = await busmsg(["publish", "--conf", conf, "--topic", "pika.params", "a=1"]);
+    assertEquals(run.code, 0, run.stderr);
+    const warnings = run.stderr.split("\n").filter((l) => l.includes("is pika's"));
+    assertEquals(warnings.length, 2, run.stderr);
+    assertIncludes(warnings[0]!, `${conf}: amqp_url parameter "connection_attempts"`);
+    const [m] = await reader.take(1);
+    assertEquals([m?.routingKey, m?.text], ["pika.params", '{"a": "1"}']);
+  } finally {
+    await reader.close();
+  }
+});
