@@ -320,7 +320,9 @@ export async function loadConfig(
   o: Overrides,
   env: (name: string) => string | undefined,
 ): Promise<Config> {
-  const explicit = o.conf ?? env("FEDORA_MESSAGING_CONF");
+  if (o.conf === "") throw new UsageError("--conf: needs a path");
+  // An empty variable is an unset one (`FEDORA_MESSAGING_CONF= busmsg ...`), as in Python.
+  const explicit = o.conf ?? (env("FEDORA_MESSAGING_CONF") || undefined);
   const path = explicit ?? DEFAULT_CONFIG_PATH;
   let text: string | undefined;
   try {

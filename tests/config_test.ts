@@ -1,8 +1,9 @@
-import { assertEquals, assertNotIncludes, assertThrows } from "./assert.ts";
+import { assertEquals, assertNotIncludes, assertRejects, assertThrows } from "./assert.ts";
 import {
   applyOverrides,
   configSource,
   configWarnings,
+  loadConfig,
   parseConfig,
   parseTimeout,
   redactUrl,
@@ -237,4 +238,11 @@ Deno.test("config: pika's URL parameters (a fedora-messaging amqp_url may hold t
     () => undefined,
   );
   assertEquals([flag.amqpUrl, flag.unusedUrlParameters], ["amqp://h/", ["connection_attempts"]]);
+});
+
+Deno.test("config: an empty FEDORA_MESSAGING_CONF is unset; an empty --conf is a usage error", async () => {
+  const env = (name: string) => (name === "FEDORA_MESSAGING_CONF" ? "" : undefined);
+  const missingDefault = !(await Deno.stat("/etc/fedora-messaging/config.toml").catch(() => null));
+  if (missingDefault) assertEquals((await loadConfig({}, env)).path, null);
+  await assertRejects(() => loadConfig({ conf: "" }, env), UsageError, "--conf: needs a path");
 });
