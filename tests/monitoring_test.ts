@@ -39,32 +39,39 @@ Deno.test("nagios: exit codes, and a known problem outranks an unknown", () => {
 const NOW = Date.parse("2026-11-29T12:00:00Z");
 const spool = (over: Partial<SpoolSummary>): SpoolSummary => ({
   dir: "/var/spool/busmsg",
+  exists: true,
   messages: 0,
   destinations: [],
   movedAside: [],
   ...over,
 });
+const ASIDE = { path: "/var/spool/busmsg/x.refused", kind: "refused" as const, reason: "403" };
 
 Deno.test("spool status: OK while young messages wait, CRITICAL past --max-age, WARNING when moved aside", () => {
   const sixHours = 6 * 3_600_000;
-  assertEquals(judgeSpool(spool({}), sixHours, NOW), { state: "OK", text: "0 messages" });
-  assertEquals(judgeSpool(spool({ messages: 3, oldest: NOW - 3_600_000 }), sixHours, NOW), {
+  assertEquals(judgeSpool(spool({}), sixHours), { state: "OK", text: "0 messages" });
+  assertEquals(judgeSpool(spool({ messages: 3, oldestAgeMs: 3_600_000 }), sixHours), {
     state: "OK",
     text: "3 messages, oldest 60 min",
   });
-  assertEquals(judgeSpool(spool({ messages: 1, oldest: NOW - 7 * 3_600_000 }), sixHours, NOW), {
+  assertEquals(judgeSpool(spool({ messages: 1, oldestAgeMs: 7 * 3_600_000 }), sixHours), {
     state: "CRITICAL",
     text: "1 message, oldest 7.0 h, waiting longer than 6.0 h",
   });
-  assertEquals(judgeSpool(spool({ movedAside: ["/x.bad"] }), sixHours, NOW), {
+  assertEquals(judgeSpool(spool({ movedAside: [ASIDE] }), sixHours), {
     state: "WARNING",
     text: "0 messages, 1 file(s) moved aside",
   });
   // Age beats moved-aside files: the older problem is the one that loses logs.
   assertEquals(
-    judgeSpool(spool({ messages: 1, oldest: NOW - 1000, movedAside: ["/x.bad"] }), 0, NOW).state,
+    judgeSpool(spool({ messages: 1, oldestAgeMs: 1000, movedAside: [ASIDE] }), 0).state,
     "CRITICAL",
   );
+  // A spool busmsg may not use loses the next message that cannot be delivered.
+  assertEquals(judgeSpool(spool({ unsafe: "/s is writable by group or others" }), sixHours), {
+    state: "CRITICAL",
+    text: "0 messages, spool not usable: /s is writable by group or others",
+  });
 });
 
 Deno.test("fail-fast state: per broker, within the window, cleared by a success", async () => {

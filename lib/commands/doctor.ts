@@ -20,7 +20,7 @@ import { BrokerSession, withDeadline } from "../bus/transport.ts";
 import { ms, type Step } from "../bus/trace.ts";
 import { toPublication } from "../bus/wire.ts";
 import { defaultsFor, messageFromFields } from "../message/compose.ts";
-import { resolveSpool, summarizeSpool } from "../spool/spool.ts";
+import { resolveSpool, type SpoolOptions, summarizeSpool } from "../spool/spool.ts";
 
 /** The options of `busmsg doctor`. */
 export const OPTIONS = {
@@ -110,7 +110,7 @@ export async function run(args: string[]): Promise<number> {
       await checkBroker(config, report, values.publish ?? false);
     }
   }
-  await checkSpool(resolveSpool(values, (name) => Deno.env.get(name)).dir!, report);
+  await checkSpool(resolveSpool(values, (name) => Deno.env.get(name)), report);
   return report.finish();
 }
 
@@ -326,7 +326,12 @@ async function checkPublish(
   }
 }
 
-async function checkSpool(dir: string, report: Report): Promise<void> {
+async function checkSpool(spool: SpoolOptions, report: Report): Promise<void> {
+  const dir = spool.dir;
+  if (dir === undefined) {
+    report.add("CRITICAL", "spool", spool.problem ?? "no spool directory");
+    return;
+  }
   let summary;
   try {
     summary = await summarizeSpool(dir);
@@ -334,28 +339,35 @@ async function checkSpool(dir: string, report: Report): Promise<void> {
     report.add("CRITICAL", "spool", (e as Error).message);
     return;
   }
-  if (!summary.stat) {
+  if (summary.unsafe) {
+    report.add(
+      "CRITICAL",
+      "spool",
+      `${summary.unsafe}: busmsg will not use it, so a message that cannot be delivered is lost`,
+    );
+    return;
+  }
+  if (!summary.exists) {
     report.add("OK", "spool", `${dir}: not there yet (made on first use)`);
     return;
   }
-  const { uid, mode } = summary.stat;
-  const me = Deno.uid();
-  const modeText = mode === null ? "?" : mode.toString(8).padStart(4, "0");
-  const owner = `owner uid ${uid}, mode ${modeText}`;
+  const { uid, mode } = await Deno.stat(dir);
+  const modeText = mode === null ? "?" : (mode & 0o7777).toString(8).padStart(4, "0");
   const waiting = `${summary.messages} message(s) waiting` +
-    (summary.oldest === undefined ? "" : `, oldest ${formatAge(Date.now() - summary.oldest)}`);
+    (summary.oldestAgeMs === undefined ? "" : `, oldest ${formatAge(summary.oldestAgeMs)}`);
   const problems: string[] = [];
-  if (me !== null && uid !== me) problems.push(`owned by uid ${uid}, not this user (uid ${me})`);
-  if (mode !== null && (mode & 0o077) !== 0) problems.push(`open to others: chmod 700 ${dir}`);
-  if (summary.movedAside.length > 0) {
+  const [aside] = summary.movedAside;
+  if (aside) {
     problems.push(
-      `${summary.movedAside.length} file(s) moved aside: look at ${summary.movedAside[0]}`,
+      `${summary.movedAside.length} file(s) moved aside: look at ${aside.path}` +
+        (aside.reason ? ` (${aside.reason})` : ""),
     );
   }
   if (summary.messages > 0) problems.push("run 'busmsg flush' once the broker is reachable");
   report.add(
     problems.length ? "WARNING" : "OK",
     "spool",
-    `${dir} (${owner}): ${waiting}` + (problems.length ? `; ${problems.join("; ")}` : ""),
+    `${dir} (owner uid ${uid}, mode ${modeText}): ${waiting}` +
+      (problems.length ? `; ${problems.join("; ")}` : ""),
   );
 }

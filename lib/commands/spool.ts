@@ -43,9 +43,8 @@ const DEFAULT_MAX_AGE = "6h";
 export function judgeSpool(
   summary: SpoolSummary,
   maxAgeMs: number,
-  now: number,
 ): { state: State; text: string } {
-  const age = summary.oldest === undefined ? undefined : now - summary.oldest;
+  const age = summary.oldestAgeMs;
   const parts = [`${summary.messages} message${summary.messages === 1 ? "" : "s"}`];
   if (age !== undefined) parts.push(`oldest ${formatAge(age)}`);
   let state: State = "OK";
@@ -56,6 +55,11 @@ export function judgeSpool(
   if (age !== undefined && age > maxAgeMs) {
     state = "CRITICAL";
     parts.push(`waiting longer than ${formatAge(maxAgeMs)}`);
+  }
+  if (summary.unsafe) {
+    // The next message that cannot be delivered would be lost.
+    state = "CRITICAL";
+    parts.push(`spool not usable: ${summary.unsafe}`);
   }
   return { state, text: parts.join(", ") };
 }
@@ -70,18 +74,19 @@ export async function run(args: string[]): Promise<number> {
       throw new Error(`spool: expected the subcommand "status" (see busmsg spool --help)`);
     }
     const maxAgeMs = parseDuration(values["max-age"] ?? DEFAULT_MAX_AGE, "--max-age");
-    const dir = resolveSpool(values, (name) => Deno.env.get(name)).dir!;
+    const spool = resolveSpool(values, (name) => Deno.env.get(name));
+    if (spool.dir === undefined) throw new Error(spool.problem ?? "no spool directory");
+    const dir = spool.dir;
     const summary = await summarizeSpool(dir);
-    const now = Date.now();
-    const { state, text } = judgeSpool(summary, maxAgeMs, now);
-    const ageS = summary.oldest === undefined ? 0 : Math.round((now - summary.oldest) / 1000);
+    const { state, text } = judgeSpool(summary, maxAgeMs);
+    const ageS = Math.round((summary.oldestAgeMs ?? 0) / 1000);
     if (json) {
       out(
         JSON.stringify({
           state,
           spool: dir,
           messages: summary.messages,
-          oldest_age_s: summary.oldest === undefined ? null : ageS,
+          oldest_age_s: summary.oldestAgeMs === undefined ? null : ageS,
           max_age_s: maxAgeMs / 1000,
           destinations: Object.fromEntries(summary.destinations),
           moved_aside: summary.movedAside,
@@ -93,8 +98,10 @@ export async function run(args: string[]): Promise<number> {
       } moved_aside=${summary.movedAside.length}`;
       out(`SPOOL ${state} - ${text} | ${perf}\n`);
       out(`spool: ${dir}\n`);
-      for (const [topic, count] of summary.destinations) out(`destination ${topic}: ${count}\n`);
-      for (const file of summary.movedAside) out(`moved aside: ${file}\n`);
+      for (const [to, count] of summary.destinations) out(`destination ${to}: ${count}\n`);
+      for (const { path, kind, reason } of summary.movedAside) {
+        out(`moved aside (${kind}): ${path}${reason ? `: ${reason}` : ""}\n`);
+      }
     }
     return exitCodeFor(state);
   } catch (e) {

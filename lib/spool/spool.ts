@@ -363,52 +363,49 @@ export async function removeStaleTemporaries(dir: string, now = Date.now()): Pro
 /** What the spool holds, for monitoring (`spool status`, `doctor`). */
 export interface SpoolSummary {
   dir: string;
-  /** Owner and permission bits of the directory; undefined when it does not exist yet. */
-  stat?: { uid: number | null; mode: number | null };
+  /** Whether the directory exists yet. */
+  exists: boolean;
+  /** Why the directory may not be used (the ownership rule), if it may not. */
+  unsafe?: string;
   /** Messages waiting. */
   messages: number;
-  /** When the oldest waiting message was spooled (ms since the epoch). */
-  oldest?: number;
-  /** Waiting messages per destination (topic), most first. */
+  /** How long the oldest waiting message has waited, in ms. */
+  oldestAgeMs?: number;
+  /** Waiting messages per destination ("EXCHANGE ROUTING_KEY"), most first. */
   destinations: [string, number][];
   /** Files moved aside (refused for good, or not valid messages): someone must look at them. */
-  movedAside: string[];
+  movedAside: AsideEntry[];
 }
 
-/** Counts what the spool holds without changing it. Throws a DeliveryError when unreadable. */
-export async function summarizeSpool(dir: string): Promise<SpoolSummary> {
-  const summary: SpoolSummary = { dir, messages: 0, destinations: [], movedAside: [] };
-  try {
-    const info = await Deno.stat(dir);
-    summary.stat = { uid: info.uid, mode: info.mode === null ? null : info.mode & 0o7777 };
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return summary;
-    throw new DeliveryError(`spool ${dir}: cannot read: ${ioReason(e)}`, EXIT.FAILURE, false);
-  }
-  const files = await listSpool(dir);
-  summary.messages = files.length;
+/**
+ * Counts what the spool holds without changing it. A message spooled by an older busmsg,
+ * without its destination, is counted under its topic.
+ */
+export async function summarizeSpool(dir: string, now = Date.now()): Promise<SpoolSummary> {
+  const check = await checkSpoolDir(dir);
+  const summary: SpoolSummary = {
+    dir,
+    exists: check.ok ? check.exists : true,
+    messages: 0,
+    destinations: [],
+    movedAside: [],
+  };
+  if (!check.ok) summary.unsafe = check.reason;
+  const defaults = { sentAt: "", newId: () => "", topicPrefix: "" };
+  const waiting = await waitingEntries(
+    dir,
+    defaults,
+    (m) => ({ exchange: "?", routingKey: m.topic }),
+    now,
+  );
+  summary.messages = waiting.length;
+  if (waiting[0]) summary.oldestAgeMs = waiting[0].ageMs;
   const counts = new Map<string, number>();
-  for (const file of files) {
-    let topic = "(unreadable)";
-    try {
-      // When it was written: a file is written once, when its message is spooled.
-      const written = (await Deno.stat(file)).mtime?.getTime();
-      if (written !== undefined && !(written >= (summary.oldest ?? Infinity))) {
-        summary.oldest = written;
-      }
-      const parsed = JSON.parse(await Deno.readTextFile(file));
-      if (typeof parsed?.topic === "string") topic = parsed.topic;
-    } catch {
-      // Counted as unreadable (gone meanwhile, or not JSON); flush will move it aside.
-    }
-    counts.set(topic, (counts.get(topic) ?? 0) + 1);
+  for (const { destination: to } of waiting) {
+    const key = to ? `${to.exchange} ${to.routingKey}` : "(not a message)";
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   summary.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && /\.(bad|refused)$/.test(entry.name)) {
-      summary.movedAside.push(`${dir}/${entry.name}`);
-    }
-  }
-  summary.movedAside.sort();
+  summary.movedAside = await asideEntries(dir);
   return summary;
 }

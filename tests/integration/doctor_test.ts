@@ -288,3 +288,21 @@ Deno.test("doctor and --verbose watch the TLS handshake without weakening it: a 
     other.close();
   }
 });
+
+Deno.test("doctor and spool status: a spool busmsg may not use (open to others) is CRITICAL", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  await Deno.chmod(spoolDir, 0o777);
+  const doctor = await busmsg(["doctor", "--url", "amqp://127.0.0.1:1/"], { spoolDir });
+  assertIncludes(
+    doctor.stdout,
+    `CRITICAL spool: ${spoolDir} is writable by group or others (mode 0777): busmsg will not use it, so a message that cannot be delivered is lost\n`,
+  );
+  const status = await busmsg(["spool", "status"], { spoolDir });
+  assertEquals(status.code, 2, status.stdout);
+  assert(
+    status.stdout.startsWith(
+      `SPOOL CRITICAL - 0 messages, spool not usable: ${spoolDir} is writable by group or others (mode 0777) |`,
+    ),
+    status.stdout,
+  );
+});

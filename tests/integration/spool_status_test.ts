@@ -1,6 +1,6 @@
 /** `busmsg spool status`: the spool as a monitoring check, at each age, and with files moved aside. */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL } from "../helpers.ts";
+import { busmsg, tlsConfig } from "../helpers.ts";
 
 /** Spools `n` messages the real way: a broker that refuses connections. */
 async function spoolSome(spoolDir: string, topics: string[]): Promise<string[]> {
@@ -15,9 +15,11 @@ async function spoolSome(spoolDir: string, topics: string[]): Promise<string[]> 
     .map((e) => `${spoolDir}/${e.name}`).sort();
 }
 
+/** Makes a spooled message `hours` older: its name starts with when it was spooled (ms). */
 const age = (file: string, hours: number) => {
-  const then = new Date(Date.now() - hours * 3_600_000);
-  return Deno.utime(file, then, then);
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  const then = String(Number(name.slice(0, 14)) - hours * 3_600_000).padStart(14, "0");
+  return Deno.rename(file, file.replace(`/${name}`, `/${then}${name.slice(14)}`));
 };
 
 Deno.test("spool status: an empty spool is the plain plugin line, exit 0", async () => {
@@ -43,7 +45,7 @@ Deno.test("spool status: young messages are OK; past --max-age (default 6h) CRIT
   assertIncludes(young.stdout, `\nspool: ${spoolDir}\n`);
   assertIncludes(
     young.stdout,
-    "destination logging.stats.debug.a: 2\ndestination logging.stats.debug.b: 1\n",
+    "destination amq.topic logging.stats.debug.a: 2\ndestination amq.topic logging.stats.debug.b: 1\n",
   );
 
   await age(files[1]!, 7);
@@ -63,28 +65,37 @@ Deno.test("spool status: young messages are OK; past --max-age (default 6h) CRIT
     messages: 3,
     oldest_age_s: 25200,
     max_age_s: 1800,
-    destinations: { "logging.stats.debug.a": 2, "logging.stats.debug.b": 1 },
+    destinations: { "amq.topic logging.stats.debug.a": 2, "amq.topic logging.stats.debug.b": 1 },
     moved_aside: [],
   });
 });
 
-Deno.test("spool status: a file flush moved aside is a WARNING naming it", async () => {
+Deno.test("spool status: files flush moved aside (refused, not a message) are a WARNING with their reasons", async () => {
   const spoolDir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${spoolDir}/00000000000001-1-000000.msg`, "not a message\n");
-  const flush = await busmsg(["flush", "--url", PLAIN_URL], { spoolDir });
-  assertEquals(flush.code, 0, flush.stderr);
+  // Spooled while the broker was down, for a topic the logging user may not publish.
+  await spoolSome(spoolDir, ["org.example.not-ours"]);
+  await Deno.writeTextFile(`${spoolDir}/00000000000001-000000-x.msg`, "not a message\n");
+  const flush = await busmsg(["flush", "--conf", await tlsConfig("logging")], { spoolDir });
+  assertEquals(flush.stdout, "0 sent, 0 left\n", flush.stderr);
   const run = await busmsg(["spool", "status"], { spoolDir });
   assertEquals(run.code, 1, run.stdout);
-  const aside = [...Deno.readDirSync(spoolDir)].find((e) => !e.name.startsWith("."))!.name;
+  const lines = run.stdout.trim().split("\n");
   assertEquals(
-    run.stdout,
-    [
-      "SPOOL WARNING - 0 messages, 1 file(s) moved aside | messages=0 oldest=0s;;21600 moved_aside=1",
-      `spool: ${spoolDir}`,
-      `moved aside: ${spoolDir}/${aside}`,
-      "",
-    ].join("\n"),
+    lines[0],
+    "SPOOL WARNING - 0 messages, 2 file(s) moved aside | messages=0 oldest=0s;;21600 moved_aside=2",
   );
+  assertEquals(lines[1], `spool: ${spoolDir}`);
+  assert(
+    lines[2]!.startsWith(
+      `moved aside (bad): ${spoolDir}/00000000000001-000000-x.bad: json: invalid JSON`,
+    ),
+    lines[2],
+  );
+  assert(lines[3]!.startsWith(`moved aside (refused): ${spoolDir}/`), lines[3]);
+  assertIncludes(lines[3]!, "org.example.not-ours");
+  assertEquals(lines.length, 4);
+  const json = JSON.parse((await busmsg(["spool", "status", "--json"], { spoolDir })).stdout);
+  assertEquals(json.moved_aside.map((a: { kind: string }) => a.kind), ["bad", "refused"]);
 });
 
 Deno.test("spool status: a bad --max-age or subcommand is UNKNOWN (3), one line", async () => {
