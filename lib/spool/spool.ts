@@ -14,7 +14,6 @@
  * names unique across hosts and PID namespaces sharing one spool.
  */
 import { ioReason } from "../config.ts";
-import { DeliveryError, EXIT } from "../errors.ts";
 import type { Defaults, Message } from "../message/message.ts";
 import { type Destination, fromSpoolLine, toSpoolLine } from "./record.ts";
 import { checkSpoolDir } from "./safety.ts";
