@@ -9,6 +9,7 @@
  *   NAME.bad                not a valid message: kept, not sent
  *   NAME.reason             next to a .refused or .bad file: why, one line
  *   .lock                   flock'ed while a process sends from the spool
+ *   .unreachable-HOST-PORT  the fail-fast state of one broker (see failfast.ts)
  *
  * TIME is milliseconds since the epoch (14 digits), so names sort oldest first; the UUID makes
  * names unique across hosts and PID namespaces sharing one spool.
