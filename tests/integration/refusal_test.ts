@@ -81,6 +81,10 @@ Deno.test("a spooled message refused for good (403) is moved aside with its reas
     const again = await busmsg(["flush", "--conf", conf], { spoolDir });
     assertEquals([again.code, again.stdout], [0, "0 sent, 0 left\n"], again.stderr);
     assertEquals(spoolNames(spoolDir).length, 2);
+    // Monitoring sees it: someone must look.
+    const status = await busmsg(["spool", "status"], { spoolDir });
+    assertEquals(status.code, 1, status.stdout);
+    assertIncludes(status.stdout, "SPOOL WARNING - 0 messages, 1 file(s) moved aside");
   } finally {
     await reader.close();
   }
