@@ -286,7 +286,8 @@ Deno.test("SIGTERM while connecting: the message is spooled, then busmsg exits 0
     const out = await child.output();
     const stderr = new TextDecoder().decode(out.stderr);
     assertEquals(out.code, 0, stderr);
-    assert(Date.now() - sent < MARGIN_MS, "exits at once");
+    // At once, not at the 30 s timeout (a busy disk may slow the spooling down a little).
+    assert(Date.now() - sent < 5000, `exited ${Date.now() - sent} ms after the signal`);
     assertIncludes(stderr, "warning: 1 of 1 message(s) spooled");
     assertIncludes(stderr, "interrupted by SIGTERM");
     assertEquals(
