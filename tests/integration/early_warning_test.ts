@@ -97,7 +97,7 @@ Deno.test("fail-fast: after a timeout, the next call to that broker spools at on
         "--url",
         url,
         "--timeout",
-        "1",
+        "3",
         ...extra,
         "--topic",
         "logging.stats.debug.ff",
@@ -108,19 +108,20 @@ Deno.test("fail-fast: after a timeout, the next call to that broker spools at on
   try {
     const first = await call();
     assertEquals(first.code, 0, first.stderr);
-    assert(first.ms >= 1000, `the first call waited for its timeout (${first.ms} ms)`);
+    assert(first.ms >= 3000, `the first call waited for its timeout (${first.ms} ms)`);
     assertIncludes(first.stderr, "for later delivery");
     assertIncludes(first.stderr, "no answer within the timeout");
 
     const second = await call();
     assertEquals(second.code, 0, second.stderr);
-    assert(second.ms < 1000, `the second call did not wait (${second.ms} ms)`);
+    // Far below the timeout even on a busy machine; the line below says why.
+    assert(second.ms < 3000, `the second call did not wait (${second.ms} ms)`);
     assertEquals(second.stderr.split("\n").length, 2, second.stderr);
     assertIncludes(second.stderr, `not trying ${url} again yet: it failed `);
     assertIncludes(second.stderr, "(--retry-after)");
 
     const patient = await call("--retry-after", "0s");
-    assert(patient.ms >= 1000, `--retry-after 0s tried again (${patient.ms} ms)`);
+    assert(patient.ms >= 3000, `--retry-after 0s tried again (${patient.ms} ms)`);
     assertEquals((await spoolLines(spoolDir)).length, 3);
 
     // flush always tries, whatever the state says.
