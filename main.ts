@@ -18,7 +18,10 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-/** The commands, loaded on demand so that each call pays only for the command it runs. */
+/**
+ * The command table; the man page and the completions are generated from it. Commands load on
+ * demand, so each call pays only for the command it runs.
+ */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   publish: {
     summary: "publish dump lines, or one message from fields",
@@ -62,7 +65,9 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   },
 };
 
-const HELP = `busmsg ${VERSION}: publish fedora-messaging messages from shell scripts and cron.
+/** busmsg --help. */
+export const HELP =
+  `busmsg ${VERSION}: publish fedora-messaging messages from shell scripts and cron.
 
 Usage: busmsg [options] <command> [options] [args]
 

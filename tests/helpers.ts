@@ -7,17 +7,26 @@ import amqp from "amqplib";
 
 export const ROOT = new URL("..", import.meta.url).pathname;
 const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
-/** The command line that runs busmsg from source exactly as the compiled binary runs. */
+/** dist/busmsg.js, the program that ships; scripts/bundle rebuilds it when a source is newer. */
+export const BUNDLE = bundlePath();
+/** The command line that runs busmsg as it ships: the bundle, the binary's flags, no config. */
 export const ENTRY = [
   Deno.execPath(),
   "run",
   "--quiet",
   "--no-prompt",
-  "--config",
-  `${ROOT}deno.json`,
+  "--no-config",
+  "--cached-only",
   ...FLAGS,
-  `${ROOT}main.ts`,
+  BUNDLE,
 ];
+
+function bundlePath(): string {
+  const built = new Deno.Command("bash", { args: [`${ROOT}scripts/bundle`], stdout: "piped" })
+    .outputSync();
+  if (!built.success) throw new Error("scripts/bundle failed (see its output above)");
+  return new TextDecoder().decode(built.stdout).trim();
+}
 
 /** Starts `busmsg ARGS` with its stdout and stderr piped (and stdin, if asked). */
 export function spawnBusmsg(
@@ -60,7 +69,7 @@ export interface RunOptions {
   spoolDir?: string;
 }
 
-/** Runs `deno run <permissions.flags> main.ts ARGS`, as the compiled binary would run. */
+/** Runs `busmsg ARGS` ({@link ENTRY}), as the compiled binary would run. */
 export async function busmsg(args: string[], options: RunOptions = {}): Promise<Run> {
   const spoolDir = options.spoolDir ?? await Deno.makeTempDir({ prefix: "busmsg-spool-" });
   const started = performance.now();

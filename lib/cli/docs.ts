@@ -1,0 +1,433 @@
+/**
+ * The man page and the shell completions, generated from what the commands print for --help:
+ * one source, so the docs cannot drift from the program. Pure: text in, text out
+ * (scripts/dist.ts does the reading and writing).
+ * @module
+ */
+
+/** One command as the docs see it: its name, one-line summary and --help text. */
+export interface CommandDoc {
+  name: string;
+  summary: string;
+  help: string;
+}
+
+/** One option as a help text lists it. */
+export interface OptionDoc {
+  /** e.g. ["-h", "--help"] */
+  flags: string[];
+  /** The placeholder of its value (PATH, N, ...); undefined for a switch. */
+  arg?: string;
+  text: string;
+}
+
+/** What the docs are made of. */
+export interface Docs {
+  version: string;
+  /** YYYY-MM-DD, the date the page shows. */
+  date: string;
+  /** The program's own --help (its first line says what busmsg is). */
+  help: string;
+  commands: CommandDoc[];
+  /** Known values of placeholders (EVENT: the sync events, ...), for completions. */
+  values: Record<string, string[]>;
+}
+
+const OPTION_LINE =
+  /^ {2}((?:-[A-Za-z], )?--[a-z][a-z0-9-]*(?:, --[a-z][a-z0-9-]*)*)(?: ([A-Z][A-Z_|.-]*))?(?: {2,}(\S.*))?$/;
+const CONTINUATION = /^ {10,}\S/;
+
+/** The options a help text lists, in its order (a line like "--conf, --url   as for publish" gives each). */
+export function optionsOf(help: string): OptionDoc[] {
+  const options: OptionDoc[] = [];
+  let last: OptionDoc | undefined;
+  for (const line of help.split("\n")) {
+    const m = OPTION_LINE.exec(line);
+    if (m) {
+      last = { flags: m[1]!.split(", "), text: m[3] ?? "" };
+      if (m[2] !== undefined) last.arg = m[2];
+      options.push(last);
+    } else if (last && CONTINUATION.test(line)) {
+      last.text += " " + line.trim();
+    } else {
+      last = undefined;
+    }
+  }
+  return options;
+}
+
+/** The long options of each command, one entry per flag, with values known from any command. */
+export function flagsOf(commands: CommandDoc[]): Map<string, OptionDoc[]> {
+  const args = new Map<string, string>();
+  for (const c of commands) {
+    for (const o of optionsOf(c.help)) for (const f of o.flags) if (o.arg) args.set(f, o.arg);
+  }
+  return new Map(commands.map((c) => [
+    c.name,
+    optionsOf(c.help).flatMap((o) =>
+      o.flags.filter((f) => f.startsWith("--")).map((f) => {
+        const arg = o.arg ?? (o.flags.length > 1 ? args.get(f) : undefined);
+        return arg === undefined ? { flags: [f], text: o.text } : { flags: [f], arg, text: o.text };
+      })
+    ),
+  ]));
+}
+
+/** The placeholders of a command's usage lines after its name: ["EVENT", "KEY[:TYPE]=VALUE"]. */
+export function positionalsOf(command: CommandDoc): string[] {
+  const found: string[] = [];
+  const usage = new RegExp(`busmsg ${command.name}\\b(.*)`);
+  for (const line of command.help.split("\n")) {
+    const rest = usage.exec(line)?.[1]?.split(/ {2,}/)[0];
+    if (rest === undefined) continue;
+    for (const word of rest.trim().split(/\s+/)) {
+      const bare = word.replace(/^\[|\]?(\.\.\.)?\]?$/g, "");
+      if (/^[A-Z]/.test(bare) && !found.includes(bare)) found.push(bare);
+    }
+  }
+  return found;
+}
+
+/** How a value is completed: from a list, as a file, as a directory, or not at all. */
+type Completion = { words: string[] } | "file" | "dir" | "none";
+
+function completionOf(
+  placeholder: string | undefined,
+  values: Record<string, string[]>,
+): Completion {
+  if (placeholder === undefined) return "none";
+  const words = values[placeholder];
+  if (words) return { words };
+  if (placeholder === "DIR") return "dir";
+  if (/\bFILE\b|^PATH$/.test(placeholder)) return "file";
+  return "none";
+}
+
+/** The first positional's completion, and whether later ones are files. */
+function positionalCompletion(c: CommandDoc, values: Record<string, string[]>) {
+  const positionals = positionalsOf(c);
+  const first = completionOf(positionals[0], values);
+  const files = positionals.some((p) => completionOf(p, values) === "file");
+  return { first, files };
+}
+
+function firstSentence(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/(\.|;| \().*$/, "").trim();
+}
+
+const quoteSh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+// ---------------------------------------------------------------------------------------------
+// bash
+
+/** busmsg.bash: completes commands, each command's options, their values and arguments. */
+export function bashCompletion(docs: Docs): string {
+  const flags = flagsOf(docs.commands);
+  const arms: string[] = [];
+  const takesArg: string[] = [];
+  for (const c of docs.commands) {
+    const opts = flags.get(c.name)!;
+    const withArg = opts.filter((o) => o.arg !== undefined);
+    takesArg.push(`    ${c.name}) echo ${quoteSh(withArg.map((o) => o.flags[0]).join(" "))} ;;`);
+    const values = withArg.map((o) => {
+      const how = completionOf(o.arg, docs.values);
+      const reply = how === "file"
+        ? "_busmsg_reply -f"
+        : how === "dir"
+        ? "_busmsg_reply -d"
+        : how === "none"
+        ? ":"
+        : `_busmsg_reply -W ${quoteSh(how.words.join(" "))}`;
+      return `        ${o.flags[0]}) ${reply}; return ;;`;
+    });
+    const { first, files } = positionalCompletion(c, docs.values);
+    const positional = [
+      typeof first === "object"
+        ? `      [ "$npos" -eq 0 ] && { _busmsg_reply -W ${
+          quoteSh(first.words.join(" "))
+        }; return; }`
+        : "",
+      files ? "      _busmsg_reply -f" : "",
+    ].filter(Boolean);
+    arms.push(
+      `    ${c.name})`,
+      ...(values.length ? ["      case $prev in", ...values, "      esac"] : []),
+      `      if [[ $cur == -* ]]; then _busmsg_reply -W ${
+        quoteSh(opts.map((o) => o.flags[0]).join(" ") + " --help")
+      }; return; fi`,
+      ...positional,
+      "      ;;",
+    );
+  }
+  return `# bash completion for busmsg ${docs.version} (generated from the commands' --help texts)
+
+_busmsg_reply() {
+  local IFS=$'\\n'
+  case $1 in
+    -f) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
+    -d) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")) ;;
+    -W) IFS=$' \\t\\n'; COMPREPLY=($(compgen -W "$2" -- "$cur")) ;;
+  esac
+}
+
+# The options of a command that take a value.
+_busmsg_takes_value() {
+  case $1 in
+${takesArg.join("\n")}
+  esac
+}
+
+_busmsg() {
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
+  local cmd="" npos=0 i word
+  COMPREPLY=()
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word=\${COMP_WORDS[i]}
+    [[ $word == -* ]] && continue
+    if [[ -z $cmd ]]; then cmd=$word; continue; fi
+    [[ " $(_busmsg_takes_value "$cmd") " == *" \${COMP_WORDS[i-1]} "* ]] && continue
+    npos=$((npos + 1))
+  done
+  if [[ -z $cmd ]]; then
+    _busmsg_reply -W ${quoteSh(docs.commands.map((c) => c.name).join(" ") + " --help --version")}
+    return
+  fi
+  case $cmd in
+${arms.join("\n")}
+  esac
+}
+
+complete -F _busmsg busmsg
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// zsh
+
+const zshText = (s: string) => firstSentence(s).replace(/[[\]:'\\]/g, "");
+
+/** _busmsg: the same for zsh (an autoloaded #compdef function). */
+export function zshCompletion(docs: Docs): string {
+  const flags = flagsOf(docs.commands);
+  const zshAction = (how: Completion) =>
+    how === "file"
+      ? "_files"
+      : how === "dir"
+      ? "_files -/"
+      : how === "none"
+      ? " "
+      : `(${how.words.join(" ")})`;
+  const arms = docs.commands.map((c) => {
+    const specs = flags.get(c.name)!.map((o) =>
+      o.arg === undefined
+        ? `'${o.flags[0]}[${zshText(o.text)}]'`
+        : `'${o.flags[0]}=[${zshText(o.text)}]:${o.arg.toLowerCase()}:${
+          zshAction(completionOf(o.arg, docs.values))
+        }'`
+    );
+    const { first, files } = positionalCompletion(c, docs.values);
+    if (typeof first === "object") specs.push(`'1:${positionalsOf(c)[0]!}:${zshAction(first)}'`);
+    specs.push(files ? "'*:file:_files'" : "'*:argument: '");
+    return `    ${c.name})\n      _arguments -s \\\n        ${
+      specs.join(" \\\n        ")
+    }\n      ;;`;
+  });
+  return `#compdef busmsg
+# zsh completion for busmsg ${docs.version} (generated from the commands' --help texts)
+
+_busmsg() {
+  local -a commands
+  commands=(
+${docs.commands.map((c) => `    '${c.name}:${zshText(c.summary)}'`).join("\n")}
+  )
+  if (( CURRENT == 2 )); then
+    _describe -t commands 'busmsg command' commands
+    return
+  fi
+  local cmd=\${words[2]}
+  shift words
+  (( CURRENT-- ))
+  case $cmd in
+${arms.join("\n")}
+  esac
+}
+
+_busmsg "$@"
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// fish
+
+/** busmsg.fish: the same for fish. */
+export function fishCompletion(docs: Docs): string {
+  const flags = flagsOf(docs.commands);
+  const names = docs.commands.map((c) => c.name).join(" ");
+  const lines = [
+    `# fish completion for busmsg ${docs.version} (generated from the commands' --help texts)`,
+    "complete -c busmsg -f",
+    `complete -c busmsg -n "not __fish_seen_subcommand_from ${names}" -l help -d 'show help'`,
+    `complete -c busmsg -n "not __fish_seen_subcommand_from ${names}" -l version -d 'print versions'`,
+  ];
+  for (const c of docs.commands) {
+    lines.push(
+      `complete -c busmsg -n "not __fish_seen_subcommand_from ${names}" -a ${c.name} -d ${
+        quoteSh(firstSentence(c.summary))
+      }`,
+    );
+    const when = `-n "__fish_seen_subcommand_from ${c.name}"`;
+    for (const o of flags.get(c.name)!) {
+      const how = completionOf(o.arg, docs.values);
+      const value = o.arg === undefined
+        ? ""
+        : how === "file"
+        ? " -r -F"
+        : how === "dir"
+        ? " -x -a '(__fish_complete_directories)'"
+        : how === "none"
+        ? " -x"
+        : ` -x -a ${quoteSh(how.words.join(" "))}`;
+      lines.push(
+        `complete -c busmsg ${when} -l ${o.flags[0]!.slice(2)}${value} -d ${
+          quoteSh(firstSentence(o.text))
+        }`,
+      );
+    }
+    const { first, files } = positionalCompletion(c, docs.values);
+    if (typeof first === "object") {
+      lines.push(`complete -c busmsg ${when} -a ${quoteSh(first.words.join(" "))}`);
+    }
+    if (files) lines.push(`complete -c busmsg ${when} -F`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// man
+
+/** Text as roff: backslashes, minus signs, and a leading dot or quote made literal. */
+export function roffEscape(text: string): string {
+  return text.replaceAll("\\", "\\e").replaceAll("-", "\\-").replace(/^([.'])/, "\\&$1");
+}
+
+const bold = (s: string) => `\\fB${roffEscape(s)}\\fR`;
+const italic = (s: string) => `\\fI${roffEscape(s)}\\fR`;
+
+/** A --help text as roff: usage lines, paragraphs, option lists, literal (indented) lines. */
+export function helpToRoff(help: string): string {
+  const lines = help.split("\n");
+  const out: string[] = [];
+  let prose: string[] = [];
+  let literal: string[] = [];
+  const flush = () => {
+    if (prose.length) out.push(".PP", ...prose.map(roffEscape));
+    if (literal.length) out.push(".PP", ".RS 4", ".nf", ...literal.map(roffEscape), ".fi", ".RE");
+    prose = [];
+    literal = [];
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const option = OPTION_LINE.exec(line);
+    if (line.trim() === "") {
+      flush();
+    } else if (/^Usage:/.test(line)) {
+      flush();
+      const usage = [line.replace(/^Usage:\s*/, "")];
+      while (i + 1 < lines.length && /^\s+\S/.test(lines[i + 1]!)) {
+        usage.push(lines[++i]!.replace(/^ {2}/, ""));
+      }
+      out.push(".PP", ".nf", ...usage.filter(Boolean).map(roffEscape), ".fi");
+    } else if (option) {
+      flush();
+      const text = [option[3] ?? ""];
+      while (i + 1 < lines.length && CONTINUATION.test(lines[i + 1]!)) {
+        text.push(lines[++i]!.trim());
+      }
+      const tag = option[1]!.split(", ").map(bold).join(", ") +
+        (option[2] === undefined ? "" : " " + italic(option[2]));
+      out.push(".TP", tag, ...text.filter(Boolean).map(roffEscape));
+    } else if (/:$/.test(line) && OPTION_LINE.test(lines[i + 1] ?? "")) {
+      flush();
+      out.push(".PP", bold(line));
+    } else if (/^\s/.test(line)) {
+      if (prose.length) flush();
+      literal.push(line.replace(/^ {2}/, ""));
+    } else {
+      if (literal.length) flush();
+      prose.push(line);
+    }
+  }
+  flush();
+  return out.join("\n");
+}
+
+/** Exit statuses, environment, files and examples: what a man page has beyond --help. */
+const EXIT_STATUS: [string, string][] = [
+  ["0", "published, or durably spooled for later delivery"],
+  ["1", "any other failure (e.g. credentials refused and not spooled)"],
+  ["2", "bad input, usage or configuration; nothing was sent"],
+  ["75", "spooled, with --strict"],
+  ["111", "neither delivered nor spooled: no connection or no confirm in time"],
+  ["121", "refused by the broker (nack, or access to the topic or vhost refused)"],
+];
+const ENVIRONMENT: [string, string][] = [
+  ["FEDORA_MESSAGING_CONF", "the config file when --conf is not given"],
+  ["BUSMSG_TIMEOUT", "seconds bounding each network step (default 10); --timeout beats it"],
+  ["BUSMSG_SPOOL_DIR", "the spool directory; --spool-dir beats it"],
+  ["BUSMSG_RUN_ID", "the sync run of sync-event when --run-id is not given"],
+  ["NO_COLOR", "no progress line on stderr (nor with TERM=dumb)"],
+];
+const FILES: [string, string][] = [
+  ["/etc/fedora-messaging/config.toml", "fedora-messaging's configuration, read by default"],
+  ["/etc/pki/fedora-messaging/", "CA, client certificate and key, as the config names them"],
+  ["/var/spool/busmsg/", "the spool when writable (root), else ~/.local/state/busmsg/spool"],
+];
+const EXAMPLES = [
+  "busmsg publish messages.jsonl",
+  "busmsg publish --topic logging.stats.merge.start files:int=3",
+  "export BUSMSG_RUN_ID=$(busmsg sync-event start)",
+  "busmsg sync-event host.skip --synced-host proxy99 --reason 'unknown host'",
+  "busmsg test-message --conf /etc/fedora-messaging/config.toml",
+  "busmsg listen --count 10 --pretty 'logging.stats.sync.#'",
+];
+
+/** busmsg.1: every command's --help as a section, with exit status, environment and files. */
+export function manPage(docs: Docs): string {
+  const what = docs.help.split("\n")[0]!.replace(/^busmsg [^:]*:\s*/, "").replace(/\.$/, "");
+  const entries = (rows: [string, string][]) =>
+    rows.flatMap(([k, v]) => [".TP", bold(k), roffEscape(v)]);
+  return [
+    `.TH BUSMSG 1 ${docs.date} "busmsg ${docs.version}" "User Commands"`,
+    ".nh",
+    ".SH NAME",
+    `busmsg \\- ${roffEscape(what)}`,
+    ".SH SYNOPSIS",
+    `${bold("busmsg")} ${italic("command")} [${italic("options")}] [${italic("args")}]`,
+    ".br",
+    `${bold("busmsg")} ${italic("command")} ${bold("--help")}`,
+    ".br",
+    `${bold("busmsg --version")}`,
+    ".SH DESCRIPTION",
+    roffEscape(
+      "Each command below is described by its --help text. Data goes to stdout, diagnostics " +
+        'to stderr as one line each, starting "busmsg:". Flags beat the environment, which ' +
+        "beats the config file.",
+    ),
+    ".SH COMMANDS",
+    ...docs.commands.flatMap((c) => [".TP", bold(c.name), roffEscape(c.summary)]),
+    ...docs.commands.flatMap((c) => [`.SS "busmsg ${roffEscape(c.name)}"`, helpToRoff(c.help)]),
+    ".SH EXIT STATUS",
+    ...entries(EXIT_STATUS),
+    ".SH ENVIRONMENT",
+    ...entries(ENVIRONMENT),
+    ".SH FILES",
+    ...entries(FILES),
+    ".SH EXAMPLES",
+    ".nf",
+    ...EXAMPLES.map(roffEscape),
+    ".fi",
+    ".SH SEE ALSO",
+    `${bold("fedora-messaging")}(1)`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,67 @@
+/**
+ * Part of `deno task dist` (scripts/dist): writes OUTDIR/man/busmsg.1 and OUTDIR/completions/
+ * (bash, zsh, fish) from the command table and the commands' --help texts.
+ *
+ *   deno run --allow-read --allow-write --allow-env --allow-run=git scripts/dist.ts OUTDIR
+ */
+import { COMMANDS, HELP } from "../main.ts";
+import { VERSION } from "../lib/version.ts";
+import { allRules, SYNC_EVENTS } from "../lib/message/schemas.ts";
+import {
+  bashCompletion,
+  type Docs,
+  fishCompletion,
+  manPage,
+  zshCompletion,
+} from "../lib/cli/docs.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const out = Deno.args[0] ?? `${ROOT}dist`;
+
+/** The date the page shows: SOURCE_DATE_EPOCH, else the last commit's, else today. */
+async function pageDate(): Promise<string> {
+  const epoch = Deno.env.get("SOURCE_DATE_EPOCH");
+  if (epoch) return new Date(Number(epoch) * 1000).toISOString().slice(0, 10);
+  try {
+    const git = await new Deno.Command("git", {
+      args: ["-C", ROOT, "log", "-1", "--format=%cs"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const date = new TextDecoder().decode(git.stdout).trim();
+    if (git.success && date) return date;
+  } catch { /* no git: today */ }
+  return new Date().toISOString().slice(0, 10);
+}
+
+const docs: Docs = {
+  version: VERSION,
+  date: await pageDate(),
+  help: HELP,
+  commands: await Promise.all(
+    Object.entries(COMMANDS).map(async ([name, c]) => ({
+      name,
+      summary: c.summary,
+      help: (await c.load()).HELP,
+    })),
+  ),
+  values: {
+    EVENT: SYNC_EVENTS,
+    TOPIC: allRules().map((r) => r.topic).filter((t) => !t.endsWith("*")),
+  },
+};
+
+const files: Record<string, string> = {
+  "man/busmsg.1": manPage(docs),
+  "completions/busmsg.bash": bashCompletion(docs),
+  "completions/_busmsg": zshCompletion(docs),
+  "completions/busmsg.fish": fishCompletion(docs),
+};
+for (const dir of ["man", "completions"]) {
+  await Deno.remove(`${out}/${dir}`, { recursive: true }).catch(() => {});
+}
+for (const [path, text] of Object.entries(files)) {
+  await Deno.mkdir(`${out}/${path.replace(/\/[^/]*$/, "")}`, { recursive: true });
+  await Deno.writeTextFile(`${out}/${path}`, text);
+}
+console.error(`dist: ${Object.keys(files).map((f) => `${out}/${f}`).join(", ")}`);
