@@ -1,6 +1,7 @@
 /**
  * Part of `deno task dist` (scripts/dist): writes OUTDIR/man/busmsg.1 and OUTDIR/completions/
- * (bash, zsh, fish) from the command table and the commands' --help texts.
+ * (bash, zsh, fish) from the command table and the commands' --help texts, and OUTDIR/systemd/
+ * from the units of systemd/ (or $BUSMSG_UNITS_DIR), running /usr/bin/busmsg.
  *
  *   deno run --allow-read --allow-write --allow-env --allow-run=git scripts/dist.ts OUTDIR
  */
@@ -14,6 +15,7 @@ import {
   manPage,
   zshCompletion,
 } from "../lib/cli/docs.ts";
+import { copyUnits } from "./units.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const out = Deno.args[0] ?? `${ROOT}dist`;
@@ -57,11 +59,18 @@ const files: Record<string, string> = {
   "completions/_busmsg": zshCompletion(docs),
   "completions/busmsg.fish": fishCompletion(docs),
 };
-for (const dir of ["man", "completions"]) {
+for (const dir of ["man", "completions", "systemd"]) {
   await Deno.remove(`${out}/${dir}`, { recursive: true }).catch(() => {});
 }
 for (const [path, text] of Object.entries(files)) {
   await Deno.mkdir(`${out}/${path.replace(/\/[^/]*$/, "")}`, { recursive: true });
   await Deno.writeTextFile(`${out}/${path}`, text);
 }
-console.error(`dist: ${Object.keys(files).map((f) => `${out}/${f}`).join(", ")}`);
+const units = await copyUnits(
+  Deno.env.get("BUSMSG_UNITS_DIR") ?? `${ROOT}systemd`,
+  `${out}/systemd`,
+  "/usr/bin/busmsg",
+);
+console.error(
+  `dist: ${[...Object.keys(files), ...units.map((u) => `systemd/${u}`)].join(", ")} in ${out}`,
+);

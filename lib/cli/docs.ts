@@ -56,21 +56,26 @@ export function optionsOf(help: string): OptionDoc[] {
   return options;
 }
 
-/** The long options of each command, one entry per flag, with values known from any command. */
+/** The long options of each command, once each, with values known from any command. */
 export function flagsOf(commands: CommandDoc[]): Map<string, OptionDoc[]> {
   const args = new Map<string, string>();
   for (const c of commands) {
     for (const o of optionsOf(c.help)) for (const f of o.flags) if (o.arg) args.set(f, o.arg);
   }
-  return new Map(commands.map((c) => [
-    c.name,
-    optionsOf(c.help).flatMap((o) =>
-      o.flags.filter((f) => f.startsWith("--")).map((f) => {
+  return new Map(commands.map((c) => {
+    const seen = new Map<string, OptionDoc>();
+    for (const o of optionsOf(c.help)) {
+      for (const f of o.flags) {
+        if (!f.startsWith("--") || seen.has(f)) continue;
         const arg = o.arg ?? (o.flags.length > 1 ? args.get(f) : undefined);
-        return arg === undefined ? { flags: [f], text: o.text } : { flags: [f], arg, text: o.text };
-      })
-    ),
-  ]));
+        seen.set(
+          f,
+          arg === undefined ? { flags: [f], text: o.text } : { flags: [f], arg, text: o.text },
+        );
+      }
+    }
+    return [c.name, [...seen.values()]];
+  }));
 }
 
 /** The placeholders of a command's usage lines after its name: ["EVENT", "KEY[:TYPE]=VALUE"]. */

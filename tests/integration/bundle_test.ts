@@ -1,0 +1,121 @@
+/**
+ * dist/busmsg.js, the program that ships: it runs from an empty Deno cache with no config and
+ * nothing fetched, and the paths that connect to nothing never load amqplib.
+ */
+import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { BUNDLE, ENTRY, PLAIN_URL, Reader, tlsConfig } from "../helpers.ts";
+
+const FLAGS = ENTRY.slice(ENTRY.indexOf("--cached-only") + 1, -1);
+
+/** Runs a bundle with the binary's flags in an empty directory with an empty DENO_DIR. */
+async function runBundle(bundle: string, args: string[], env: Record<string, string> = {}) {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-bundle-" });
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--no-config",
+      "--cached-only",
+      ...FLAGS,
+      bundle,
+      ...args,
+    ],
+    cwd: dir,
+    clearEnv: true,
+    env: {
+      PATH: "/usr/bin:/bin",
+      HOME: dir,
+      DENO_DIR: `${dir}/deno-cache`,
+      BUSMSG_SPOOL_DIR: `${dir}/spool`,
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("the bundle from an empty Deno cache publishes over TLS with SASL EXTERNAL", async () => {
+  const conf = await tlsConfig("logging", ['topic_prefix = "org.fedoraproject.prod"']);
+  const reader = await Reader.open(["org.fedoraproject.prod.logging.stats.sync.host.skip"]);
+  try {
+    const run = await runBundle(BUNDLE, [
+      "sync-event",
+      "host.skip",
+      "--conf",
+      conf,
+      "--run-id",
+      "r-bundle",
+      "--synced-host",
+      "proxy01",
+      "--host",
+      "log01",
+      "--reason",
+      "from the bundle",
+      "--no-spool",
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stderr, "");
+    const [got, ...more] = await reader.take(1);
+    assertEquals(more, []);
+    assertEquals(got!.routingKey, "org.fedoraproject.prod.logging.stats.sync.host.skip");
+    assertEquals(
+      got!.text,
+      '{"host": "log01", "run_id": "r-bundle", "synced_host": "proxy01", "reason": "from the bundle"}',
+    );
+    assertEquals(
+      (got!.properties["headers"] as Record<string, unknown>)["fedora_messaging_severity"],
+      30,
+    );
+  } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("the bundle holds every dependency: no npm, jsr or remote import is left", async () => {
+  const text = await Deno.readTextFile(BUNDLE);
+  const imports = [...text.matchAll(/\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)]
+    .map((m) => m[1] ?? m[2]!);
+  assert(imports.length > 0);
+  for (const specifier of imports) assert(specifier.startsWith("node:"), specifier);
+});
+
+Deno.test("--version, --help, validate and --dry-run never load amqplib in the bundle", async () => {
+  // amqplib and its dependencies are the bundle's only CommonJS modules; in this copy, running
+  // any of them throws.
+  const text = await Deno.readTextFile(BUNDLE);
+  const commonJs =
+    /(=\((\w+),(\w+)\)=>)\(\)=>\(\3\|\|\2\(\(\3=\{exports:\{\}\}\)\.exports,\3\),\3\.exports\)/g;
+  assertEquals([...text.matchAll(commonJs)].length, 1, "the bundle's CommonJS wrapper, once");
+  const trap = `${await Deno.makeTempDir()}/trapped.js`;
+  await Deno.writeTextFile(
+    trap,
+    text.replace(commonJs, '$1()=>{throw new Error("amqplib was loaded")}'),
+  );
+  const input = `${await Deno.makeTempDir()}/in.jsonl`;
+  await Deno.writeTextFile(input, '{"topic": "t", "body": {"a": 1}}\n');
+  for (
+    const args of [
+      ["--version"],
+      ["--help"],
+      ["publish", "--help"],
+      ["validate", input],
+      ["publish", "--dry-run", input],
+      ["publish", "--dry-run", "--topic", "t", "a=1"],
+      ["sync-event", "start", "--dry-run"],
+    ]
+  ) {
+    const run = await runBundle(trap, args);
+    assertEquals(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
+  }
+  // The trap does go off where amqplib is needed.
+  const publish = await runBundle(trap, ["publish", "--url", PLAIN_URL, "--no-spool", input]);
+  assertIncludes(publish.stderr, "amqplib was loaded");
+});

@@ -1,0 +1,178 @@
+/**
+ * deno task dist and scripts/install: the man page renders without warnings and documents every
+ * command and option, bash completes commands, options, events and files, the units get the
+ * binary's path, and the install puts each file where a Fedora package would.
+ */
+import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { ROOT } from "../helpers.ts";
+import { COMMANDS } from "../../main.ts";
+import { flagsOf } from "../../lib/cli/docs.ts";
+import { SYNC_EVENTS } from "../../lib/message/schemas.ts";
+import { VERSION } from "../../lib/version.ts";
+
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+// Units like the log server's, in the forms scripts/dist accepts.
+const units = await Deno.makeTempDir({ prefix: "busmsg-units-" });
+await Deno.writeTextFile(
+  `${units}/busmsg-flush.service`,
+  "[Service]\nType=oneshot\nExecStart=@BINDIR@/busmsg flush\n",
+);
+await Deno.writeTextFile(`${units}/busmsg-flush.timer`, "[Timer]\nOnCalendar=*:0/30\n");
+await Deno.writeTextFile(
+  `${units}/busmsg-record.service`,
+  "[Service]\nExecStart=/usr/local/bin/busmsg listen --output /var/log/busmsg/%Y.jsonl\n",
+);
+await Deno.writeTextFile(`${units}/README`, "not a unit\n");
+
+const dist = await Deno.makeTempDir({ prefix: "busmsg-dist-" });
+const built = await sh("bash", [`${ROOT}scripts/dist`, dist], { BUSMSG_UNITS_DIR: units });
+const commands = await Promise.all(
+  Object.entries(COMMANDS).map(async ([name, c]) => ({
+    name,
+    summary: c.summary,
+    help: (await c.load()).HELP,
+  })),
+);
+
+Deno.test("deno task dist builds the bundle, the man page, three completions and the units", () => {
+  assertEquals(built.code, 0, built.stderr);
+  const files = (dir: string) => [...Deno.readDirSync(`${dist}/${dir}`)].map((e) => e.name).sort();
+  assert(Deno.statSync(`${dist}/busmsg.js`).size > 100_000);
+  assertEquals(files("man"), ["busmsg.1"]);
+  assertEquals(files("completions"), ["_busmsg", "busmsg.bash", "busmsg.fish"]);
+  assertEquals(files("systemd"), [
+    "busmsg-flush.service",
+    "busmsg-flush.timer",
+    "busmsg-record.service",
+  ]);
+  assertEquals(
+    Deno.readTextFileSync(`${dist}/systemd/busmsg-flush.service`),
+    "[Service]\nType=oneshot\nExecStart=/usr/bin/busmsg flush\n",
+  );
+  assertIncludes(
+    Deno.readTextFileSync(`${dist}/systemd/busmsg-record.service`),
+    "ExecStart=/usr/bin/busmsg listen --output /var/log/busmsg/%Y.jsonl\n",
+  );
+});
+
+Deno.test("the man page renders without a warning and documents every command and option", async () => {
+  const page = `${dist}/man/busmsg.1`;
+  const groff = await sh("groff", ["-man", "-ww", "-z", "-Tutf8", page]);
+  assertEquals([groff.code, groff.stderr], [0, ""]);
+  const man = await sh("man", ["--warnings", "-l", page], {
+    MANWIDTH: "100",
+    MAN_KEEP_FORMATTING: "",
+  });
+  assertEquals([man.code, man.stderr], [0, ""]);
+  const text = man.stdout;
+  for (
+    const section of [
+      "NAME",
+      "SYNOPSIS",
+      "COMMANDS",
+      "EXIT STATUS",
+      "ENVIRONMENT",
+      "FILES",
+      "EXAMPLES",
+    ]
+  ) {
+    assertIncludes(text, `\n${section}\n`);
+  }
+  for (const [name, options] of flagsOf(commands)) {
+    const start = text.indexOf(`\n   busmsg ${name}\n`);
+    assert(start > 0, `no section for ${name}`);
+    const end = text.indexOf("\n   busmsg ", start + 1);
+    const section = text.slice(start, end === -1 ? text.indexOf("\nEXIT STATUS") : end);
+    assert(options.length > 0);
+    for (const o of options) assertIncludes(section, o.flags[0]!, `${name}: ${o.flags[0]}`);
+  }
+  assertIncludes(text, "121");
+  assertIncludes(text, "FEDORA_MESSAGING_CONF");
+  assertIncludes(text, "/etc/fedora-messaging/config.toml");
+});
+
+/** What the bash completion offers for a command line whose last word is being completed. */
+async function complete(...words: string[]): Promise<string[]> {
+  const script = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1))
+_busmsg; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const out = await sh("bash", ["-c", script, "-", `${dist}/completions/busmsg.bash`, ...words]);
+  assertEquals(out.stderr, "");
+  return out.stdout.split("\n").filter(Boolean);
+}
+
+Deno.test("bash completes commands, each command's options, sync-event's events and files", async () => {
+  assertEquals(await complete("busmsg", ""), [...Object.keys(COMMANDS), "--help", "--version"]);
+  assertEquals(await complete("busmsg", "sy"), ["sync-event"]);
+  assertEquals(await complete("busmsg", "sync-event", ""), SYNC_EVENTS);
+  assertEquals(await complete("busmsg", "sync-event", "host.logdate.f"), [
+    "host.logdate.finish",
+    "host.logdate.fail.retry",
+    "host.logdate.fail.final",
+  ]);
+  assertEquals(await complete("busmsg", "sync-event", "host.skip", "--sy"), ["--synced-host"]);
+  // The event is given: no more events; an option's value is not taken for the event.
+  assertEquals(await complete("busmsg", "sync-event", "host.skip", ""), []);
+  assertEquals(await complete("busmsg", "sync-event", "--run-id", "x", ""), SYNC_EVENTS);
+  assertEquals(await complete("busmsg", "validate", "--js"), ["--json"]);
+  const files = `${dist}/man/busmsg`;
+  assertEquals(await complete("busmsg", "publish", files), [`${files}.1`]);
+  assertEquals(await complete("busmsg", "sync-event", "--conf", files), [`${files}.1`]);
+  assertEquals(await complete("busmsg", "flush", "--spool-dir", `${dist}/ma`), [`${dist}/man`]);
+  assertEquals(await complete("busmsg", "schema", "logging.stats.sync.host.s"), [
+    "logging.stats.sync.host.start",
+    "logging.stats.sync.host.skip",
+  ]);
+});
+
+Deno.test("the zsh and fish completions parse (where zsh or fish is installed)", async () => {
+  for (const [shell, file] of [["zsh", "_busmsg"], ["fish", "busmsg.fish"]] as const) {
+    const which = await sh("bash", ["-c", `command -v ${shell}`]);
+    if (which.code !== 0) continue;
+    const check = await sh(shell, ["-n", `${dist}/completions/${file}`]);
+    assertEquals([check.code, check.stderr], [0, ""], shell);
+  }
+  const fish = Deno.readTextFileSync(`${dist}/completions/busmsg.fish`);
+  assertIncludes(fish, `-n "__fish_seen_subcommand_from sync-event" -a '${SYNC_EVENTS.join(" ")}'`);
+  const zsh = Deno.readTextFileSync(`${dist}/completions/_busmsg`);
+  assertIncludes(zsh, `'1:EVENT:(${SYNC_EVENTS.join(" ")})'`);
+});
+
+Deno.test("scripts/install PREFIX puts each file where a Fedora package would, and busmsg runs", async () => {
+  const root = await Deno.makeTempDir({ prefix: "busmsg-install-" });
+  const prefix = `${root}/usr`;
+  const run = await sh("bash", [`${ROOT}scripts/install`, prefix], { BUSMSG_UNITS_DIR: units });
+  assertEquals(run.code, 0, run.stderr);
+  for (
+    const path of [
+      "bin/busmsg",
+      "share/man/man1/busmsg.1",
+      "share/bash-completion/completions/busmsg",
+      "share/zsh/site-functions/_busmsg",
+      "share/fish/vendor_completions.d/busmsg.fish",
+      "lib/systemd/system/busmsg-flush.timer",
+    ]
+  ) assert(Deno.statSync(`${prefix}/${path}`).isFile, path);
+  assertIncludes(
+    Deno.readTextFileSync(`${prefix}/lib/systemd/system/busmsg-flush.service`),
+    `ExecStart=${prefix}/bin/busmsg flush\n`,
+  );
+  // No deno on PATH, no home: the installed busmsg needs nothing but itself.
+  const version = await new Deno.Command(`${prefix}/bin/busmsg`, {
+    args: ["--version"],
+    clearEnv: true,
+    env: { PATH: "/nonexistent", HOME: "/nonexistent" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(decode(version.stderr), "");
+  assertEquals(decode(version.stdout).split("\n")[0], `busmsg ${VERSION}`);
+  const man = await sh("man", ["-w", "busmsg"], { MANPATH: `${prefix}/share/man` });
+  assertEquals(man.stdout.trim(), `${prefix}/share/man/man1/busmsg.1`);
+});
