@@ -16,16 +16,26 @@ const quick = Deno.args.includes("--quick");
 const RUNS = quick ? 7 : 25;
 const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
 
-const busmsg = [
-  Deno.execPath(),
-  "run",
-  "--quiet",
-  "--no-prompt",
-  "--config",
-  `${ROOT}deno.json`,
-  ...FLAGS,
-  `${ROOT}main.ts`,
-];
+/** busmsg as it ships: the bundle (scripts/bench builds it), the binary's flags, no config. */
+const BUNDLE = Deno.env.get("BUSMSG_BUNDLE") ?? `${ROOT}dist/busmsg.js`;
+const run_ = [Deno.execPath(), "run", "--quiet", "--no-prompt"];
+const busmsg = [...run_, "--no-config", "--cached-only", ...FLAGS, BUNDLE];
+/** busmsg run from source, for the bundle's gain. */
+const fromSource = [...run_, "--config", `${ROOT}deno.json`, ...FLAGS, `${ROOT}main.ts`];
+
+/** The floor of any Deno program here: open TCP to the broker and read Connection.Start. */
+const floorJs = `${work}/floor.js`;
+await Deno.writeTextFile(
+  floorJs,
+  `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${PLAIN_PORT} });
+await c.write(new TextEncoder().encode("AMQP\\x00\\x00\\x09\\x01"));
+const buf = new Uint8Array(4096);
+for (let got = 0; got < 12;) got += (await c.read(buf.subarray(got))) ?? Deno.exit(1);
+if (buf[0] !== 1 || buf[7] !== 0 || buf[8] !== 10 || buf[9] !== 0 || buf[10] !== 10) Deno.exit(1);
+c.close();
+`,
+);
+const floor = [...run_, "--no-config", "--allow-net=127.0.0.1", floorJs];
 
 interface Sample {
   ms: number;
@@ -82,6 +92,19 @@ async function perProcess(label: string, ours: string[], peer: string[], peerNam
   row(label, `${a.ms.toFixed(1)} ms`, `${b.ms.toFixed(1)} ms`, peerName, (a.ms / b.ms).toFixed(2));
   return [a, b] as const;
 }
+const syncEvent = ["sync-event", "host.start", "--run-id", "bench", "--synced-host", "proxy01"];
+await perProcess(
+  "1 sync-event/process, AMQP",
+  [...busmsg, ...syncEvent, "--url", PLAIN],
+  floor,
+  "Deno floor: TCP + Connection.Start (target 1.8)",
+);
+await perProcess(
+  "  the same, bundle / from source",
+  [...busmsg, ...syncEvent, "--url", PLAIN],
+  [...fromSource, ...syncEvent, "--url", PLAIN],
+  "busmsg from source (main.ts)",
+);
 const peerArgs = ["-e", "amq.topic", "-r", "bench.one", "-p", "-b", '{"a": "1"}'];
 await perProcess(
   "1 message/process, AMQP",
@@ -91,17 +114,7 @@ await perProcess(
 );
 const [oneTls, peerTls] = await perProcess(
   "1 message/process, TLS+cert",
-  [
-    ...busmsg,
-    "sync-event",
-    "host.start",
-    "--conf",
-    tlsConf,
-    "--run-id",
-    "bench",
-    "--synced-host",
-    "proxy01",
-  ],
+  [...busmsg, ...syncEvent, "--conf", tlsConf],
   [
     "amqp-publish",
     "--ssl",
@@ -121,14 +134,21 @@ await perProcess(
   ["env", "BUSMSG_EXPIRY_WARN_DAYS=0", ...tlsOne],
   "busmsg, BUSMSG_EXPIRY_WARN_DAYS=0",
 );
-const dry = await medianOf([...busmsg, "publish", "--dry-run", "--topic", "bench.one", "a=1"]);
-const version = await medianOf([...busmsg, "--version"]);
+const dryArgs = ["publish", "--dry-run", "--topic", "bench.one", "a=1"];
+const [dry, drySource] = [
+  await medianOf([...busmsg, ...dryArgs]),
+  await medianOf([...fromSource, ...dryArgs]),
+];
+const [version, versionSource] = [
+  await medianOf([...busmsg, "--version"]),
+  await medianOf([...fromSource, "--version"]),
+];
 row(
-  "  of which: start-up, no broker (--version / --dry-run)",
+  "start-up, no broker (--version / --dry-run)",
   `${version.ms.toFixed(1)} / ${dry.ms.toFixed(1)} ms`,
-  "",
-  "",
-  "",
+  `${versionSource.ms.toFixed(1)} / ${drySource.ms.toFixed(1)} ms`,
+  "busmsg from source (main.ts)",
+  `${(version.ms / versionSource.ms).toFixed(2)} / ${(dry.ms / drySource.ms).toFixed(2)}`,
 );
 
 // (2) A 10,000-line file, every confirm awaited (amqp-publish -l: one connection, no confirms).
@@ -246,6 +266,20 @@ const rssRow = (label: string, ours: Sample, peer: Sample, peerName: string) =>
   );
 rssRow("peak RSS, 1 message (TLS)", oneTls, peerTls, "amqp-publish");
 rssRow("peak RSS, 10,000-line publish", file, peerFile, "amqp-publish -l");
+const publishBig = await medianOf(
+  [...busmsg, "publish", "--url", PLAIN, `${work}/100k.jsonl`],
+  quick ? 1 : 3,
+);
+const targetRow = (label: string, ours: Sample, targetMb: number) =>
+  row(
+    label,
+    mb(ours.maxRssKb),
+    `${targetMb} MB`,
+    "target",
+    (ours.maxRssKb / 1024 / targetMb).toFixed(2),
+  );
+targetRow("peak RSS, 10,000-line publish", file, 100);
+targetRow("peak RSS, 100,000-line publish", publishBig, 120);
 row(
   `peak RSS, validate 100k / ${M / 1000}k lines`,
   `${(validate.maxRssKb / 1024).toFixed(0)} / ${(validateBig.maxRssKb / 1024).toFixed(0)} MB`,

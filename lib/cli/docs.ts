@@ -158,7 +158,7 @@ export function bashCompletion(docs: Docs): string {
       `    ${c.name})`,
       ...(values.length ? ["      case $prev in", ...values, "      esac"] : []),
       `      if [[ $cur == -* ]]; then _busmsg_reply -W ${
-        quoteSh(opts.map((o) => o.flags[0]).join(" ") + " --help")
+        quoteSh([...new Set([...opts.map((o) => o.flags[0]), "--help"])].join(" "))
       }; return; fi`,
       ...positional,
       "      ;;",
