@@ -95,6 +95,24 @@ export async function busmsg(args: string[], options: RunOptions = {}): Promise<
   };
 }
 
+/** Runs any program with its output piped; what it printed and its exit code. */
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  options: Omit<Deno.CommandOptions, "args" | "stdout" | "stderr"> = {},
+): Promise<Omit<Run, "ms">> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    stdin: "null",
+    ...options,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
 /** Writes a config.toml into a temp dir and returns its path. */
 export async function writeConfig(lines: string[]): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "busmsg-conf-" });

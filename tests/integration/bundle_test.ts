@@ -3,24 +3,12 @@
  * nothing fetched, and the paths that connect to nothing never load amqplib.
  */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { BUNDLE, ENTRY, PLAIN_URL, Reader, tlsConfig } from "../helpers.ts";
+import { BUNDLE, ENTRY, PLAIN_URL, Reader, runCommand, tlsConfig } from "../helpers.ts";
 
-const FLAGS = ENTRY.slice(ENTRY.indexOf("--cached-only") + 1, -1);
-
-/** Runs a bundle with the binary's flags in an empty directory with an empty DENO_DIR. */
-async function runBundle(bundle: string, args: string[], env: Record<string, string> = {}) {
+/** Runs a bundle as {@link ENTRY} runs dist/busmsg.js, in an empty directory, empty DENO_DIR. */
+async function runBundle(bundle: string, args: string[]) {
   const dir = await Deno.makeTempDir({ prefix: "busmsg-bundle-" });
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--no-config",
-      "--cached-only",
-      ...FLAGS,
-      bundle,
-      ...args,
-    ],
+  return await runCommand(ENTRY[0]!, [...ENTRY.slice(1, -1), bundle, ...args], {
     cwd: dir,
     clearEnv: true,
     env: {
@@ -29,17 +17,8 @@ async function runBundle(bundle: string, args: string[], env: Record<string, str
       DENO_DIR: `${dir}/deno-cache`,
       BUSMSG_SPOOL_DIR: `${dir}/spool`,
       NO_COLOR: "1",
-      ...env,
     },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  });
 }
 
 Deno.test("the bundle from an empty Deno cache publishes over TLS with SASL EXTERNAL", async () => {

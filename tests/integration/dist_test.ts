@@ -4,19 +4,14 @@
  * binary's path, and the install puts each file where a Fedora package would.
  */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { ROOT } from "../helpers.ts";
+import { ROOT, runCommand } from "../helpers.ts";
 import { COMMANDS } from "../../main.ts";
 import { flagsOf } from "../../lib/cli/docs.ts";
 import { SYNC_EVENTS } from "../../lib/message/schemas.ts";
 import { VERSION } from "../../lib/version.ts";
 
-const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
-    .output();
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+const sh = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  runCommand(cmd, args, { env });
 
 // Units like the log server's, in the forms scripts/dist accepts.
 const units = await Deno.makeTempDir({ prefix: "busmsg-units-" });
@@ -165,15 +160,12 @@ Deno.test("scripts/install PREFIX puts each file where a Fedora package would, a
     `ExecStart=${prefix}/bin/busmsg flush\n`,
   );
   // No deno on PATH, no home: the installed busmsg needs nothing but itself.
-  const version = await new Deno.Command(`${prefix}/bin/busmsg`, {
-    args: ["--version"],
+  const version = await runCommand(`${prefix}/bin/busmsg`, ["--version"], {
     clearEnv: true,
     env: { PATH: "/nonexistent", HOME: "/nonexistent" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assertEquals(decode(version.stderr), "");
-  assertEquals(decode(version.stdout).split("\n")[0], `busmsg ${VERSION}`);
+  });
+  assertEquals(version.stderr, "");
+  assertEquals(version.stdout.split("\n")[0], `busmsg ${VERSION}`);
   const man = await sh("man", ["-w", "busmsg"], { MANPATH: `${prefix}/share/man` });
   assertEquals(man.stdout.trim(), `${prefix}/share/man/man1/busmsg.1`);
 });
