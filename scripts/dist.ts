@@ -6,6 +6,7 @@
  *   deno run --allow-read --allow-write --allow-env --allow-run=git scripts/dist.ts OUTDIR
  */
 import { COMMANDS, HELP } from "../main.ts";
+import { SHARED_OPTIONS } from "../lib/cli/option_table.ts";
 import { VERSION } from "../lib/version.ts";
 import { allRules, SYNC_EVENTS } from "../lib/message/schemas.ts";
 import {
@@ -41,12 +42,12 @@ const docs: Docs = {
   date: await pageDate(),
   help: HELP,
   commands: await Promise.all(
-    Object.entries(COMMANDS).map(async ([name, c]) => ({
-      name,
-      summary: c.summary,
-      help: (await c.load()).HELP,
-    })),
+    Object.entries(COMMANDS).map(async ([name, c]) => {
+      const { HELP, OPTIONS } = await c.load();
+      return { name, summary: c.summary, help: HELP, options: OPTIONS };
+    }),
   ),
+  shared: SHARED_OPTIONS,
   values: {
     EVENT: SYNC_EVENTS,
     TOPIC: allRules().map((r) => r.topic).filter((t) => !t.endsWith("*")),

@@ -1,8 +1,7 @@
 /** The man page and completion generator (lib/cli/docs.ts): reading help texts, writing roff. */
 import { assertEquals, assertIncludes, assertNotIncludes } from "./assert.ts";
 import {
-  type CommandDoc,
-  flagsOf,
+  examplesOf,
   helpToRoff,
   manPage,
   optionsOf,
@@ -23,38 +22,39 @@ Options:
 
 Broker options:
   --conf, --url   as for publish
-Example:
+
+Examples:
   busmsg thing start --conf a\\b`;
 
-Deno.test("optionsOf: every option line, its value placeholder and continued text", () => {
-  assertEquals(optionsOf(HELP), [
-    { flags: ["--conf"], arg: "PATH", text: "the config (default: $X, else /etc/x.toml)" },
-    { flags: ["--json"], text: "JSON out" },
-    { flags: ["-h", "--help"], text: "this help" },
-    { flags: ["--conf", "--url"], text: "as for publish" },
-  ]);
+Deno.test("optionsOf: each option of a table, with its value's placeholder and first help line", () => {
+  assertEquals(
+    optionsOf({
+      conf: { type: "string", arg: "PATH", help: "the config\n(more)" },
+      json: { type: "boolean", help: "JSON out" },
+      name: { type: "string", help: "a name" },
+    }),
+    [
+      { flag: "--conf", arg: "PATH", text: "the config" },
+      { flag: "--json", text: "JSON out" },
+      { flag: "--name", arg: "VALUE", text: "a name" },
+    ],
+  );
 });
 
-Deno.test("flagsOf: each flag once; one listed without its value takes the one another command gives", () => {
-  const commands: CommandDoc[] = [
-    { name: "thing", summary: "", help: HELP },
-    { name: "other", summary: "", help: "Options:\n  --url URL            where" },
-  ];
-  const flags = flagsOf(commands).get("thing")!;
-  assertEquals(flags.map((o) => `${o.flags[0]}=${o.arg ?? ""}`), [
-    "--conf=PATH",
-    "--json=",
-    "--help=",
-    "--url=URL",
-  ]);
+Deno.test("examplesOf: the indented lines under the Examples heading", () => {
+  assertEquals(examplesOf(HELP), ["busmsg thing start --conf a\\b"]);
 });
 
 Deno.test("positionalsOf: the placeholders after the command name in the usage lines", () => {
-  assertEquals(positionalsOf({ name: "thing", summary: "", help: HELP }), ["EVENT", "FILE|-"]);
+  assertEquals(positionalsOf({ name: "thing", summary: "", help: HELP, options: {} }), [
+    "EVENT",
+    "FILE|-",
+  ]);
   assertEquals(
     positionalsOf({
       name: "publish",
       summary: "",
+      options: {},
       help: `Usage:
   busmsg publish [options] FILE|-            publish dump lines
   busmsg publish [options] --topic TOPIC [KEY[:TYPE]=VALUE ...]`,
@@ -87,7 +87,8 @@ Deno.test("manPage: every command's help as a section, with exit status, environ
     version: "9.9",
     date: "2026-01-02",
     help: "busmsg 9.9: publish things.\n\nUsage: ...",
-    commands: [{ name: "thing", summary: "do a thing", help: HELP }],
+    commands: [{ name: "thing", summary: "do a thing", help: HELP, options: {} }],
+    shared: {},
     values: {},
   });
   assertEquals(page.split("\n")[0], '.TH BUSMSG 1 2026-01-02 "busmsg 9.9" "User Commands"');
@@ -97,5 +98,6 @@ Deno.test("manPage: every command's help as a section, with exit status, environ
     assertIncludes(page, `.SH ${section}\n`);
   }
   assertIncludes(page, ".TP\n\\fB121\\fR\n");
+  assertIncludes(page, ".SH EXAMPLES\n.nf\nbusmsg thing start \\-\\-conf a\\eb\n.fi\n");
   assertNotIncludes(page, "undefined");
 });

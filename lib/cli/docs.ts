@@ -1,23 +1,27 @@
 /**
- * The man page and the shell completions, generated from what the commands print for --help:
- * one source, so the docs cannot drift from the program. Pure: text in, text out
- * (scripts/dist.ts does the reading and writing).
+ * The man page and the shell completions, generated from the command table: each command's
+ * --help text (the man page shows it as the command prints it) and its option table (what the
+ * completions offer). One source, so the docs cannot drift from the program. Pure: text in,
+ * text out (scripts/dist.ts does the reading and writing).
  * @module
  */
+import type { OptionTable } from "./option_table.ts";
 
-/** One command as the docs see it: its name, one-line summary and --help text. */
+/** One command as the docs see it. */
 export interface CommandDoc {
   name: string;
   summary: string;
   help: string;
+  options: OptionTable;
 }
 
-/** One option as a help text lists it. */
+/** One option as the completions see it. */
 export interface OptionDoc {
-  /** e.g. ["-h", "--help"] */
-  flags: string[];
+  /** `--name` */
+  flag: string;
   /** The placeholder of its value (PATH, N, ...); undefined for a switch. */
   arg?: string;
+  /** The first line of its help. */
   text: string;
 }
 
@@ -29,53 +33,25 @@ export interface Docs {
   /** The program's own --help (its first line says what busmsg is). */
   help: string;
   commands: CommandDoc[];
+  /** The options that may come before the command name. */
+  shared: OptionTable;
   /** Known values of placeholders (EVENT: the sync events, ...), for completions. */
   values: Record<string, string[]>;
 }
 
+/** A line of a help text that lists an option (as formatOptions writes it). */
 const OPTION_LINE =
   /^ {2}((?:-[A-Za-z], )?--[a-z][a-z0-9-]*(?:, --[a-z][a-z0-9-]*)*)(?: ([A-Z][A-Z_|.-]*))?(?: {2,}(\S.*))?$/;
 const CONTINUATION = /^ {10,}\S/;
 
-/** The options a help text lists, in its order (a line like "--conf, --url   as for publish" gives each). */
-export function optionsOf(help: string): OptionDoc[] {
-  const options: OptionDoc[] = [];
-  let last: OptionDoc | undefined;
-  for (const line of help.split("\n")) {
-    const m = OPTION_LINE.exec(line);
-    if (m) {
-      last = { flags: m[1]!.split(", "), text: m[3] ?? "" };
-      if (m[2] !== undefined) last.arg = m[2];
-      options.push(last);
-    } else if (last && CONTINUATION.test(line)) {
-      last.text += " " + line.trim();
-    } else {
-      last = undefined;
-    }
-  }
-  return options;
-}
-
-/** The long options of each command, once each, with values known from any command. */
-export function flagsOf(commands: CommandDoc[]): Map<string, OptionDoc[]> {
-  const args = new Map<string, string>();
-  for (const c of commands) {
-    for (const o of optionsOf(c.help)) for (const f of o.flags) if (o.arg) args.set(f, o.arg);
-  }
-  return new Map(commands.map((c) => {
-    const seen = new Map<string, OptionDoc>();
-    for (const o of optionsOf(c.help)) {
-      for (const f of o.flags) {
-        if (!f.startsWith("--") || seen.has(f)) continue;
-        const arg = o.arg ?? (o.flags.length > 1 ? args.get(f) : undefined);
-        seen.set(
-          f,
-          arg === undefined ? { flags: [f], text: o.text } : { flags: [f], arg, text: o.text },
-        );
-      }
-    }
-    return [c.name, [...seen.values()]];
-  }));
+/** A table's long options, in its order. */
+export function optionsOf(table: OptionTable): OptionDoc[] {
+  return Object.entries(table).map(([name, spec]) => {
+    const text = spec.help.split("\n")[0]!;
+    return spec.type === "string"
+      ? { flag: `--${name}`, arg: spec.arg ?? "VALUE", text }
+      : { flag: `--${name}`, text };
+  });
 }
 
 /** The placeholders of a command's usage lines after its name: ["EVENT", "KEY[:TYPE]=VALUE"]. */
@@ -125,46 +101,52 @@ const quoteSh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 // ---------------------------------------------------------------------------------------------
 // bash
 
+/** The `case $prev in` arms completing the values of options that take one. */
+function bashValueArms(options: OptionDoc[], values: Record<string, string[]>, indent: string) {
+  return options.filter((o) => o.arg !== undefined).map((o) => {
+    const how = completionOf(o.arg, values);
+    const reply = how === "file"
+      ? "_busmsg_reply -f"
+      : how === "dir"
+      ? "_busmsg_reply -d"
+      : how === "none"
+      ? ":"
+      : `_busmsg_reply -W ${quoteSh(how.words.join(" "))}`;
+    return `${indent}${o.flag}) ${reply}; return ;;`;
+  });
+}
+
+const valueFlags = (options: OptionDoc[]) =>
+  quoteSh(options.filter((o) => o.arg !== undefined).map((o) => o.flag).join(" "));
+
 /** busmsg.bash: completes commands, each command's options, their values and arguments. */
 export function bashCompletion(docs: Docs): string {
-  const flags = flagsOf(docs.commands);
+  const shared = optionsOf(docs.shared);
   const arms: string[] = [];
   const takesArg: string[] = [];
   for (const c of docs.commands) {
-    const opts = flags.get(c.name)!;
-    const withArg = opts.filter((o) => o.arg !== undefined);
-    takesArg.push(`    ${c.name}) echo ${quoteSh(withArg.map((o) => o.flags[0]).join(" "))} ;;`);
-    const values = withArg.map((o) => {
-      const how = completionOf(o.arg, docs.values);
-      const reply = how === "file"
-        ? "_busmsg_reply -f"
-        : how === "dir"
-        ? "_busmsg_reply -d"
-        : how === "none"
-        ? ":"
-        : `_busmsg_reply -W ${quoteSh(how.words.join(" "))}`;
-      return `        ${o.flags[0]}) ${reply}; return ;;`;
-    });
+    const opts = optionsOf(c.options);
+    takesArg.push(`    ${c.name}) echo ${valueFlags(opts)} ;;`);
+    const values = bashValueArms(opts, docs.values, "        ");
     const { first, files } = positionalCompletion(c, docs.values);
-    const positional = [
-      typeof first === "object"
-        ? `      [ "$npos" -eq 0 ] && { _busmsg_reply -W ${
-          quoteSh(first.words.join(" "))
-        }; return; }`
-        : "",
-      files ? "      _busmsg_reply -f" : "",
-    ].filter(Boolean);
     arms.push(
       `    ${c.name})`,
       ...(values.length ? ["      case $prev in", ...values, "      esac"] : []),
       `      if [[ $cur == -* ]]; then _busmsg_reply -W ${
-        quoteSh([...new Set([...opts.map((o) => o.flags[0]), "--help"])].join(" "))
+        quoteSh(opts.map((o) => o.flag).join(" "))
       }; return; fi`,
-      ...positional,
+      ...(typeof first === "object"
+        ? [
+          `      [ "$npos" -eq 0 ] && { _busmsg_reply -W ${
+            quoteSh(first.words.join(" "))
+          }; return; }`,
+        ]
+        : []),
+      ...(files ? ["      _busmsg_reply -f"] : []),
       "      ;;",
     );
   }
-  return `# bash completion for busmsg ${docs.version} (generated from the commands' --help texts)
+  return `# bash completion for busmsg ${docs.version} (generated from the command table)
 
 _busmsg_reply() {
   local IFS=$'\\n'
@@ -175,9 +157,10 @@ _busmsg_reply() {
   esac
 }
 
-# The options of a command that take a value.
+# The options that take a value: of a command, or (no command) those before it.
 _busmsg_takes_value() {
   case $1 in
+    "") echo ${valueFlags(shared)} ;;
 ${takesArg.join("\n")}
   esac
 }
@@ -189,15 +172,20 @@ _busmsg() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=\${COMP_WORDS[i]}
     [[ $word == -* ]] && continue
-    if [[ -z $cmd ]]; then cmd=$word; continue; fi
-    [[ " $(_busmsg_takes_value "$cmd") " == *" \${COMP_WORDS[i-1]} "* ]] && continue
-    npos=$((npos + 1))
+    # An option's value is neither the command nor an argument.
+    [[ $i -gt 1 && " $(_busmsg_takes_value "$cmd") " == *" \${COMP_WORDS[i-1]} "* ]] && continue
+    if [[ -z $cmd ]]; then cmd=$word; else npos=$((npos + 1)); fi
   done
-  if [[ -z $cmd ]]; then
-    _busmsg_reply -W ${quoteSh(docs.commands.map((c) => c.name).join(" ") + " --help --version")}
-    return
-  fi
   case $cmd in
+    "")
+      case $prev in
+${bashValueArms(shared, docs.values, "        ").join("\n")}
+      esac
+      if [[ $cur == -* ]]; then _busmsg_reply -W ${
+    quoteSh([...shared.map((o) => o.flag), "--version"].join(" "))
+  }; return; fi
+      _busmsg_reply -W ${quoteSh(docs.commands.map((c) => c.name).join(" "))}
+      ;;
 ${arms.join("\n")}
   esac
 }
@@ -213,7 +201,6 @@ const zshText = (s: string) => firstSentence(s).replace(/[[\]:'\\]/g, "");
 
 /** _busmsg: the same for zsh (an autoloaded #compdef function). */
 export function zshCompletion(docs: Docs): string {
-  const flags = flagsOf(docs.commands);
   const zshAction = (how: Completion) =>
     how === "file"
       ? "_files"
@@ -223,10 +210,10 @@ export function zshCompletion(docs: Docs): string {
       ? " "
       : `(${how.words.join(" ")})`;
   const arms = docs.commands.map((c) => {
-    const specs = flags.get(c.name)!.map((o) =>
+    const specs = optionsOf(c.options).map((o) =>
       o.arg === undefined
-        ? `'${o.flags[0]}[${zshText(o.text)}]'`
-        : `'${o.flags[0]}=[${zshText(o.text)}]:${o.arg.toLowerCase()}:${
+        ? `'${o.flag}[${zshText(o.text)}]'`
+        : `'${o.flag}=[${zshText(o.text)}]:${o.arg.toLowerCase()}:${
           zshAction(completionOf(o.arg, docs.values))
         }'`
     );
@@ -237,21 +224,28 @@ export function zshCompletion(docs: Docs): string {
       specs.join(" \\\n        ")
     }\n      ;;`;
   });
+  const names = docs.commands.map((c) => c.name).join("|");
   return `#compdef busmsg
-# zsh completion for busmsg ${docs.version} (generated from the commands' --help texts)
+# zsh completion for busmsg ${docs.version} (generated from the command table)
 
 _busmsg() {
   local -a commands
   commands=(
 ${docs.commands.map((c) => `    '${c.name}:${zshText(c.summary)}'`).join("\n")}
   )
-  if (( CURRENT == 2 )); then
+  local i cmd
+  for (( i = 2; i < CURRENT; i++ )); do
+    case \${words[i]} in
+      ${names}) cmd=\${words[i]}; break ;;
+    esac
+  done
+  if [[ -z $cmd ]]; then
     _describe -t commands 'busmsg command' commands
     return
   fi
-  local cmd=\${words[2]}
-  shift words
-  (( CURRENT-- ))
+  # From the command on, as if it were the program.
+  words=("\${(@)words[i,-1]}")
+  (( CURRENT -= i - 1 ))
   case $cmd in
 ${arms.join("\n")}
   esac
@@ -264,45 +258,47 @@ _busmsg "$@"
 // ---------------------------------------------------------------------------------------------
 // fish
 
+/** The `complete` lines of a set of options, offered while `condition` holds. */
+function fishOptions(options: OptionDoc[], condition: string, values: Record<string, string[]>) {
+  return options.map((o) => {
+    const how = completionOf(o.arg, values);
+    const value = o.arg === undefined
+      ? ""
+      : how === "file"
+      ? " -r -F"
+      : how === "dir"
+      ? " -x -a '(__fish_complete_directories)'"
+      : how === "none"
+      ? " -x"
+      : ` -x -a ${quoteSh(how.words.join(" "))}`;
+    return `complete -c busmsg -n ${condition} -l ${o.flag.slice(2)}${value} -d ${
+      quoteSh(firstSentence(o.text))
+    }`;
+  });
+}
+
 /** busmsg.fish: the same for fish. */
 export function fishCompletion(docs: Docs): string {
-  const flags = flagsOf(docs.commands);
-  const names = docs.commands.map((c) => c.name).join(" ");
+  const noCommand = `"not __fish_seen_subcommand_from ${
+    docs.commands.map((c) => c.name).join(" ")
+  }"`;
   const lines = [
-    `# fish completion for busmsg ${docs.version} (generated from the commands' --help texts)`,
+    `# fish completion for busmsg ${docs.version} (generated from the command table)`,
     "complete -c busmsg -f",
-    `complete -c busmsg -n "not __fish_seen_subcommand_from ${names}" -l help -d 'show help'`,
-    `complete -c busmsg -n "not __fish_seen_subcommand_from ${names}" -l version -d 'print versions'`,
+    `complete -c busmsg -n ${noCommand} -l version -d 'print versions'`,
+    ...fishOptions(optionsOf(docs.shared), noCommand, docs.values),
   ];
   for (const c of docs.commands) {
     lines.push(
-      `complete -c busmsg -n "not __fish_seen_subcommand_from ${names}" -a ${c.name} -d ${
-        quoteSh(firstSentence(c.summary))
-      }`,
+      `complete -c busmsg -n ${noCommand} -a ${c.name} -d ${quoteSh(firstSentence(c.summary))}`,
     );
-    const when = `-n "__fish_seen_subcommand_from ${c.name}"`;
-    for (const o of flags.get(c.name)!) {
-      const how = completionOf(o.arg, docs.values);
-      const value = o.arg === undefined
-        ? ""
-        : how === "file"
-        ? " -r -F"
-        : how === "dir"
-        ? " -x -a '(__fish_complete_directories)'"
-        : how === "none"
-        ? " -x"
-        : ` -x -a ${quoteSh(how.words.join(" "))}`;
-      lines.push(
-        `complete -c busmsg ${when} -l ${o.flags[0]!.slice(2)}${value} -d ${
-          quoteSh(firstSentence(o.text))
-        }`,
-      );
-    }
+    const when = `"__fish_seen_subcommand_from ${c.name}"`;
+    lines.push(...fishOptions(optionsOf(c.options), when, docs.values));
     const { first, files } = positionalCompletion(c, docs.values);
     if (typeof first === "object") {
-      lines.push(`complete -c busmsg ${when} -a ${quoteSh(first.words.join(" "))}`);
+      lines.push(`complete -c busmsg -n ${when} -a ${quoteSh(first.words.join(" "))}`);
     }
-    if (files) lines.push(`complete -c busmsg ${when} -F`);
+    if (files) lines.push(`complete -c busmsg -n ${when} -F`);
   }
   return lines.join("\n") + "\n";
 }
@@ -374,6 +370,7 @@ const EXIT_STATUS: [string, string][] = [
   ["75", "spooled, with --strict"],
   ["111", "neither delivered nor spooled: no connection or no confirm in time"],
   ["121", "refused by the broker (nack, or access to the topic or vhost refused)"],
+  ["0 1 2 3", "as a monitoring check (--nagios): OK, WARNING, CRITICAL, UNKNOWN"],
 ];
 const ENVIRONMENT: [string, string][] = [
   ["FEDORA_MESSAGING_CONF", "the config file when --conf is not given"],
@@ -387,14 +384,17 @@ const FILES: [string, string][] = [
   ["/etc/pki/fedora-messaging/", "CA, client certificate and key, as the config names them"],
   ["/var/spool/busmsg/", "the spool when writable (root), else ~/.local/state/busmsg/spool"],
 ];
-const EXAMPLES = [
-  "busmsg publish messages.jsonl",
-  "busmsg publish --topic logging.stats.merge.start files:int=3",
-  "export BUSMSG_RUN_ID=$(busmsg sync-event start)",
-  "busmsg sync-event host.skip --synced-host proxy99 --reason 'unknown host'",
-  "busmsg test-message --conf /etc/fedora-messaging/config.toml",
-  "busmsg listen --count 10 --pretty 'logging.stats.sync.#'",
-];
+/** The indented lines under each "Examples:" heading of a help text. */
+export function examplesOf(help: string): string[] {
+  const found: string[] = [];
+  let inside = false;
+  for (const line of help.split("\n")) {
+    if (/^Examples?:$/.test(line)) inside = true;
+    else if (!/^\s/.test(line)) inside = false;
+    else if (inside) found.push(line.replace(/^ {2}/, ""));
+  }
+  return found;
+}
 
 /** busmsg.1: every command's --help as a section, with exit status, environment and files. */
 export function manPage(docs: Docs): string {
@@ -429,7 +429,7 @@ export function manPage(docs: Docs): string {
     ...entries(FILES),
     ".SH EXAMPLES",
     ".nf",
-    ...EXAMPLES.map(roffEscape),
+    ...[docs.help, ...docs.commands.map((c) => c.help)].flatMap(examplesOf).map(roffEscape),
     ".fi",
     ".SH SEE ALSO",
     `${bold("fedora-messaging")}(1)`,

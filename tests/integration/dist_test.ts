@@ -6,7 +6,8 @@
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
 import { ROOT, runCommand } from "../helpers.ts";
 import { COMMANDS } from "../../main.ts";
-import { flagsOf } from "../../lib/cli/docs.ts";
+import { optionsOf } from "../../lib/cli/docs.ts";
+import { SHARED_OPTIONS } from "../../lib/cli/option_table.ts";
 import { SYNC_EVENTS } from "../../lib/message/schemas.ts";
 import { VERSION } from "../../lib/version.ts";
 
@@ -29,11 +30,7 @@ await Deno.writeTextFile(`${units}/README`, "not a unit\n");
 const dist = await Deno.makeTempDir({ prefix: "busmsg-dist-" });
 const built = await sh("bash", [`${ROOT}scripts/dist`, dist], { BUSMSG_UNITS_DIR: units });
 const commands = await Promise.all(
-  Object.entries(COMMANDS).map(async ([name, c]) => ({
-    name,
-    summary: c.summary,
-    help: (await c.load()).HELP,
-  })),
+  Object.entries(COMMANDS).map(async ([name, c]) => ({ name, options: (await c.load()).OPTIONS })),
 );
 
 Deno.test("deno task dist builds the bundle, the man page, three completions and the units", () => {
@@ -80,13 +77,14 @@ Deno.test("the man page renders without a warning and documents every command an
   ) {
     assertIncludes(text, `\n${section}\n`);
   }
-  for (const [name, options] of flagsOf(commands)) {
+  for (const { name, options: table } of commands) {
+    const options = optionsOf(table);
     const start = text.indexOf(`\n   busmsg ${name}\n`);
     assert(start > 0, `no section for ${name}`);
     const end = text.indexOf("\n   busmsg ", start + 1);
     const section = text.slice(start, end === -1 ? text.indexOf("\nEXIT STATUS") : end);
     assert(options.length > 0);
-    for (const o of options) assertIncludes(section, o.flags[0]!, `${name}: ${o.flags[0]}`);
+    for (const o of options) assertIncludes(section, o.flag, `${name}: ${o.flag}`);
   }
   assertIncludes(text, "121");
   assertIncludes(text, "FEDORA_MESSAGING_CONF");
@@ -103,7 +101,19 @@ _busmsg; printf '%s\\n' "\${COMPREPLY[@]}"`;
 }
 
 Deno.test("bash completes commands, each command's options, sync-event's events and files", async () => {
-  assertEquals(await complete("busmsg", ""), [...Object.keys(COMMANDS), "--help", "--version"]);
+  const files = `${dist}/man/busmsg`;
+  assertEquals(await complete("busmsg", ""), Object.keys(COMMANDS));
+  assertEquals(await complete("busmsg", "--dry"), ["--dry-run"]);
+  // Shared options before the command: their values are neither the command nor completed as one.
+  assertEquals(await complete("busmsg", "--conf", files, ""), Object.keys(COMMANDS));
+  assertEquals(await complete("busmsg", "--conf", files), [`${files}.1`]);
+  assertEquals(await complete("busmsg", "--timeout", "5", "sync-event", "host.logdate.fail.r"), [
+    "host.logdate.fail.retry",
+  ]);
+  assertEquals(
+    (await complete("busmsg", "-")).sort(),
+    [...Object.keys(SHARED_OPTIONS).map((o) => `--${o}`), "--version"].sort(),
+  );
   assertEquals(await complete("busmsg", "sy"), ["sync-event"]);
   assertEquals(await complete("busmsg", "sync-event", ""), SYNC_EVENTS);
   assertEquals(await complete("busmsg", "sync-event", "host.logdate.f"), [
@@ -117,7 +127,6 @@ Deno.test("bash completes commands, each command's options, sync-event's events 
   assertEquals(await complete("busmsg", "sync-event", "--run-id", "x", ""), SYNC_EVENTS);
   assertEquals(await complete("busmsg", "validate", "--js"), ["--json"]);
   assertEquals(await complete("busmsg", "publish", "--he"), ["--help"]);
-  const files = `${dist}/man/busmsg`;
   assertEquals(await complete("busmsg", "publish", files), [`${files}.1`]);
   assertEquals(await complete("busmsg", "sync-event", "--conf", files), [`${files}.1`]);
   assertEquals(await complete("busmsg", "flush", "--spool-dir", `${dist}/ma`), [`${dist}/man`]);
