@@ -3,7 +3,7 @@
  * nothing fetched, and the paths that connect to nothing never load amqplib.
  */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { BUNDLE, ENTRY, PLAIN_URL, Reader, runCommand, tlsConfig } from "../helpers.ts";
+import { BUNDLE, ENTRY, PLAIN_URL, Reader, ROOT, runCommand, tlsConfig } from "../helpers.ts";
 
 /** Runs a bundle as {@link ENTRY} runs dist/busmsg.js, in an empty directory, empty DENO_DIR. */
 async function runBundle(bundle: string, args: string[]) {
@@ -97,4 +97,24 @@ Deno.test("--version, --help, validate and --dry-run never load amqplib in the b
   // The trap does go off where amqplib is needed.
   const publish = await runBundle(trap, ["publish", "--url", PLAIN_URL, "--no-spool", input]);
   assertIncludes(publish.stderr, "amqplib was loaded");
+});
+
+Deno.test("scripts/bundle: several at once build one complete bundle; rebuilt only when stale", async () => {
+  const dist = await Deno.makeTempDir({ prefix: "busmsg-bundle-dist-" });
+  const bundle = () =>
+    runCommand("bash", [`${ROOT}scripts/bundle`], { env: { BUSMSG_DIST: dist } });
+  const runs = await Promise.all([bundle(), bundle(), bundle(), bundle()]);
+  for (const r of runs) assertEquals([r.code, r.stdout, r.stderr], [0, `${dist}/busmsg.js\n`, ""]);
+  assertEquals([...Deno.readDirSync(dist)].map((e) => e.name).sort(), [
+    ".bundle.lock",
+    "busmsg.js",
+  ]);
+  assertEquals((await runBundle(`${dist}/busmsg.js`, ["--version"])).code, 0);
+  // Fresh: left alone. Older than the sources: built again.
+  const built = Deno.statSync(`${dist}/busmsg.js`).mtime!.getTime();
+  assertEquals((await bundle()).code, 0);
+  assertEquals(Deno.statSync(`${dist}/busmsg.js`).mtime!.getTime(), built);
+  await Deno.utime(`${dist}/busmsg.js`, new Date("2001-01-01"), new Date("2001-01-01"));
+  assertEquals((await bundle()).code, 0);
+  assert(Deno.statSync(`${dist}/busmsg.js`).mtime!.getTime() > built - 1000);
 });
