@@ -1,7 +1,10 @@
 /**
- * busmsg side by side with a peer, in one run, on the private broker (scripts/bench starts it).
- * Peers: `amqp-publish` from Debian's amqp-tools (a C client, no publisher confirms: the floor
- * for one process per message) and, for validation, Python's json module and jq.
+ * busmsg as it ships (dist/busmsg.js) side by side with a peer, in one run, on the private
+ * broker (scripts/bench starts it). Peers: the Deno floor (a minimal Deno program that opens TCP
+ * to the broker and reads Connection.Start: what any Deno program pays), busmsg from source (the
+ * bundle's gain), `amqp-publish` from Debian's amqp-tools (a C client, no publisher confirms: the
+ * floor for one process per message) and, for validation, Python's json module and jq; memory
+ * against the targets.
  * Prints medians and ratios; absolute numbers drift on shared machines, ratios are what count.
  *
  *   deno run -A scripts/bench.ts [--quick]
@@ -18,10 +21,10 @@ const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
 
 /** busmsg as it ships: the bundle (scripts/bench builds it), the binary's flags, no config. */
 const BUNDLE = Deno.env.get("BUSMSG_BUNDLE") ?? `${ROOT}dist/busmsg.js`;
-const run_ = [Deno.execPath(), "run", "--quiet", "--no-prompt"];
-const busmsg = [...run_, "--no-config", "--cached-only", ...FLAGS, BUNDLE];
+const denoRun = [Deno.execPath(), "run", "--quiet", "--no-prompt"];
+const busmsg = [...denoRun, "--no-config", "--cached-only", ...FLAGS, BUNDLE];
 /** busmsg run from source, for the bundle's gain. */
-const fromSource = [...run_, "--config", `${ROOT}deno.json`, ...FLAGS, `${ROOT}main.ts`];
+const fromSource = [...denoRun, "--config", `${ROOT}deno.json`, ...FLAGS, `${ROOT}main.ts`];
 
 /** The floor of any Deno program here: open TCP to the broker and read Connection.Start. */
 const floorJs = `${work}/floor.js`;
@@ -35,7 +38,7 @@ if (buf[0] !== 1 || buf[7] !== 0 || buf[8] !== 10 || buf[9] !== 0 || buf[10] !==
 c.close();
 `,
 );
-const floor = [...run_, "--no-config", "--allow-net=127.0.0.1", floorJs];
+const floor = [...denoRun, "--no-config", "--allow-net=127.0.0.1", floorJs];
 
 interface Sample {
   ms: number;
