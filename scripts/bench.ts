@@ -66,14 +66,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/**
+ * The median time and the peak memory of each command. The commands take turns, so that load
+ * from elsewhere on a shared machine weighs on all of them alike and their ratio holds.
+ */
+async function mediansOf(cmds: string[][], runs = RUNS): Promise<Sample[]> {
+  for (const cmd of cmds) await run(cmd); // warm caches
+  const samples: Sample[][] = cmds.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [j, cmd] of cmds.entries()) samples[j]!.push(await run(cmd));
+  }
+  return samples.map((s) => ({
+    ms: median(s.map((x) => x.ms)),
+    maxRssKb: Math.max(...s.map((x) => x.maxRssKb)),
+  }));
+}
+
 async function medianOf(cmd: string[], runs = RUNS): Promise<Sample> {
-  await run(cmd); // warm caches
-  const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await run(cmd));
-  return {
-    ms: median(samples.map((s) => s.ms)),
-    maxRssKb: Math.max(...samples.map((s) => s.maxRssKb)),
-  };
+  return (await mediansOf([cmd], runs))[0]!;
 }
 
 const sh = (script: string) => ["bash", "-c", script];
@@ -91,7 +101,7 @@ await Deno.writeTextFile(
 
 // (1) One message per process.
 async function perProcess(label: string, ours: string[], peer: string[], peerName: string) {
-  const a = await medianOf(ours), b = await medianOf(peer);
+  const [a, b] = await mediansOf([ours, peer]) as [Sample, Sample];
   row(label, `${a.ms.toFixed(1)} ms`, `${b.ms.toFixed(1)} ms`, peerName, (a.ms / b.ms).toFixed(2));
   return [a, b] as const;
 }
@@ -138,14 +148,12 @@ await perProcess(
   "busmsg, BUSMSG_EXPIRY_WARN_DAYS=0",
 );
 const dryArgs = ["publish", "--dry-run", "--topic", "bench.one", "a=1"];
-const [dry, drySource] = [
-  await medianOf([...busmsg, ...dryArgs]),
-  await medianOf([...fromSource, ...dryArgs]),
-];
-const [version, versionSource] = [
-  await medianOf([...busmsg, "--version"]),
-  await medianOf([...fromSource, "--version"]),
-];
+const [dry, drySource, version, versionSource] = await mediansOf([
+  [...busmsg, ...dryArgs],
+  [...fromSource, ...dryArgs],
+  [...busmsg, "--version"],
+  [...fromSource, "--version"],
+]) as [Sample, Sample, Sample, Sample];
 row(
   "start-up, no broker (--version / --dry-run)",
   `${version.ms.toFixed(1)} / ${dry.ms.toFixed(1)} ms`,
@@ -166,11 +174,10 @@ await Deno.writeTextFile(
   lines.map((l) => JSON.stringify(JSON.parse(l).body)).join("\n") + "\n",
 );
 const fileRuns = quick ? 3 : 7;
-const file = await medianOf([...busmsg, "publish", "--url", PLAIN, `${work}/10k.jsonl`], fileRuns);
-const peerFile = await medianOf(
+const [file, peerFile] = await mediansOf([
+  [...busmsg, "publish", "--url", PLAIN, `${work}/10k.jsonl`],
   sh(`amqp-publish -u '${PLAIN}' -e amq.topic -r bench.file -p -l < ${work}/10k.bodies`),
-  fileRuns,
-);
+], fileRuns) as [Sample, Sample];
 const rate = (ms: number) => Math.round(N / (ms / 1000));
 row(
   "10,000-line file",
@@ -226,14 +233,16 @@ const vlines = Array.from({ length: V }, (_, i) =>
     body: { host: "log01", run_id: "r", synced_host: `proxy${i % 35}`, log_date: "2026-11-27" },
   }));
 await Deno.writeTextFile(`${work}/100k.jsonl`, vlines.join("\n") + "\n");
-const validate = await medianOf([...busmsg, "validate", `${work}/100k.jsonl`], fileRuns);
-const py = await medianOf([
-  "python3",
-  "-c",
-  `import json,sys\nfor l in open(sys.argv[1]): json.loads(l)`,
-  `${work}/100k.jsonl`,
-], fileRuns);
-const jq = await medianOf(sh(`jq -c . ${work}/100k.jsonl >/dev/null`), fileRuns);
+const [validate, py, jq] = await mediansOf([
+  [...busmsg, "validate", `${work}/100k.jsonl`],
+  [
+    "python3",
+    "-c",
+    `import json,sys\nfor l in open(sys.argv[1]): json.loads(l)`,
+    `${work}/100k.jsonl`,
+  ],
+  sh(`jq -c . ${work}/100k.jsonl >/dev/null`),
+], fileRuns) as [Sample, Sample, Sample];
 const vrate = (ms: number) => Math.round(V / (ms / 1000));
 row(
   "validate 100,000 lines",
