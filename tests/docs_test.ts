@@ -7,6 +7,7 @@ import {
   optionsOf,
   positionalsOf,
   roffEscape,
+  subcommandsOf,
 } from "../lib/cli/docs.ts";
 
 const HELP = `Usage: busmsg thing EVENT [options] [FILE|-]...
@@ -59,8 +60,10 @@ Deno.test("positionalsOf: the placeholders after the command name in the usage l
   busmsg publish [options] FILE|-            publish dump lines
   busmsg publish [options] --topic TOPIC [KEY[:TYPE]=VALUE ...]`,
     }),
-    ["FILE|-", "TOPIC", "KEY[:TYPE]=VALUE"],
+    ["FILE|-", "KEY[:TYPE]=VALUE"],
   );
+  const doctor = "Usage: busmsg doctor [--conf PATH] [--publish] [options]\n\n  busmsg doctor FILE";
+  assertEquals(positionalsOf({ name: "doctor", summary: "", help: doctor, options: {} }), []);
 });
 
 Deno.test("roffEscape: backslashes, minus signs and a leading dot are literal", () => {
@@ -100,4 +103,14 @@ Deno.test("manPage: every command's help as a section, with exit status, environ
   assertIncludes(page, ".TP\n\\fB121\\fR\n");
   assertIncludes(page, ".SH EXAMPLES\n.nf\nbusmsg thing start \\-\\-conf a\\eb\n.fi\n");
   assertNotIncludes(page, "undefined");
+});
+
+Deno.test("subcommandsOf: the literal words after the command name in its usage lines", () => {
+  const help =
+    "Usage: busmsg spool status [--json]\n       busmsg spool list\n\nbusmsg spool status";
+  assertEquals(subcommandsOf({ name: "spool", summary: "", help, options: {} }), [
+    "status",
+    "list",
+  ]);
+  assertEquals(subcommandsOf({ name: "thing", summary: "", help: HELP, options: {} }), []);
 });

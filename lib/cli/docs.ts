@@ -54,19 +54,34 @@ export function optionsOf(table: OptionTable): OptionDoc[] {
   });
 }
 
+/** What follows `busmsg NAME` on each usage line (the "Usage:" block, up to its first blank line). */
+function usagesOf(command: CommandDoc): string[] {
+  const block = /^Usage:.*(?:\n[ \t]+\S.*)*/m.exec(command.help)?.[0] ?? "";
+  const usage = new RegExp(`busmsg ${command.name}\\b(.*)`);
+  return block.split("\n").flatMap((line) => {
+    const rest = usage.exec(line)?.[1]?.split(/ {2,}/)[0];
+    return rest === undefined ? [] : [rest.trim()];
+  });
+}
+
 /** The placeholders of a command's usage lines after its name: ["EVENT", "KEY[:TYPE]=VALUE"]. */
 export function positionalsOf(command: CommandDoc): string[] {
   const found: string[] = [];
-  const usage = new RegExp(`busmsg ${command.name}\\b(.*)`);
-  for (const line of command.help.split("\n")) {
-    const rest = usage.exec(line)?.[1]?.split(/ {2,}/)[0];
-    if (rest === undefined) continue;
-    for (const word of rest.trim().split(/\s+/)) {
+  for (const rest of usagesOf(command)) {
+    let optionValue = false; // the word after "[--conf" is the option's value, not an argument
+    for (const word of rest.split(/\s+/)) {
       const bare = word.replace(/^\[|\]?(\.\.\.)?\]?$/g, "");
-      if (/^[A-Z]/.test(bare) && !found.includes(bare)) found.push(bare);
+      if (!optionValue && /^[A-Z]/.test(bare) && !found.includes(bare)) found.push(bare);
+      optionValue = /^\[?--/.test(word) && !word.endsWith("]");
     }
   }
   return found;
+}
+
+/** The words a command's usage lines put right after its name (`busmsg spool status`). */
+export function subcommandsOf(command: CommandDoc): string[] {
+  const words = usagesOf(command).map((rest) => rest.split(/\s+/)[0]!);
+  return [...new Set(words.filter((w) => /^[a-z][a-z-]*$/.test(w)))];
 }
 
 /** How a value is completed: from a list, as a file, as a directory, or not at all. */
@@ -87,7 +102,10 @@ function completionOf(
 /** The first positional's completion, and whether later ones are files. */
 function positionalCompletion(c: CommandDoc, values: Record<string, string[]>) {
   const positionals = positionalsOf(c);
-  const first = completionOf(positionals[0], values);
+  const subcommands = subcommandsOf(c);
+  const first: Completion = subcommands.length > 0
+    ? { words: subcommands }
+    : completionOf(positionals[0], values);
   const files = positionals.some((p) => completionOf(p, values) === "file");
   return { first, files };
 }
