@@ -111,7 +111,7 @@ function positionalCompletion(c: CommandDoc, values: Record<string, string[]>) {
 }
 
 function firstSentence(text: string): string {
-  return text.replace(/\s+/g, " ").replace(/(\.|;| \().*$/, "").trim();
+  return text.replace(/\s+/g, " ").replace(/(\.( |$)|;| \().*$/, "").trim();
 }
 
 const quoteSh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
