@@ -414,7 +414,8 @@ async function sendAll(
   if (spoolError) say(spoolError);
   let code = failed.report(total, "not published");
   if (spooled > 0) {
-    note(
+    // A problem that will not heal is said even with --quiet; a passing outage is a note.
+    (spoolFix ? say : note)(
       `warning: ${spooled} of ${total} message(s) spooled in ${spool.dir}` +
         (spoolFix
           ? `, but this is a configuration problem that will not heal by itself: ${spoolReason}: ${spoolFix}`

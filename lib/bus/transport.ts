@@ -10,7 +10,7 @@ import { DeliveryError, EXIT } from "../errors.ts";
 import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
 import { describeCertificate, expiryWarning } from "./certificate.ts";
 import { type Tracer, traceSteps, verboseTracer } from "./trace.ts";
-import { note } from "../cli/output.ts";
+import { say } from "../cli/output.ts";
 import { refusedBy } from "./refusal.ts";
 import type { Delivered, Publication } from "./wire.ts";
 import { VERSION } from "../version.ts";
@@ -521,7 +521,8 @@ const warned = new Set<string>();
 
 /** Says a warning once per process (a command may open several connections). */
 function warnOnce(warning: string | undefined): void {
-  if (warning && !warned.has(warning)) note(warning);
+  // Said even with --quiet: an expiring certificate is what must not go unnoticed.
+  if (warning && !warned.has(warning)) say(warning);
   if (warning) warned.add(warning);
 }
 

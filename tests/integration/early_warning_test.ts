@@ -17,8 +17,13 @@ import {
   tlsConfig,
 } from "../helpers.ts";
 
-const send = (conf: string, env: Record<string, string> = {}, spoolDir?: string) =>
-  busmsg(["publish", "--conf", conf, "--topic", "logging.stats.debug.expiry", "a=1"], {
+const send = (
+  conf: string,
+  env: Record<string, string> = {},
+  spoolDir?: string,
+  extra: string[] = [],
+) =>
+  busmsg(["publish", ...extra, "--conf", conf, "--topic", "logging.stats.debug.expiry", "a=1"], {
     env,
     ...(spoolDir ? { spoolDir } : {}),
   });
@@ -45,6 +50,10 @@ Deno.test("expiry: a certificate expiring within 14 days delivers and warns once
     );
     const got = await reader.take(1);
     assertEquals(got.map((m) => m.properties["messageId"]), publishedIds(run.stdout));
+    // The warning is what the 2023 outage lacked: --quiet, which silences notes, keeps it.
+    const quiet = await send(await tlsConfig("expires-5"), {}, undefined, ["--quiet"]);
+    assertEquals([quiet.code, quiet.stdout, quiet.stderr], [0, "", run.stderr]);
+    await reader.take(1);
   } finally {
     await reader.close();
   }
@@ -78,12 +87,15 @@ Deno.test("permanent failures: spooled, but the warning says it will not heal an
       `that will not heal by itself: client certificate ${CERTS}/expired.pem: expired on ` +
       `2020-02-01T00:00:00Z (config: ${conf}): renew ${CERTS}/expired.pem\n`,
   );
+  const quiet = await send(conf, {}, spoolDir, ["--quiet"]);
+  assertEquals([quiet.code, quiet.stdout], [0, ""], quiet.stderr);
+  assertIncludes(quiet.stderr, "configuration problem that will not heal by itself");
   const nobody = await send(await tlsConfig("nobody"), { BUSMSG_SPOOL_DIR: spoolDir }, spoolDir);
   assertEquals(nobody.code, 0, nobody.stderr);
   assertIncludes(nobody.stderr, "configuration problem that will not heal by itself");
   assertIncludes(nobody.stderr, "login refused");
   assertIncludes(nobody.stderr, "have the broker's admin add the user");
-  assertEquals((await spoolLines(spoolDir)).length, 2);
+  assertEquals((await spoolLines(spoolDir)).length, 3);
 });
 
 Deno.test("fail-fast: after a timeout, the next call to that broker spools at once; --retry-after 0s waits again", async () => {
