@@ -228,7 +228,14 @@ export async function flushSpool(
       );
       await Promise.all(removals);
       // A message not sent stays in the spool; one refused for good is moved aside.
-      options.report?.(deliveries.map((d) => outcomeOf(d, true)));
+      // Whatever flush moves aside was refused for good, as its exit code (121) says.
+      options.report?.(
+        deliveries.map((d) =>
+          d.outcome.ok || d.outcome.error.transient
+            ? outcomeOf(d, true)
+            : { ...outcomeOf(d, false), outcome: "refused" }
+        ),
+      );
       for (let i = 0; i < deliveries.length; i++) {
         const outcome = deliveries[i]!.outcome;
         if (outcome.ok) report.sent++;

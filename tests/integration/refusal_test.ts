@@ -161,3 +161,19 @@ Deno.test("a message over the broker's max_message_size (406) is refused for goo
     }
   });
 });
+
+Deno.test("flush --json says refused for what it moves aside, as its exit code 121 does (an exchange that is gone)", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const spooled = await busmsg(
+    ["publish", "--url", DOWN, "--exchange", "busmsg.gone", "--topic", "gone.x", "a=1"],
+    { spoolDir },
+  );
+  assertEquals(spooled.code, 0, spooled.stderr);
+  const flush = await busmsg(["flush", "--json", "--url", PLAIN_URL], { spoolDir });
+  assertEquals(flush.code, 121, flush.stderr);
+  const [line, ...rest] = flush.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(rest, []);
+  assertEquals([line.routing_key, line.outcome], ["gone.x", "refused"]);
+  assertIncludes(line.reason, "busmsg.gone");
+  assertEquals(spoolNames(spoolDir).map((n) => n.replace(/^.*\./, "")), ["reason", "refused"]);
+});
