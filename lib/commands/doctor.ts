@@ -1,6 +1,7 @@
 /**
- * `busmsg doctor`: every check a connection needs, in the order it needs them, one line each
- * (`OK|WARNING|CRITICAL check: detail`), then a summary; exit codes as a monitoring plugin.
+ * `busmsg doctor`: every check a connection needs, in the order it needs them: a summary plugin
+ * line first, then one line each (`OK|WARNING|CRITICAL check: detail`); exit codes as a
+ * monitoring plugin.
  */
 import { configFrom, parseCommand } from "../cli/options.ts";
 import {
@@ -35,8 +36,9 @@ export const OPTIONS = {
 
 export const HELP = `Usage: busmsg doctor [--conf PATH] [--publish] [options]
 
-Checks, in the order a connection needs them, one line each
-("OK|WARNING|CRITICAL check: detail"), then a summary line:
+First a summary line (the plugin line monitoring reads: "DOCTOR OK - 14 checks, all OK"),
+then the checks, in the order a connection needs them, one line each
+("OK|WARNING|CRITICAL check: detail"):
   config, url, vhost, exchange, topic prefix   the file used (or none) and its settings
                        (never a password)
   client certificate   readable, PEM, subject CN (the broker user under EXTERNAL), issuer,
@@ -62,16 +64,20 @@ const TEST_TOPIC = "logging.stats.debug.doctor";
 /** Days before a client certificate's expiry that doctor warns, and calls it critical. */
 const CERT_WARN_DAYS = 30, CERT_CRITICAL_DAYS = 7;
 
-/** The checks' lines, printed as they come; their states decide the exit code. */
+/**
+ * The checks' lines, kept until all have run: monitoring takes the first line as the status, so
+ * the summary goes first. Their states decide the exit code.
+ */
 class Report {
   readonly states: State[] = [];
   readonly problems: string[] = [];
+  readonly lines: string[] = [];
   add(state: State, check: string, detail: string): void {
     this.states.push(state);
     if (state !== "OK") this.problems.push(`${check}: ${detail}`);
-    out(`${state} ${check}: ${detail}\n`);
+    this.lines.push(`${state} ${check}: ${detail}\n`);
   }
-  /** Prints the summary line and returns the exit code. */
+  /** Prints the summary line, then the checks' lines, and returns the exit code. */
   finish(): number {
     const state = worst(this.states);
     const counts = (["CRITICAL", "WARNING", "UNKNOWN"] as const)
@@ -79,7 +85,8 @@ class Report {
       .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s.toLowerCase()}`);
     out(
       `DOCTOR ${state} - ${this.states.length} checks` +
-        (counts.length ? `, ${counts.join(", ")}: ${this.problems[0]}` : ", all OK") + "\n",
+        (counts.length ? `, ${counts.join(", ")}: ${this.problems[0]}` : ", all OK") + "\n" +
+        this.lines.join(""),
     );
     return exitCodeFor(state);
   }

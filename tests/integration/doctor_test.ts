@@ -12,14 +12,15 @@ import {
   writeConfig,
 } from "../helpers.ts";
 
-/** `STATE check` of every check line, without the summary. */
+/** `STATE check` of every check line, without the summary (the first line). */
 function checks(stdout: string): string[] {
-  return stdout.trim().split("\n").slice(0, -1).map((l) =>
+  return stdout.trim().split("\n").slice(1).map((l) =>
     /^(\S+) ([^:]+):/.exec(l)!.slice(1).join(" ")
   );
 }
 
-const lastLine = (stdout: string) => stdout.trim().split("\n").at(-1)!;
+/** The plugin line: Nagios shows the first line of output as the status. */
+const firstLine = (stdout: string) => stdout.split("\n")[0]!;
 
 function daysLeftOf(pem: string): number {
   const notAfter = new Date(new X509Certificate(Deno.readTextFileSync(pem)).validTo);
@@ -48,7 +49,7 @@ Deno.test("doctor: Fedora's setup passes every check in connection order, and --
       "OK publish",
       "OK spool",
     ]);
-    assertEquals(lastLine(run.stdout), "DOCTOR OK - 14 checks, all OK");
+    assertEquals(firstLine(run.stdout), "DOCTOR OK - 14 checks, all OK");
     assertIncludes(run.stdout, `OK vhost: /pubsub\n`);
     assertIncludes(
       run.stdout,
@@ -77,7 +78,9 @@ Deno.test("doctor: a certificate expiring within 30 days is WARNING, within 7 CR
     "WARNING client certificate",
   ]);
   assert(
-    lastLine(soon.stdout).startsWith("DOCTOR WARNING - 13 checks, 1 warning: client certificate: "),
+    firstLine(soon.stdout).startsWith(
+      "DOCTOR WARNING - 13 checks, 1 warning: client certificate: ",
+    ),
   );
   assertEquals(soon.stderr, "");
 
@@ -243,6 +246,10 @@ Deno.test("doctor: an unknown config key is CRITICAL, the key named", async () =
   assertIncludes(run.stdout, "CRITICAL config: ");
   assertIncludes(run.stdout, 'unknown configuration key "amqp_ulr" (did you mean "amqp_url"?)');
   assertEquals(checks(run.stdout), ["CRITICAL config", "OK spool"]);
+  assert(
+    firstLine(run.stdout).startsWith("DOCTOR CRITICAL - 2 checks, 1 critical: config: "),
+    run.stdout,
+  );
 });
 
 Deno.test("doctor and spool status: --help, and shared options before the command", async () => {
