@@ -174,16 +174,19 @@ export interface FlushReport {
  * key it was spooled with, deleting each file as soon as its confirm arrives (a kill sends
  * again at most the unconfirmed ones). A message the broker refuses for good, or a file that
  * is not a message, is moved aside with its reason, never deleted. Rounds stop at the first
- * one that cannot finish (the broker is away or makes no progress).
+ * one that cannot finish (the broker is away or makes no progress); given the error of a
+ * session that could not be opened, none is sent. Every file looked at is reported.
  */
 export async function flushSpool(
-  session: BrokerSession,
+  session: BrokerSession | DeliveryError,
   config: Config,
   dir: string,
   deadline: Deadline,
   options: { lockWait?: Deadline; report?: Reporter } = {},
 ): Promise<FlushReport> {
   const report: FlushReport = { sent: 0, left: 0, movedAside: [], busy: false };
+  // A broker that could not be reached sends nothing, but every file is still looked at.
+  if (session instanceof DeliveryError) report.error = session;
   // The usual case, an empty spool, costs one directory read and no lock.
   if ((await listSpool(dir)).length === 0) return report;
   const lock = await lockSpool(dir, options.lockWait ?? deadline);
@@ -200,21 +203,36 @@ export async function flushSpool(
       topicPrefix: config.topicPrefix,
     };
     for (let at = 0; at < files.length; at += BATCH) {
-      if (report.error) {
-        report.left += files.length - at;
-        break;
-      }
       const valid: { file: string; item: Addressed }[] = [];
       for (const file of files.slice(at, at + BATCH)) {
         const record = await readSpoolFile(file, defaults);
         if (!record.message) {
           await aside(file, "bad", record.problems.map(formatProblem).join("; "));
+          // Neither delivered nor kept for delivery: failed. Its id cannot be read.
+          const { path, reason } = report.movedAside.at(-1)!;
+          options.report?.([{
+            id: "-",
+            routingKey: "-",
+            outcome: "failed",
+            reason: `not a valid message, moved aside: ${path}: ${reason}`,
+          }]);
         } else {
           const item = record.destination
             ? { message: record.message, ...record.destination }
             : address(record.message, config);
           valid.push({ file, item });
         }
+      }
+      if (report.error || session instanceof DeliveryError) {
+        // No round is sent once one failed (or with no broker): the rest stays, said so.
+        const why = report.error as DeliveryError;
+        report.left += valid.length;
+        options.report?.(valid.map(({ item }) => ({
+          id: item.message.id,
+          routingKey: item.routingKey,
+          ...undelivered(why, true),
+        })));
+        continue;
       }
       const removals: Promise<void>[] = [];
       const deliveries = await publishOn(

@@ -47,7 +47,9 @@ Examples:
   busmsg flush
   */30 * * * *  root  /usr/local/bin/busmsg flush >/dev/null      (crontab)
 
-Prints "N sent, M left" on stdout (--json: one object per message instead).
+Prints "N sent, M left" on stdout, also when the broker cannot be reached (--json: one
+object per file looked at instead: delivered, spooled (still waiting, with why), refused
+(moved aside), or failed (not a valid message, moved aside; its id is "-")).
 Exit status: 0 when nothing is left waiting (or another process is sending it), 111 when
 messages are left (broker unreachable, or no progress within the timeout), 121 when the
 broker refused messages (moved aside), 2 usage or config, or a spool directory that may
@@ -91,29 +93,36 @@ export async function run(args: string[]): Promise<number> {
   }
   const deadline = Date.now() + config.timeoutMs;
   // Always tries, whatever a recent failure says (fail-fast is for the sending commands).
-  let session: BrokerSession;
+  let session: BrokerSession | DeliveryError;
   try {
     session = await BrokerSession.open(config, deadline);
+    await clearFailure(dir, config.amqpUrl);
   } catch (e) {
-    if (e instanceof DeliveryError && unreachable(e)) {
-      await recordFailure(dir, config.amqpUrl, e, Date.now());
-    }
-    throw e;
+    if (!(e instanceof DeliveryError)) throw e;
+    if (unreachable(e)) await recordFailure(dir, config.amqpUrl, e, Date.now());
+    // Still looks at the spool, so that stdout says what is left (and --json what each is).
+    session = e;
   }
-  await clearFailure(dir, config.amqpUrl);
   try {
     // Another process sending from the spool is doing this job already: no need to wait.
-    const lockWait = Math.min(deadline, Date.now() + 200);
+    const lockWait = Math.max(Math.min(deadline, Date.now() + 200), Date.now());
     const flushed = await flushSpool(session, config, dir, deadline, { lockWait, report });
     if (flushed.busy) {
       note(`spool ${dir}: busy: another busmsg process is sending from it; nothing done`);
       return values.strict ? EXIT.SPOOLED : EXIT.OK;
+    }
+    if (session instanceof DeliveryError) {
+      sayFlush({ ...flushed, left: 0 }, dir); // what was left is said once, by the error
+      summary(`0 sent, ${flushed.left} left\n`);
+      throw session;
     }
     sayFlush(flushed, dir);
     summary(`${flushed.sent} sent, ${flushed.left} left\n`);
     if (flushed.left > 0) return flushed.error?.exitCode ?? EXIT.CONNECT;
     return flushed.movedAside.some((a) => a.kind === "refused") ? EXIT.REFUSED : EXIT.OK;
   } finally {
-    await session.close(Math.min(deadline, Date.now() + 1000));
+    if (!(session instanceof DeliveryError)) {
+      await session.close(Math.min(deadline, Date.now() + 1000));
+    }
   }
 }

@@ -121,6 +121,50 @@ Deno.test("sync-event --json: the object holds the run id; flush --json: one obj
   assertEquals([empty.code, empty.stdout], [0, ""]);
 });
 
+Deno.test("flush with the broker down: stdout says what is left; --json one object per file looked at", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const ids: unknown[] = [];
+  for (const n of [1, 2]) {
+    const run = await busmsg(
+      ["publish", "--json", "--url", DOWN, "--topic", "json.left", `n=${n}`],
+      {
+        spoolDir,
+      },
+    );
+    ids.push(objects(run.stdout)[0]!["id"]);
+  }
+  const bad = `${spoolDir}/00000000000001-1-000000`;
+  await Deno.writeTextFile(`${bad}.msg`, "not json\n");
+  const refused = `cannot connect to ${DOWN}: connect ECONNREFUSED 127.0.0.1:1 ` +
+    "(config: built-in defaults: no config file found)";
+  const badReason = `json: invalid JSON: Unexpected token 'o', "not json" is not valid JSON`;
+
+  const json = await busmsg(["flush", "--json", "--url", DOWN], { spoolDir });
+  assertEquals(json.code, 111, json.stderr);
+  assertEquals(objects(json.stdout), [
+    {
+      id: "-",
+      routing_key: "-",
+      outcome: "failed",
+      reason: `not a valid message, moved aside: ${bad}.bad: ${badReason}`,
+    },
+    ...ids.map((id) => ({ id, routing_key: "json.left", outcome: "spooled", reason: refused })),
+  ]);
+  assertEquals(
+    json.stderr,
+    `busmsg: spool ${spoolDir}: not a valid message, moved aside: ${bad}.bad: ${badReason}\n` +
+      `busmsg: ${refused}\n`,
+  );
+
+  const text = await busmsg(["flush", "--url", DOWN], { spoolDir });
+  assertEquals([text.code, text.stdout, text.stderr], [
+    111,
+    "0 sent, 2 left\n",
+    `busmsg: ${refused}\n`,
+  ]);
+  assertEquals((await spoolLines(spoolDir)).length, 2);
+});
+
 Deno.test("test-message --json: one object; with --roundtrip, the round-trip time in it", async () => {
   const plain = await busmsg(["test-message", "--json", "--url", PLAIN_URL]);
   assertEquals(plain.code, 0, plain.stderr);
