@@ -64,8 +64,9 @@ that takes a value takes the next argument, even one starting with "-".
 ${formatOptions(OPTIONS)}
 
 Extra KEY[:TYPE]=VALUE fields are added to the body (e.g. attempt:int=2).
-'start' prints the run id alone on stdout, even when delivery fails (and with --quiet);
-other events print nothing on stdout. --json objects also hold "run_id".
+'start' prints the run id alone on stdout, even when delivery fails or the config cannot
+be read (and with --quiet); only a mistake on its command line (exit 2) comes before the
+id. Other events print nothing on stdout. --json objects also hold "run_id".
 
 Examples:
   export BUSMSG_RUN_ID=$(busmsg sync-event start)
@@ -133,8 +134,11 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   parseFields(fields, body);
-  const config = await configFrom(values);
   const severity = parseSeverity(values.severity);
+  // Printed once the command line is known good, before the config is read: the caller
+  // needs the run id whatever becomes of the message, even when the config is broken.
+  if (event === "start" && !values.json && !values["dry-run"]) out(given["run_id"] + "\n");
+  const config = await configFrom(values);
   const message = messageFromFields(
     {
       topic: rule.topic,
@@ -145,7 +149,5 @@ export async function run(args: string[]): Promise<number> {
     undefined,
   );
   if (values["dry-run"]) return await dryRun([[message]], config);
-  // Printed first: the caller needs the run id whatever becomes of the message.
-  if (event === "start" && !values.json) out(given["run_id"] + "\n");
   return await deliverAndReport([[message]], config, sendOptionsFrom(values, report));
 }

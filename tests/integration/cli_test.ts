@@ -36,6 +36,26 @@ Deno.test("sync-event start makes a new run id even when BUSMSG_RUN_ID is set; -
   }
 });
 
+Deno.test("sync-event start prints its run id before a config error (exit 2); a bad command line has none", async () => {
+  const cases: [string[], Record<string, string>, string][] = [
+    [["--conf", "/nonexist"], {}, "busmsg: /nonexist: cannot read config: no such file\n"],
+    [
+      [],
+      { BUSMSG_TIMEOUT: "abc" },
+      'busmsg: BUSMSG_TIMEOUT: must be a number of seconds from 0.001 to 3600, got "abc"\n',
+    ],
+  ];
+  for (const [args, env, stderr] of cases) {
+    const run = await busmsg(["sync-event", "start", ...args], { env });
+    assertEquals([run.code, run.stderr], [2, stderr]);
+    assert(UUID.test(run.stdout.trim()) && run.stdout.split("\n").length === 2, run.stdout);
+  }
+  assertUsage(
+    await busmsg(["sync-event", "start", "--synced-host", "p1"]),
+    "sync-event start: --synced-host does not belong to this event",
+  );
+});
+
 Deno.test("an option value starting with - is taken as the value, and the event arrives", async () => {
   const reader = await Reader.open(["logging.stats.sync.host.logdate.fail.retry"]);
   try {
