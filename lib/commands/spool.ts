@@ -79,7 +79,8 @@ export async function run(args: string[]): Promise<number> {
     const dir = spool.dir;
     const summary = await summarizeSpool(dir);
     const { state, text } = judgeSpool(summary, maxAgeMs);
-    const ageS = Math.round((summary.oldestAgeMs ?? 0) / 1000);
+    // Whole seconds, cut as the plugin line's "oldest 2 s" cuts them: one age in both.
+    const ageS = Math.floor((summary.oldestAgeMs ?? 0) / 1000);
     if (json) {
       out(
         JSON.stringify({

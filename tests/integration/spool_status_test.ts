@@ -116,3 +116,19 @@ Deno.test("spool status: a bad --max-age or subcommand is UNKNOWN (3), one line"
     assertEquals(run.stdout.trim().split("\n").length, 1);
   }
 });
+
+Deno.test("spool status: the plugin text and its perfdata cut the oldest age to the same second", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const [file] = await spoolSome(spoolDir, ["logging.stats.debug.a"]);
+  // 2.6 s old when the check starts: the start-up adds a fraction, rounding would differ.
+  const name = file!.slice(spoolDir.length + 1);
+  const then = String(Date.now() - 2600).padStart(14, "0");
+  await Deno.rename(file!, `${spoolDir}/${then}${name.slice(14)}`);
+  const run = await busmsg(["spool", "status"], { spoolDir });
+  assertEquals(run.code, 0, run.stdout);
+  const m =
+    /^SPOOL OK - 1 message, oldest (\d+) s \| messages=1 oldest=(\d+)s;;21600 moved_aside=0\n/
+      .exec(run.stdout);
+  assert(m, run.stdout);
+  assertEquals(m[2], m[1]);
+});
