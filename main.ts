@@ -99,7 +99,7 @@ function noCommand(leading: string[]): UsageError {
   const unknown = leading.find((a) =>
     a.startsWith("-") && ![...known, ...shorts, "-V"].includes(a.replace(/=.*/, ""))
   );
-  if (unknown === undefined) return new UsageError("give a command (see busmsg --help)");
+  if (unknown === undefined) return new UsageError("no command given; see 'busmsg --help'");
   const guess = closest(unknown.replace(/=.*/, ""), known);
   return new UsageError(
     `unknown option ${unknown}${guess ? `; did you mean ${guess}?` : ""} (see busmsg --help)`,
@@ -120,11 +120,15 @@ export async function main(args: string[]): Promise<number> {
         out((await commandNamed(rest[0]).load()).HELP + "\n");
         return EXIT.OK;
       }
-      if (name === undefined && leading.some((a) => a !== "--help" && a !== "-h")) {
+      // Nothing at all is a mistake too (one line), not a request for the help.
+      if (
+        name === undefined &&
+        (leading.length === 0 || leading.some((a) => a !== "--help" && a !== "-h"))
+      ) {
         throw noCommand(leading);
       }
       out(HELP + "\n");
-      return name === undefined && leading.length === 0 ? EXIT.USAGE : EXIT.OK;
+      return EXIT.OK;
     }
     const loaded = await commandNamed(name).load();
     help = loaded.HELP;

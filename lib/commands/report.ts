@@ -48,7 +48,7 @@ export const OPTIONS = {
   nagios: {
     type: "boolean",
     help: "first one plugin line (SYNC OK|WARNING|CRITICAL|UNKNOWN - summary |\n" +
-      "perfdata), then the report; exit codes as Nagios reads them",
+      "perfdata), then the report; exit codes as Nagios reads them (not with --json)",
   },
   json: { type: "boolean", help: "the summary as JSON, for tools" },
   live: {
@@ -94,13 +94,16 @@ itself; else 0; 2 usage or config. With --nagios: 0 OK, 1 WARNING (proxies skipp
 CRITICAL (any of the above), 3 UNKNOWN (the check could not be made: bad option,
 unreadable file, lost connection).`;
 
+/** --json with --nagios: stdout would be neither JSON nor a plugin's output. */
+class Incompatible extends UsageError {}
+
 /** Runs `busmsg report`. */
 export async function run(args: string[]): Promise<number> {
   if (!args.includes("--nagios")) return await report(args);
   try {
     return await report(args);
   } catch (e) {
-    if (e instanceof HelpRequested) throw e;
+    if (e instanceof HelpRequested || e instanceof Incompatible) throw e;
     // A monitoring system reads stdout and the exit code: a check that could not be made
     // is UNKNOWN there, not a usage error it would take for CRITICAL.
     out(unknownLine((e as Error).message) + "\n");
@@ -110,6 +113,9 @@ export async function run(args: string[]): Promise<number> {
 
 async function report(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("report", args, OPTIONS);
+  if (values.json && values.nagios) {
+    throw new Incompatible("report: --json and --nagios do not go together");
+  }
   const selection: Selection = {};
   if (values.date !== undefined) selection.date = parseDate(values.date);
   if (values.since !== undefined) {

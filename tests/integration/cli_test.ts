@@ -111,7 +111,12 @@ Deno.test("usage errors are one line, with the closest command or option", async
     [["--verison"], "unknown option --verison; did you mean --version?"],
     [["help", "lsiten"], 'unknown command "lsiten"; did you mean "listen"?'],
     [["sync-event", "host.strat"], 'unknown event "host.strat"; did you mean "host.start"?'],
-    [["-q"], "give a command (see busmsg --help)"],
+    [[], "busmsg: no command given; see 'busmsg --help'\n"],
+    [["-q"], "busmsg: no command given; see 'busmsg --help'\n"],
+    [
+      ["report", "--json", "--nagios", "/dev/null"],
+      "busmsg: report: --json and --nagios do not go together\n",
+    ],
     [["publish", "--topic"], "publish: --topic needs a value (TOPIC)"],
     [["publish", "--dry-run=no", "--topic", "t"], "publish: --dry-run takes no value"],
     [["publish", "--topic", "t", "a:integer=1"], 'unknown type "integer" (types: str, int, float'],
