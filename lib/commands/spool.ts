@@ -1,7 +1,8 @@
 /** `busmsg spool status`: the spool as a monitoring check (Nagios/NRPE, Zabbix, systemd timer). */
 import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION, SPOOL_DIR_OPTION } from "../cli/option_table.ts";
-import { HelpRequested } from "../errors.ts";
+import { HelpRequested, UsageError } from "../errors.ts";
+import { closest } from "../cli/suggest.ts";
 import { out } from "../cli/output.ts";
 import { formatAge, parseDuration } from "../cli/duration.ts";
 import { exitCodeFor, type State } from "../cli/nagios.ts";
@@ -64,6 +65,11 @@ export function judgeSpool(
   return { state, text: parts.join(", ") };
 }
 
+const SUBCOMMANDS = ["status"];
+
+/** A subcommand that is not one: exit 2 on stderr, like an unknown command. */
+class Wrong extends UsageError {}
+
 /** Runs `busmsg spool SUBCOMMAND`. */
 export async function run(args: string[]): Promise<number> {
   let json = false;
@@ -71,7 +77,17 @@ export async function run(args: string[]): Promise<number> {
     const { values, positionals } = parseCommand("spool", args, OPTIONS);
     json = values.json ?? false;
     if (positionals.length !== 1 || positionals[0] !== "status") {
-      throw new Error(`spool: expected the subcommand "status" (see busmsg spool --help)`);
+      // Not a check that failed but no check asked for: a usage error, as for a command.
+      const [sub] = positionals;
+      const guess = sub === undefined ? undefined : closest(sub, SUBCOMMANDS);
+      throw new Wrong(
+        sub === undefined
+          ? `spool: give the subcommand "status" (see busmsg spool --help)`
+          : sub === "status"
+          ? "spool status: takes no arguments"
+          : `spool: unknown subcommand "${sub}"${guess ? `; did you mean "${guess}"?` : ""}` +
+            " (see busmsg spool --help)",
+      );
     }
     const maxAgeMs = parseDuration(values["max-age"] ?? DEFAULT_MAX_AGE, "--max-age");
     const spool = resolveSpool(values, (name) => Deno.env.get(name));
@@ -106,7 +122,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return exitCodeFor(state);
   } catch (e) {
-    if (e instanceof HelpRequested) throw e;
+    if (e instanceof HelpRequested || e instanceof Wrong) throw e;
     // A check that cannot run is UNKNOWN, never a CRITICAL nobody can act on.
     const reason = (e as Error).message;
     out(

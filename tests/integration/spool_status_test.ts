@@ -102,11 +102,25 @@ Deno.test("spool status: files flush moved aside (refused, not a message) are a 
   assertEquals(json.moved_aside.map((a: { kind: string }) => a.kind), ["bad", "refused"]);
 });
 
-Deno.test("spool status: a bad --max-age or subcommand is UNKNOWN (3), one line", async () => {
+Deno.test("spool: a subcommand that is not one is a usage error (2), one line with a suggestion", async () => {
+  for (
+    const [args, line] of [
+      [["spool", "stats"], 'unknown subcommand "stats"; did you mean "status"?'],
+      [["spool", "xyz"], 'unknown subcommand "xyz" (see'],
+      [["spool"], 'give the subcommand "status"'],
+    ] as const
+  ) {
+    const run = await busmsg([...args]);
+    assertEquals([run.code, run.stdout], [2, ""], run.stderr);
+    assert(run.stderr.startsWith(`busmsg: spool: ${line}`), run.stderr);
+    assertEquals(run.stderr.split("\n").length, 2, run.stderr);
+  }
+});
+
+Deno.test("spool status: a bad --max-age is UNKNOWN (3), one line", async () => {
   for (
     const [args, part] of [
       [["spool", "status", "--max-age", "6 hours"], "--max-age: must be a duration"],
-      [["spool", "stats"], 'expected the subcommand "status"'],
       [["spool", "status", "--json", "--max-age", "x"], '"state":"UNKNOWN"'],
     ] as const
   ) {
