@@ -9,9 +9,12 @@ import { COMMANDS, HELP } from "../main.ts";
 import { SHARED_OPTIONS } from "../lib/cli/option_table.ts";
 import { VERSION } from "../lib/version.ts";
 import { allRules, SYNC_EVENTS } from "../lib/message/schemas.ts";
+import { SEVERITIES, SEVERITY_LEVELS } from "../lib/message/message.ts";
+import { eventOptions, OPTIONS as SYNC_EVENT_OPTIONS } from "../lib/commands/sync_event.ts";
 import {
   bashCompletion,
   type Docs,
+  exclusionsOf,
   fishCompletion,
   manPage,
   zshCompletion,
@@ -44,13 +47,23 @@ const docs: Docs = {
   commands: await Promise.all(
     Object.entries(COMMANDS).map(async ([name, c]) => {
       const { HELP, OPTIONS } = await c.load();
-      return { name, summary: c.summary, help: HELP, options: OPTIONS };
+      // sync-event's field options belong to some events only: completed only after those.
+      const excludedAfter = name === "sync-event"
+        ? {
+          excludedAfter: exclusionsOf(
+            Object.keys(SYNC_EVENT_OPTIONS).map((o) => `--${o}`),
+            Object.fromEntries(SYNC_EVENTS.map((e) => [e, eventOptions(e)])),
+          ),
+        }
+        : {};
+      return { name, summary: c.summary, help: HELP, options: OPTIONS, ...excludedAfter };
     }),
   ),
   shared: SHARED_OPTIONS,
   values: {
     EVENT: SYNC_EVENTS,
     TOPIC: allRules().map((r) => r.topic).filter((t) => !t.endsWith("*")),
+    LEVEL: [...Object.keys(SEVERITY_LEVELS), ...SEVERITIES.map(String)],
   },
 };
 

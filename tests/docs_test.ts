@@ -1,7 +1,11 @@
 /** The man page and completion generator (lib/cli/docs.ts): reading help texts, writing roff. */
 import { assertEquals, assertIncludes, assertNotIncludes } from "./assert.ts";
 import {
+  bashCompletion,
+  type Docs,
   examplesOf,
+  exclusionsOf,
+  fishCompletion,
   helpToRoff,
   manPage,
   optionsOf,
@@ -113,4 +117,42 @@ Deno.test("subcommandsOf: the literal words after the command name in its usage 
     "list",
   ]);
   assertEquals(subcommandsOf({ name: "thing", summary: "", help: HELP, options: {} }), []);
+});
+
+Deno.test("exclusionsOf: each option some first arguments do not take, with those arguments", () => {
+  assertEquals(
+    exclusionsOf(["--a", "--b", "--c"], { one: ["--a"], two: ["--a", "--b"], three: ["--a"] }),
+    { "--b": ["one", "three"], "--c": ["one", "two", "three"] },
+  );
+  assertEquals(exclusionsOf(["--a"], { one: ["--a"] }), {});
+});
+
+Deno.test("completions: options left out after the first arguments that do not take them; help completes commands", () => {
+  const docs: Docs = {
+    version: "9.9",
+    date: "2026-01-02",
+    help: "",
+    commands: [{
+      name: "thing",
+      summary: "do a thing",
+      help: HELP,
+      options: {
+        reason: { type: "string", help: "why" },
+        json: { type: "boolean", help: "JSON out" },
+      },
+      excludedAfter: { "--reason": ["start", "finish"] },
+    }],
+    shared: {},
+    values: {},
+  };
+  const bash = bashCompletion(docs);
+  assertIncludes(bash, "          start|finish) _busmsg_reply -W '--json'; return ;;\n");
+  assertIncludes(bash, "        _busmsg_reply -W '--reason --json'; return\n");
+  assertIncludes(bash, "    help)\n      [ \"$npos\" -eq 0 ] && _busmsg_reply -W 'thing'\n");
+  const fish = fishCompletion(docs);
+  assertIncludes(
+    fish,
+    `complete -c busmsg -n "__fish_seen_subcommand_from thing; and not __fish_seen_subcommand_from start finish" -l reason -x -d 'why'`,
+  );
+  assertIncludes(fish, `complete -c busmsg -n "__fish_seen_subcommand_from thing" -l json -d`);
 });

@@ -13,6 +13,38 @@ export interface CommandDoc {
   summary: string;
   help: string;
   options: OptionTable;
+  /**
+   * Options not accepted after some first arguments (`--synced-host` after the event `start`):
+   * `--flag` to those arguments. The completions leave them out there.
+   */
+  excludedAfter?: Record<string, string[]>;
+}
+
+/**
+ * What `excludedAfter` holds, from the options each first argument accepts: every option
+ * some argument does not accept, with those arguments.
+ */
+export function exclusionsOf(
+  flags: string[],
+  accepted: Record<string, string[]>,
+): Record<string, string[]> {
+  const excluded: Record<string, string[]> = {};
+  for (const flag of flags) {
+    const not = Object.keys(accepted).filter((arg) => !accepted[arg]!.includes(flag));
+    if (not.length > 0) excluded[flag] = not;
+  }
+  return excluded;
+}
+
+/** The options offered after each first argument that excludes any, grouped by the same list. */
+function offeredAfter(c: CommandDoc, flags: string[]): [args: string[], offered: string[]][] {
+  const excluded = c.excludedAfter ?? {};
+  const groups = new Map<string, string[]>();
+  for (const arg of new Set(Object.values(excluded).flat())) {
+    const offered = flags.filter((f) => !excluded[f]?.includes(arg)).join(" ");
+    groups.set(offered, [...(groups.get(offered) ?? []), arg]);
+  }
+  return [...groups].map(([offered, args]) => [args, offered.split(" ")]);
 }
 
 /** One option as the completions see it. */
@@ -147,12 +179,27 @@ export function bashCompletion(docs: Docs): string {
     takesArg.push(`    ${c.name}) echo ${valueFlags(opts)} ;;`);
     const values = bashValueArms(opts, docs.values, "        ");
     const { first, files } = positionalCompletion(c, docs.values);
+    const flags = opts.map((o) => o.flag);
+    const after = offeredAfter(c, flags);
     arms.push(
       `    ${c.name})`,
       ...(values.length ? ["      case $prev in", ...values, "      esac"] : []),
-      `      if [[ $cur == -* ]]; then _busmsg_reply -W ${
-        quoteSh(opts.map((o) => o.flag).join(" "))
-      }; return; fi`,
+      ...(after.length
+        ? [
+          "      if [[ $cur == -* ]]; then",
+          "        case $arg1 in",
+          ...after.map(([args, offered]) =>
+            `          ${args.join("|")}) _busmsg_reply -W ${quoteSh(offered.join(" "))}; return ;;`
+          ),
+          "        esac",
+          `        _busmsg_reply -W ${quoteSh(flags.join(" "))}; return`,
+          "      fi",
+        ]
+        : [
+          `      if [[ $cur == -* ]]; then _busmsg_reply -W ${
+            quoteSh(flags.join(" "))
+          }; return; fi`,
+        ]),
       ...(typeof first === "object"
         ? [
           `      [ "$npos" -eq 0 ] && { _busmsg_reply -W ${
@@ -185,14 +232,14 @@ ${takesArg.join("\n")}
 
 _busmsg() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
-  local cmd="" npos=0 i word
+  local cmd="" arg1="" npos=0 i word
   COMPREPLY=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=\${COMP_WORDS[i]}
     [[ $word == -* ]] && continue
     # An option's value is neither the command nor an argument.
     [[ $i -gt 1 && " $(_busmsg_takes_value "$cmd") " == *" \${COMP_WORDS[i-1]} "* ]] && continue
-    if [[ -z $cmd ]]; then cmd=$word; else npos=$((npos + 1)); fi
+    if [[ -z $cmd ]]; then cmd=$word; else npos=$((npos + 1)); [[ $npos -eq 1 ]] && arg1=$word; fi
   done
   case $cmd in
     "")
@@ -203,6 +250,9 @@ ${bashValueArms(shared, docs.values, "        ").join("\n")}
     quoteSh([...shared.map((o) => o.flag), "--version"].join(" "))
   }; return; fi
       _busmsg_reply -W ${quoteSh(docs.commands.map((c) => c.name).join(" "))}
+      ;;
+    help)
+      [ "$npos" -eq 0 ] && _busmsg_reply -W ${quoteSh(docs.commands.map((c) => c.name).join(" "))}
       ;;
 ${arms.join("\n")}
   esac
@@ -238,9 +288,22 @@ export function zshCompletion(docs: Docs): string {
     const { first, files } = positionalCompletion(c, docs.values);
     if (typeof first === "object") specs.push(`'1:${positionalsOf(c)[0]!}:${zshAction(first)}'`);
     specs.push(files ? "'*:file:_files'" : "'*:argument: '");
-    return `    ${c.name})\n      _arguments -s \\\n        ${
-      specs.join(" \\\n        ")
-    }\n      ;;`;
+    const excluded = c.excludedAfter ?? {};
+    if (Object.keys(excluded).length === 0) {
+      return `    ${c.name})\n      _arguments -s \\\n        ${
+        specs.join(" \\\n        ")
+      }\n      ;;`;
+    }
+    // An option some first arguments do not take is offered only when none of them is given.
+    const flags = optionsOf(c.options).map((o) => o.flag);
+    const always = specs.filter((_, i) => !(flags[i]! in excluded));
+    const sometimes = specs.flatMap((spec, i) => {
+      const not = excluded[flags[i]!];
+      return not ? [`      (( \${words[(I)(${not.join("|")})]} )) || specs+=(${spec})`] : [];
+    });
+    return `    ${c.name})\n      local -a specs\n      specs=(\n        ${
+      always.join("\n        ")
+    }\n      )\n${sometimes.join("\n")}\n      _arguments -s $specs\n      ;;`;
   });
   const names = docs.commands.map((c) => c.name).join("|");
   return `#compdef busmsg
@@ -276,9 +339,21 @@ _busmsg "$@"
 // ---------------------------------------------------------------------------------------------
 // fish
 
-/** The `complete` lines of a set of options, offered while `condition` holds. */
-function fishOptions(options: OptionDoc[], condition: string, values: Record<string, string[]>) {
+/**
+ * The `complete` lines of a set of options, offered while `condition` holds (and, for an option
+ * in `excluded`, while none of the first arguments that do not take it is given).
+ */
+function fishOptions(
+  options: OptionDoc[],
+  condition: string,
+  values: Record<string, string[]>,
+  excluded: Record<string, string[]> = {},
+) {
   return options.map((o) => {
+    const not = excluded[o.flag];
+    const when = not
+      ? `"${condition}; and not __fish_seen_subcommand_from ${not.join(" ")}"`
+      : `"${condition}"`;
     const how = completionOf(o.arg, values);
     const value = o.arg === undefined
       ? ""
@@ -289,7 +364,7 @@ function fishOptions(options: OptionDoc[], condition: string, values: Record<str
       : how === "none"
       ? " -x"
       : ` -x -a ${quoteSh(how.words.join(" "))}`;
-    return `complete -c busmsg -n ${condition} -l ${o.flag.slice(2)}${value} -d ${
+    return `complete -c busmsg -n ${when} -l ${o.flag.slice(2)}${value} -d ${
       quoteSh(firstSentence(o.text))
     }`;
   });
@@ -297,21 +372,20 @@ function fishOptions(options: OptionDoc[], condition: string, values: Record<str
 
 /** busmsg.fish: the same for fish. */
 export function fishCompletion(docs: Docs): string {
-  const noCommand = `"not __fish_seen_subcommand_from ${
-    docs.commands.map((c) => c.name).join(" ")
-  }"`;
+  const noCommand = `not __fish_seen_subcommand_from ${docs.commands.map((c) => c.name).join(" ")}`;
   const lines = [
     `# fish completion for busmsg ${docs.version} (generated from the command table)`,
     "complete -c busmsg -f",
-    `complete -c busmsg -n ${noCommand} -l version -d 'print versions'`,
+    `complete -c busmsg -n "${noCommand}" -l version -d 'print versions'`,
     ...fishOptions(optionsOf(docs.shared), noCommand, docs.values),
   ];
   for (const c of docs.commands) {
     lines.push(
-      `complete -c busmsg -n ${noCommand} -a ${c.name} -d ${quoteSh(firstSentence(c.summary))}`,
+      `complete -c busmsg -n "${noCommand}" -a ${c.name} -d ${quoteSh(firstSentence(c.summary))}`,
     );
-    const when = `"__fish_seen_subcommand_from ${c.name}"`;
-    lines.push(...fishOptions(optionsOf(c.options), when, docs.values));
+    const seen = `__fish_seen_subcommand_from ${c.name}`;
+    const when = `"${seen}"`;
+    lines.push(...fishOptions(optionsOf(c.options), seen, docs.values, c.excludedAfter));
     const { first, files } = positionalCompletion(c, docs.values);
     if (typeof first === "object") {
       lines.push(`complete -c busmsg -n ${when} -a ${quoteSh(first.words.join(" "))}`);

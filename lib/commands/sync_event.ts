@@ -97,6 +97,21 @@ function eventRule(event: string): TopicRule {
   return rule;
 }
 
+/** The body fields an event takes: its schema's properties. */
+function fieldsOf(rule: TopicRule): string[] {
+  return Object.keys((flatSchema(rule)["properties"] ?? {}) as object);
+}
+
+/**
+ * The options `sync-event EVENT` accepts, as `--name`: all but the fields of other events (the
+ * completions offer these after the event).
+ */
+export function eventOptions(event: string): string[] {
+  const fields = fieldsOf(eventRule(event));
+  const foreign: string[] = FIELD_OPTIONS.filter(([f]) => !fields.includes(f)).map(([, o]) => o);
+  return Object.keys(OPTIONS).map((o) => `--${o}`).filter((o) => !foreign.includes(o));
+}
+
 /** Runs `busmsg sync-event`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("sync-event", args, OPTIONS);
@@ -105,7 +120,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError("sync-event: give the EVENT (see busmsg sync-event --help)");
   }
   const rule = eventRule(event);
-  const allowed = Object.keys((flatSchema(rule)["properties"] ?? {}) as object);
+  const allowed = fieldsOf(rule);
   const given: Record<string, string | undefined> = {
     // `start` begins a run: an id left in the environment by an earlier run is not this one's.
     run_id: values["run-id"] ??

@@ -137,6 +137,70 @@ Deno.test("bash completes commands, each command's options, sync-event's events 
   ]);
 });
 
+const FIELD_OPTIONS = ["--run-id", "--synced-host", "--log-date", "--reason"];
+
+Deno.test("bash completes commands after help, severity levels, and only the options an event takes", async () => {
+  assertEquals(await complete("busmsg", "help", ""), Object.keys(COMMANDS));
+  assertEquals(await complete("busmsg", "help", "sy"), ["sync-event"]);
+  assertEquals(await complete("busmsg", "help", "flush", ""), []);
+  const levels = ["debug", "info", "warning", "error", "10", "20", "30", "40"];
+  assertEquals(await complete("busmsg", "sync-event", "--severity", ""), levels);
+  assertEquals(await complete("busmsg", "publish", "--severity", "w"), ["warning"]);
+  const fields = async (...words: string[]) =>
+    (await complete("busmsg", "sync-event", ...words, "--")).filter((f) =>
+      FIELD_OPTIONS.includes(f)
+    );
+  assertEquals(await fields("start"), ["--run-id"]);
+  assertEquals(await fields("host.start"), ["--run-id", "--synced-host"]);
+  assertEquals(await fields("host.skip"), ["--run-id", "--synced-host", "--reason"]);
+  assertEquals(await fields("host.logdate.finish"), ["--run-id", "--synced-host", "--log-date"]);
+  assertEquals(await fields("host.logdate.fail.final"), FIELD_OPTIONS);
+  // Before the event is named, every option; an option's value is not taken for the event.
+  assertEquals(await fields(), FIELD_OPTIONS);
+  assertEquals(await fields("--timeout", "5", "finish"), ["--run-id"]);
+  assertEquals(await complete("busmsg", "sync-event", "start", "--s"), [
+    "--severity",
+    "--spool-dir",
+    "--strict",
+  ]);
+});
+
+Deno.test("zsh and fish complete only the options an event takes, and the levels (fish where installed)", async () => {
+  const fish = Deno.readTextFileSync(`${dist}/completions/busmsg.fish`);
+  assertIncludes(
+    fish,
+    `-n "__fish_seen_subcommand_from sync-event; and not __fish_seen_subcommand_from start finish" -l synced-host `,
+  );
+  const zsh = Deno.readTextFileSync(`${dist}/completions/_busmsg`);
+  assertIncludes(zsh, "(( ${words[(I)(start|finish)]} )) || specs+=('--synced-host=[");
+  assertIncludes(zsh, "]:level:(debug info warning error 10 20 30 40)'");
+  if ((await sh("bash", ["-c", "command -v fish"])).code !== 0) return;
+  const offered = async (line: string) => {
+    const run = await sh("fish", [
+      "-c",
+      `source ${dist}/completions/busmsg.fish; complete -C '${line}'`,
+    ]);
+    assertEquals(run.stderr, "");
+    return run.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]!);
+  };
+  assertEquals(
+    (await offered("busmsg sync-event host.skip --")).filter((f) => FIELD_OPTIONS.includes(f))
+      .sort(),
+    ["--reason", "--run-id", "--synced-host"],
+  );
+  assertEquals((await offered("busmsg sync-event start --severity ")).sort(), [
+    "10",
+    "20",
+    "30",
+    "40",
+    "debug",
+    "error",
+    "info",
+    "warning",
+  ]);
+  assertEquals((await offered("busmsg help ")).sort(), Object.keys(COMMANDS).sort());
+});
+
 Deno.test("the zsh and fish completions parse (where zsh or fish is installed)", async () => {
   for (const [shell, file] of [["zsh", "_busmsg"], ["fish", "busmsg.fish"]] as const) {
     const which = await sh("bash", ["-c", `command -v ${shell}`]);
