@@ -462,19 +462,33 @@ const EXIT_STATUS: [string, string][] = [
   ["75", "spooled, with --strict"],
   ["111", "neither delivered nor spooled: no connection or no confirm in time"],
   ["121", "refused by the broker (nack, or access to the topic or vhost refused)"],
-  ["0 1 2 3", "as a monitoring check (--nagios): OK, WARNING, CRITICAL, UNKNOWN"],
+  [
+    "0 1 2 3",
+    "doctor, spool status and report --nagios, as monitoring plugins: OK, WARNING, CRITICAL, UNKNOWN",
+  ],
 ];
 const ENVIRONMENT: [string, string][] = [
   ["FEDORA_MESSAGING_CONF", "the config file when --conf is not given"],
   ["BUSMSG_TIMEOUT", "seconds bounding each network step (default 10); --timeout beats it"],
   ["BUSMSG_SPOOL_DIR", "the spool directory; --spool-dir beats it"],
   ["BUSMSG_RUN_ID", "the sync run of sync-event when --run-id is not given"],
+  [
+    "BUSMSG_EXPIRY_WARN_DAYS",
+    "warn when the client certificate expires within N days (14; 0: never)",
+  ],
+  ["BUSMSG_DEBUG", "1: each connection step on stderr with its time, as --verbose"],
+  ["XDG_STATE_HOME", "where a user's spool goes ($XDG_STATE_HOME/busmsg/spool)"],
   ["NO_COLOR", "no progress line on stderr (nor with TERM=dumb)"],
 ];
 const FILES: [string, string][] = [
   ["/etc/fedora-messaging/config.toml", "fedora-messaging's configuration, read by default"],
   ["/etc/pki/fedora-messaging/", "CA, client certificate and key, as the config names them"],
-  ["/var/spool/busmsg/", "the spool when writable (root), else ~/.local/state/busmsg/spool"],
+  [
+    "/var/spool/busmsg/",
+    "the spool for root and for the directory's owner; other users: $XDG_STATE_HOME/busmsg/spool " +
+    "or ~/.local/state/busmsg/spool. A spool directory or parent owned by another user, or " +
+    "writable by group or others, is refused (the rule OpenSSH applies to ~/.ssh)",
+  ],
 ];
 /** The indented lines under each "Examples:" heading of a help text. */
 export function examplesOf(help: string): string[] {

@@ -45,7 +45,7 @@ ${formatOptions(OPTIONS)}
 
 Examples:
   busmsg flush
-  */30 * * * *  root  /usr/local/bin/busmsg flush >/dev/null      (crontab)
+  */30 * * * *  root  /usr/bin/busmsg flush >/dev/null       (/etc/cron.d/busmsg)
 
 Prints "N sent, M left" on stdout, also when the broker cannot be reached (--json: one
 object per file looked at instead: delivered, spooled (still waiting, with why), refused

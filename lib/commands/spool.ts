@@ -31,7 +31,7 @@ ${formatOptions(OPTIONS)}
 
 Examples:
   busmsg spool status --max-age 6h
-  command[check_busmsg_spool]=/usr/local/bin/busmsg spool status      (NRPE)
+  command[check_busmsg_spool]=/usr/bin/sudo -n /usr/bin/busmsg spool status      (NRPE)
 
 Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK (messages younger
 than --max-age may wait during an outage), 1 WARNING (files were moved aside: someone must
