@@ -31,6 +31,62 @@ export function inputName(path: string): string {
   return path === "-" ? "<stdin>" : path;
 }
 
+/** Stdin can be read only once: `-` named twice is a usage error. */
+export function stdinOnce(command: string, paths: string[]): void {
+  if (paths.filter((p) => p === "-").length > 1) {
+    throw new UsageError(`${command}: - (stdin) is given more than once`);
+  }
+}
+
+/** An input copied to a private file: two handles on the copy, each at its start. */
+export interface PrivateCopy {
+  /** One for the check, one for the send: both read exactly the same bytes. */
+  readers: [Deno.FsFile, Deno.FsFile];
+  /** How many bytes were copied. */
+  bytes: number;
+}
+
+/**
+ * Copies `path` (or stdin for `-`) to a private temporary file, so that what is sent after the
+ * check is exactly what was checked, whatever happens to the input meanwhile. The copy is
+ * unlinked (its directory removed) before the first byte is written: only the open handles
+ * keep it, so a kill leaves nothing behind.
+ */
+export async function privateCopy(path: string): Promise<PrivateCopy> {
+  const source = await openInput(path);
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-" });
+  let writer: Deno.FsFile;
+  let readers: [Deno.FsFile, Deno.FsFile];
+  try {
+    const file = `${dir}/input`;
+    writer = await Deno.open(file, { write: true, createNew: true, mode: 0o600 });
+    readers = [await Deno.open(file), await Deno.open(file)];
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  let bytes = 0;
+  let writeError: unknown;
+  try {
+    for await (let chunk of source) {
+      try {
+        bytes += chunk.length;
+        while (chunk.length > 0) chunk = chunk.subarray(await writer.write(chunk));
+      } catch (e) {
+        writeError = e;
+        break;
+      }
+    }
+  } catch (e) {
+    throw new UsageError(`${inputName(path)}: cannot read: ${ioReason(e)}`);
+  } finally {
+    writer.close();
+  }
+  if (writeError !== undefined) {
+    throw new Error(`${inputName(path)}: cannot copy to a temporary file: ${ioReason(writeError)}`);
+  }
+  return { readers, bytes };
+}
+
 async function openInput(path: string): Promise<ReadableStream<Uint8Array>> {
   if (path === "-") return Deno.stdin.readable;
   try {
@@ -56,9 +112,15 @@ function concat(parts: Uint8Array[], last: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Reads `path` (or stdin for `-`) and yields its lines in batches, in order. */
-export async function* readLineBatches(path: string): AsyncGenerator<Line[]> {
-  const stream = await openInput(path);
+/**
+ * Reads `path` (or stdin for `-`) and yields its lines in batches, in order; `opened`, when
+ * given, is read instead (`path` then only names it).
+ */
+export async function* readLineBatches(
+  path: string,
+  opened?: ReadableStream<Uint8Array>,
+): AsyncGenerator<Line[]> {
+  const stream = opened ?? await openInput(path);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let carry: Uint8Array[] = [];
   let carryLength = 0;

@@ -13,10 +13,16 @@ import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
 import { checkedLines } from "../message/lines.ts";
 import { type Draft, formatProblem, type Message } from "../message/message.ts";
-import { say } from "../cli/output.ts";
+import { note, say } from "../cli/output.ts";
 import { deliverAndReport, dryRun, inBatches, type Sized } from "../bus/send.ts";
 import { Progress } from "../cli/progress.ts";
-import { sayReadingStdin } from "../cli/input.ts";
+import {
+  inputName,
+  type PrivateCopy,
+  privateCopy,
+  sayReadingStdin,
+  stdinOnce,
+} from "../cli/input.ts";
 import {
   defaultsFor,
   messageFromFields,
@@ -82,8 +88,8 @@ Exit status: 0 published or spooled, 2 bad input/usage/config, 75 spooled with -
 111 no connection or no confirm in time (and not spooled), 121 refused by the broker,
 1 other (e.g. login refused and not spooled).`;
 
-/** An input and the name its problems are reported under. */
-interface Input {
+/** An input, the name its problems are reported under, and its private copy. */
+interface Input extends PrivateCopy {
   path: string;
   name: string;
 }
@@ -94,7 +100,7 @@ const originOf = (m: Message) => origins.get(m);
 
 /**
  * Inputs of at most this many messages and bytes are kept from the check to the send; larger
- * ones are read twice, so that memory never grows with the input.
+ * ones are read twice (from their private copy), so that memory never grows with the input.
  */
 const KEEP = 20_000;
 const KEEP_BYTES = 4 * 1024 * 1024;
@@ -108,7 +114,8 @@ async function checkAll(
   let bad = 0, count = 0, bytes = 0;
   const progress = Progress.start("checking");
   for (const input of inputs) {
-    for await (const batch of checkedLines(input.path, () => defaultsFor(config))) {
+    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[0].readable);
+    for await (const batch of lines) {
       for (const { number, parsed, size } of batch) {
         if (parsed.message) {
           count++;
@@ -128,13 +135,15 @@ async function checkAll(
   return kept ? { bad, count, kept } : { bad, count };
 }
 
-/** Second pass over inputs too large to keep: the same lines, read again as a stream. */
+/** Second pass over inputs too large to keep: the same copies, read again as a stream. */
 async function* reread(inputs: Input[], config: Config): AsyncGenerator<Sized> {
   for (const input of inputs) {
-    for await (const batch of checkedLines(input.path, () => defaultsFor(config))) {
+    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[1].readable);
+    for await (const batch of lines) {
       for (const { number, parsed, size } of batch) {
+        // Cannot happen (nothing else can reach the copy); not a usage error: some went out.
         if (!parsed.message) {
-          throw new UsageError(`${input.name}:${number}: changed while being published`);
+          throw new Error(`${input.name}:${number}: differs from what was checked`);
         }
         origins.set(parsed.message, `${input.name}:${number}`);
         yield { message: parsed.message, size };
@@ -176,13 +185,24 @@ async function stream(
   return code === EXIT.OK ? EXIT.USAGE : code;
 }
 
-/** Copies stdin to a private file, so that a large input can be read twice. */
-async function stdinToFile(dir: string): Promise<string> {
-  sayReadingStdin("dump lines (one JSON message per line)");
-  const path = `${dir}/stdin`;
-  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-  await Deno.stdin.readable.pipeTo(file.writable);
-  return path;
+/** Says which files grew after they were copied: what was added was not published. */
+async function sayGrown(inputs: Input[]): Promise<void> {
+  for (const { path, name, bytes } of inputs) {
+    if (path === "-") continue;
+    const size = await Deno.stat(path).then((i) => i.size, () => 0);
+    if (size > bytes) note(`${name}: grew after it was read; what was added was not published`);
+  }
+}
+
+/** Closes what is still open of the copies (a stream read to its end closes its handle). */
+function closeCopies(inputs: Input[]): void {
+  for (const file of inputs.flatMap((i) => i.readers)) {
+    try {
+      file.close();
+    } catch {
+      // Already closed.
+    }
+  }
 }
 
 /** Runs `busmsg publish`. */
@@ -220,13 +240,12 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length === 0) {
     throw new UsageError("publish: give FILE, - for stdin, or --topic TOPIC");
   }
-  const tmp = positionals.includes("-") ? await Deno.makeTempDir({ prefix: "busmsg-" }) : undefined;
+  stdinOnce("publish", positionals);
+  const inputs: Input[] = [];
   try {
-    const inputs: Input[] = [];
     for (const path of positionals) {
-      inputs.push(
-        path === "-" ? { path: await stdinToFile(tmp!), name: "<stdin>" } : { path, name: path },
-      );
+      if (path === "-") sayReadingStdin("dump lines (one JSON message per line)");
+      inputs.push({ path, name: inputName(path), ...await privateCopy(path) });
     }
     const checked = await checkAll(inputs, config);
     if (checked.bad > 0) {
@@ -234,16 +253,17 @@ export async function run(args: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     const messages = checked.kept ?? reread(inputs, config);
-    if (dry) {
-      return await dryRun(inBatches(messages), config);
-    }
-    const progress = Progress.start("publishing", checked.count);
-    return await deliverAndReport(inBatches(messages), config, {
-      ...sendOptionsFrom(values, report),
-      originOf,
-      progress,
-    });
+    const progress = dry ? undefined : Progress.start("publishing", checked.count);
+    const code = dry
+      ? await dryRun(inBatches(messages), config)
+      : await deliverAndReport(inBatches(messages), config, {
+        ...sendOptionsFrom(values, report),
+        originOf,
+        progress,
+      });
+    await sayGrown(inputs);
+    return code;
   } finally {
-    if (tmp) await Deno.remove(tmp, { recursive: true });
+    closeCopies(inputs);
   }
 }

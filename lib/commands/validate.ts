@@ -4,7 +4,7 @@ import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { loadConfig } from "../config.ts";
 import { frameMaxOf } from "../bus/wire.ts";
 import { EXIT } from "../errors.ts";
-import { inputName, sayReadingStdin } from "../cli/input.ts";
+import { inputName, sayReadingStdin, stdinOnce } from "../cli/input.ts";
 import { checkedLines } from "../message/lines.ts";
 import { type Defaults, formatSentAt } from "../message/message.ts";
 import { out, say } from "../cli/output.ts";
@@ -63,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
   const defaults = (): Defaults => ({ sentAt, newId: () => id, topicPrefix, frameMax });
   let lines = 0, badLines = 0, problems = 0;
   const paths = positionals.length > 0 ? positionals : ["-"];
+  stdinOnce("validate", paths);
   const progress = Progress.start("validating");
   for (const path of paths) {
     const name = inputName(path);

@@ -29,12 +29,13 @@ export interface CheckedLine {
   size: number;
 }
 
-/** Reads and checks every line of `path` (`-` for stdin), in batches. */
+/** Reads and checks every line of `path` (`-` for stdin; `opened` instead when given), in batches. */
 export async function* checkedLines(
   path: string,
   defaults: () => Defaults,
+  opened?: ReadableStream<Uint8Array>,
 ): AsyncGenerator<CheckedLine[]> {
-  for await (const batch of readLineBatches(path)) {
+  for await (const batch of readLineBatches(path, opened)) {
     const d = defaults();
     yield batch.map((line) => ({
       number: line.number,

@@ -106,3 +106,69 @@ Deno.test("a reader that goes away (| head -1) stops neither delivery nor the ex
     await reader.close();
   }
 });
+
+Deno.test("a large file that grows while being sent: exactly what was checked goes out, exit 0", async () => {
+  const n = 25_000; // more than are kept, so the file is read twice
+  const file = `${await Deno.makeTempDir()}/f.jsonl`;
+  await Deno.writeTextFile(
+    file,
+    Array.from({ length: n }, (_, i) => JSON.stringify({ topic: "grow.x", body: { i } })).join(
+      "\n",
+    ) +
+      "\n",
+  );
+  const reader = await Reader.open(["grow.#"]);
+  try {
+    const child = spawnBusmsg(["publish", "--url", PLAIN_URL, file], {
+      BUSMSG_SPOOL_DIR: await Deno.makeTempDir(),
+    });
+    const stderr = new Response(child.stderr).text();
+    const out = child.stdout.getReader();
+    const first = await out.read();
+    assert(!first.done, "the first round went out");
+    // Sending has begun: a bad line and a good one appended now were never checked.
+    await Deno.writeTextFile(file, 'not json\n{"topic": "grow.x", "body": {"i": -1}}\n', {
+      append: true,
+    });
+    let stdout = new TextDecoder().decode(first.value);
+    for (let r = await out.read(); !r.done; r = await out.read()) {
+      stdout += new TextDecoder().decode(r.value);
+    }
+    const status = await child.status;
+    assertEquals(
+      [status.code, await stderr],
+      [0, `busmsg: ${file}: grew after it was read; what was added was not published\n`],
+    );
+    assertEquals(publishedIds(stdout).length, n);
+    await reader.take(n, 30_000);
+    const got = await reader.settle(300);
+    assertEquals(got.length, n);
+    assert(got.every((m, i) => m.text === `{"i": ${i}}`), "the checked lines, in order");
+  } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("publish - killed while reading stdin leaves no temporary file behind", async () => {
+  const tmp = await Deno.makeTempDir();
+  const child = spawnBusmsg(["publish", "--url", PLAIN_URL, "-"], { TMPDIR: tmp }, "piped");
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode('{"topic": "kill.x", "body": {}}\n'.repeat(30_000)));
+  // The copy is open (its name says where it was) before it is looked for on disk.
+  let copy: string | undefined;
+  for (let tries = 0; copy === undefined && tries < 200; tries++) {
+    await new Promise((r) => setTimeout(r, 50));
+    for (const fd of Deno.readDirSync(`/proc/${child.pid}/fd`)) {
+      const target = Deno.readLinkSync(`/proc/${child.pid}/fd/${fd.name}`);
+      if (target.startsWith(tmp)) copy = target;
+    }
+  }
+  assert(copy !== undefined, "the copy of stdin is open");
+  assertEquals([...Deno.readDirSync(tmp)], [], `already gone from disk: ${copy}`);
+  child.kill("SIGKILL");
+  await child.status;
+  await writer.close().catch(() => {});
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  assertEquals([...Deno.readDirSync(tmp)], []);
+});
