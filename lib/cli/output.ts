@@ -3,6 +3,7 @@
  * message on stderr with the credential of any URL in it hidden.
  */
 import { clearProgressLine } from "./progress.ts";
+import { ioReason } from "../config.ts";
 
 const encoder = new TextEncoder();
 
@@ -30,9 +31,21 @@ function writeAll(fd: { writeSync(p: Uint8Array): number }, text: string): void 
   }
 }
 
-/** Writes data to stdout as is, never rewritten (callers add newlines). */
+let stdoutFailed = false;
+
+/**
+ * Writes data to stdout as is, never rewritten (callers add newlines). A stdout that cannot be
+ * written (a full disk) is said once and then left alone, as a closed pipe is: delivery and
+ * spooling go on, and the exit code stays what they make it.
+ */
 export function out(text: string): void {
-  if (text) writeAll(Deno.stdout, text);
+  if (!text || stdoutFailed) return;
+  try {
+    writeAll(Deno.stdout, text);
+  } catch (e) {
+    stdoutFailed = true;
+    say(`cannot write to stdout: ${ioReason(e)}`);
+  }
 }
 
 /** Writes one diagnostic line to stderr, prefixed `busmsg: `, URL credentials hidden. */

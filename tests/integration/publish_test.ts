@@ -2,10 +2,13 @@ import { assert, assertEquals, assertIncludes } from "../assert.ts";
 import { SEED_FRAMES, SEED_LINE } from "../fixtures.ts";
 import {
   busmsg,
+  ENTRY,
   PLAIN_PORT,
   PLAIN_URL,
   publishedIds,
   Reader,
+  runCommand,
+  spoolLines,
   tlsConfig,
   writeConfig,
 } from "../helpers.ts";
@@ -305,6 +308,35 @@ Deno.test("an amqp_url with pika's parameters (shared with fedora-messaging) pub
     assertIncludes(warnings[0]!, `${conf}: amqp_url parameter "connection_attempts"`);
     const [m] = await reader.take(1);
     assertEquals([m?.routingKey, m?.text], ["pika.params", '{"a": "1"}']);
+  } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("a stdout that cannot be written (full disk): delivered, said once on stderr, exit 0", async () => {
+  const reader = await Reader.open(["full.#"]);
+  try {
+    const spoolDir = await Deno.makeTempDir();
+    const file = `${spoolDir}.jsonl`;
+    await Deno.writeTextFile(
+      file,
+      '{"topic": "full.a", "body": {"i": 1}}\n{"topic": "full.b", "body": {"i": 2}}\n',
+    );
+    const run = await runCommand(
+      "bash",
+      ["-c", 'exec "$@" >/dev/full', "bash", ...ENTRY, "publish", "--url", PLAIN_URL, file],
+      { env: { NO_COLOR: "1", BUSMSG_SPOOL_DIR: spoolDir } },
+    );
+    assertEquals([run.code, run.stderr], [
+      0,
+      "busmsg: cannot write to stdout: No space left on device\n",
+    ]);
+    const got = await reader.take(2);
+    assertEquals(got.map((m) => [m.routingKey, m.text]), [["full.a", '{"i": 1}'], [
+      "full.b",
+      '{"i": 2}',
+    ]]);
+    assertEquals(await spoolLines(spoolDir), []);
   } finally {
     await reader.close();
   }
