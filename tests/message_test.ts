@@ -116,6 +116,27 @@ Deno.test("envelope errors name the field", () => {
   }
 });
 
+Deno.test("a topic with a control character (C0, DEL, C1) is refused; other characters are not", () => {
+  for (
+    const [c, name] of [
+      ["\n", "U+000A"],
+      ["\x1b", "U+001B"],
+      ["\x7f", "U+007F"],
+      ["\x85", "U+0085"],
+      ["\x9f", "U+009F"],
+      ["\0", "U+0000"],
+    ]
+  ) {
+    const line = JSON.stringify({ topic: `a${c}b`, body: {} });
+    assertEquals(problems(line), [
+      { field: "topic", message: `contains the control character ${name}` },
+    ]);
+  }
+  for (const topic of ["a\u00a0b", "é.ü", "a b", "a~b"]) {
+    assertEquals(problems(JSON.stringify({ topic, body: {} })), [], topic);
+  }
+});
+
 Deno.test("values busmsg cannot carry exactly are refused, naming the field", () => {
   const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
   const cases: [string, string, string][] = [

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Config, configWarnings, loadConfig } from "../config.ts";
-import { HelpRequested } from "../errors.ts";
+import { HelpRequested, UsageError } from "../errors.ts";
 import { note } from "./output.ts";
 import type { SendOptions } from "../bus/send.ts";
 import type { Reporter } from "./outcomes.ts";
@@ -67,7 +67,21 @@ export function parseCommand<T extends OptionTable>(
     allowPositionals: true,
     strict: true,
   });
+  for (const [name, value] of Object.entries(values)) {
+    for (const text of [value].flat()) refuseLossy(`--${name}`, text);
+  }
+  for (const word of positionals) refuseLossy(JSON.stringify(word), word);
   return { values: values as Values<T>, positionals };
+}
+
+/**
+ * Deno decodes the command line lossily: a byte that is not UTF-8 arrives as U+FFFD. It would
+ * be sent (or used as a path) as that, silently, so it is refused as a bad input line is.
+ */
+function refuseLossy(name: string, text: string | boolean | undefined): void {
+  if (typeof text === "string" && text.includes("\uFFFD")) {
+    throw new UsageError(`${name}: not valid UTF-8 (contains U+FFFD)`);
+  }
 }
 
 /** The broker options as parsed values. */

@@ -10,6 +10,7 @@ import { localFqdn } from "./host.ts";
 import {
   checkDraft,
   complete,
+  controlIn,
   type Defaults,
   type Draft,
   formatProblem,
@@ -79,7 +80,9 @@ export function messageFromFields(
   const full = { ...draft, body, headers };
   const problems = [...checkDraft(full, defaults.topicPrefix), ...checkBody(topic, body)];
   if (problems.length > 0) {
-    throw new UsageError(`${draft.topic}: ${problems.map(formatProblem).join("; ")}`);
+    // A topic with a control character is named quoted, so that it cannot forge a line.
+    const name = controlIn(draft.topic) ? JSON.stringify(draft.topic) : draft.topic;
+    throw new UsageError(`${name}: ${problems.map(formatProblem).join("; ")}`);
   }
   return complete(full, defaults);
 }

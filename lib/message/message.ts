@@ -176,12 +176,27 @@ function carriable(field: string, value: JsonValue, problems: Problem[]): boolea
   return flaw === undefined;
 }
 
+// C0, DEL and C1: a topic is printed by listen, report and every diagnostic naming it.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/** The first control character (C0, DEL, C1) of `s` as `U+XXXX`, or undefined. */
+export function controlIn(s: string): string | undefined {
+  const c = CONTROL.exec(s)?.[0];
+  return c === undefined
+    ? undefined
+    : "U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+}
+
 /** Checks the envelope of a draft; returns every problem found. */
 export function checkDraft(draft: Draft, topicPrefix: string): Problem[] {
   const problems: Problem[] = [];
   if (!carriable("topic", draft.topic, problems)) return problems;
+  const control = controlIn(draft.topic);
   if (draft.topic === "") problems.push({ field: "topic", message: "must not be empty" });
-  else if (utf8Length(routingKey(topicPrefix, draft.topic)) > MAX_SHORTSTR) {
+  else if (control) {
+    problems.push({ field: "topic", message: `contains the control character ${control}` });
+  } else if (utf8Length(routingKey(topicPrefix, draft.topic)) > MAX_SHORTSTR) {
     problems.push({
       field: "topic",
       message: "routing key (topic with its prefix) is longer than 255 bytes",

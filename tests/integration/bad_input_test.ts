@@ -1,6 +1,15 @@
 /** Bad input never crashes and never half-publishes: exit 2, file, line and field named. */
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL, Reader, ROOT, writeConfig } from "../helpers.ts";
+import {
+  busmsg,
+  ENTRY,
+  PLAIN_URL,
+  Reader,
+  ROOT,
+  runCommand,
+  spoolLines,
+  writeConfig,
+} from "../helpers.ts";
 
 const CORPUS = `${ROOT}tests/corpus`;
 const EXPECTED: Record<string, string> = {
@@ -286,6 +295,104 @@ Deno.test("a URL query the AMQP client cannot use: exit 2 naming the parameter, 
     }
     assertEquals(await reader.settle(100), []);
     assertEquals([...Deno.readDirSync(spoolDir)], []);
+  } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("a topic with a control character: exit 2, named quoted (no forged line), nothing sent", async () => {
+  const reader = await Reader.open(["ctl.#", "logging.stats.#"]);
+  try {
+    for (
+      const [topic, said] of [
+        [
+          "ctl.t\nbusmsg: fake line",
+          '"ctl.t\\nbusmsg: fake line": topic: contains the control character U+000A',
+        ],
+        [
+          "logging.stats.x\x1b]0;PWNED\x07",
+          '"logging.stats.x\\u001b]0;PWNED\\u0007": topic: contains the control character U+001B',
+        ],
+      ]
+    ) {
+      const run = await busmsg(["publish", "--url", PLAIN_URL, "--topic", topic!, "a=1"]);
+      assertEquals([run.code, run.stdout, run.stderr], [2, "", `busmsg: ${said}\n`]);
+    }
+    const file = await inputFile([OK_LINE, JSON.stringify({ topic: "ctl.\x9bx", body: {} })]);
+    const published = await busmsg(["publish", "--url", PLAIN_URL, file]);
+    assertEquals(published.code, 2, published.stderr);
+    assertEquals(
+      published.stderr,
+      `busmsg: ${file}:2: topic: contains the control character U+009B\n` +
+        "busmsg: 1 bad line(s); nothing was published\n",
+    );
+    const validated = await busmsg(["validate", file]);
+    assertEquals(validated.code, 2);
+    assertEquals(validated.stdout, `${file}:2: topic: contains the control character U+009B\n`);
+    assertEquals(await reader.settle(200), []);
+  } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("stdin named twice is a usage error for publish and validate", async () => {
+  const publish = await busmsg(["publish", "--url", PLAIN_URL, "-", "-"], {
+    stdin: OK_LINE + "\n",
+  });
+  assertEquals([publish.code, publish.stdout, publish.stderr], [
+    2,
+    "",
+    "busmsg: publish: - (stdin) is given more than once\n",
+  ]);
+  const validate = await busmsg(["validate", "-", "-"], { stdin: OK_LINE + "\n" });
+  assertEquals([validate.code, validate.stdout, validate.stderr], [
+    2,
+    "",
+    "busmsg: validate: - (stdin) is given more than once\n",
+  ]);
+});
+
+Deno.test("command-line text that is not UTF-8 (U+FFFD once Deno decodes it) is refused, nothing sent", async () => {
+  const reader = await Reader.open(["corpus.#", "logging.stats.#"]);
+  try {
+    // Only a shell can hand over bytes that are not UTF-8.
+    const run = (args: string[], bad: string) =>
+      runCommand("bash", ["-c", `exec "$@" "$(printf '${bad}')"`, "bash", ...ENTRY, ...args], {
+        env: { NO_COLOR: "1", BUSMSG_SPOOL_DIR: SPOOL },
+      });
+    const SPOOL = await Deno.makeTempDir();
+    const field = await run(["publish", "--url", PLAIN_URL, "--topic", "corpus.args"], "a=\\377");
+    assertEquals([field.code, field.stdout, field.stderr], [
+      2,
+      "",
+      'busmsg: "a=\ufffd": not valid UTF-8 (contains U+FFFD)\n',
+    ]);
+    const topic = await run(["publish", "--url", PLAIN_URL, "a=1", "--topic"], "corpus.\\377");
+    assertEquals([topic.code, topic.stderr], [
+      2,
+      "busmsg: --topic: not valid UTF-8 (contains U+FFFD)\n",
+    ]);
+    const reason = await run(
+      [
+        "sync-event",
+        "host.skip",
+        "--url",
+        PLAIN_URL,
+        "--run-id",
+        "r",
+        "--synced-host",
+        "h",
+        "--reason",
+      ],
+      "disk \\376full",
+    );
+    assertEquals([reason.code, reason.stdout, reason.stderr], [
+      2,
+      "",
+      "busmsg: --reason: not valid UTF-8 (contains U+FFFD)\n",
+    ]);
+    assertEquals(await reader.settle(200), []);
+    assertEquals(await spoolLines(SPOOL), []);
   } finally {
     await reader.close();
   }
