@@ -112,7 +112,19 @@ export function parseConfig(text: string, path: string): Config {
     }
     throw e;
   }
-  // Top-level keys are case-insensitive, as fedora-messaging reads them.
+  // Top-level keys are case-insensitive, as fedora-messaging reads them: two spellings of one
+  // key would otherwise leave one silently unused.
+  const spelled = new Map<string, string>();
+  for (const key of Object.keys(doc)) {
+    const first = spelled.get(key.toLowerCase());
+    if (first !== undefined) {
+      throw new UsageError(
+        `${path}: duplicate key: "${first}" and "${key}" are the same key ` +
+          "(top-level keys are case-insensitive); keep one",
+      );
+    }
+    spelled.set(key.toLowerCase(), key);
+  }
   doc = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.toLowerCase(), v]));
   refuseUnknown(path, doc, KNOWN_KEYS);
   const config: Config = { ...DEFAULTS, tls: {}, path };

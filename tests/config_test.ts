@@ -155,6 +155,20 @@ Deno.test("config: an unknown key is refused, naming the file, the key and the v
   );
 });
 
+Deno.test("config: one top-level key spelled twice (keys are case-insensitive) is an error naming both", () => {
+  assertThrows(
+    () => parseConfig('amqp_url = "amqp://a"\nAMQP_URL = "amqp://b"', "/etc/c.toml"),
+    UsageError,
+    '/etc/c.toml: duplicate key: "amqp_url" and "AMQP_URL" are the same key ' +
+      "(top-level keys are case-insensitive); keep one",
+  );
+  assertThrows(
+    () => parseConfig('Topic_Prefix = "a"\n[tls]\n[TLS]', "c.toml"),
+    UsageError,
+    'duplicate key: "tls" and "TLS"',
+  );
+});
+
 Deno.test("config: amqps:/host (one slash) is refused; [tls] with amqp:// is a warning", () => {
   assertThrows(
     () => parseConfig('amqp_url = "amqps:/broker:5671/%2F"', "c.toml"),
