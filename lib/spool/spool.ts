@@ -392,12 +392,19 @@ export async function summarizeSpool(dir: string, now = Date.now()): Promise<Spo
   };
   if (!check.ok) summary.unsafe = check.reason;
   const defaults = { sentAt: "", newId: () => "", topicPrefix: "" };
-  const waiting = await waitingEntries(
-    dir,
-    defaults,
-    (m) => ({ exchange: "?", routingKey: m.topic }),
-    now,
-  );
+  let waiting: WaitingEntry[] = [];
+  try {
+    waiting = await waitingEntries(
+      dir,
+      defaults,
+      (m) => ({ exchange: "?", routingKey: m.topic }),
+      now,
+    );
+    summary.movedAside = await asideEntries(dir);
+  } catch (e) {
+    // A spool that may not be used (a regular file, say) is CRITICAL for that, not UNKNOWN.
+    if (check.ok) throw e;
+  }
   summary.messages = waiting.length;
   if (waiting[0]) summary.oldestAgeMs = waiting[0].ageMs;
   const counts = new Map<string, number>();
@@ -406,6 +413,5 @@ export async function summarizeSpool(dir: string, now = Date.now()): Promise<Spo
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   summary.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  summary.movedAside = await asideEntries(dir);
   return summary;
 }

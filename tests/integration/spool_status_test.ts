@@ -102,6 +102,19 @@ Deno.test("spool status: files flush moved aside (refused, not a message) are a 
   assertEquals(json.moved_aside.map((a: { kind: string }) => a.kind), ["bad", "refused"]);
 });
 
+Deno.test("spool status: a spool path that is a regular file is CRITICAL (2), as doctor says: publish would lose messages there", async () => {
+  const spoolDir = await Deno.makeTempFile();
+  const run = await busmsg(["spool", "status"], { spoolDir });
+  assertEquals(run.code, 2, run.stdout + run.stderr);
+  assertEquals(
+    run.stdout.split("\n")[0],
+    `SPOOL CRITICAL - 0 messages, spool not usable: ${spoolDir} is not a directory` +
+      " | messages=0 oldest=0s;;21600 moved_aside=0",
+  );
+  const json = await busmsg(["spool", "status", "--json"], { spoolDir });
+  assertEquals([json.code, JSON.parse(json.stdout).state], [2, "CRITICAL"], json.stdout);
+});
+
 Deno.test("spool: a subcommand that is not one is a usage error (2), one line with a suggestion", async () => {
   for (
     const [args, line] of [
