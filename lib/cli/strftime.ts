@@ -25,7 +25,7 @@ export function strftime(pattern: string, date: Date): string {
     const f = FIELDS[field];
     if (!f) {
       throw new UsageError(
-        `--output: unknown field "%${field}" in "${pattern}" (known: ${
+        `unknown field "%${field}" in "${pattern}" (known: ${
           Object.keys(FIELDS).map((k) => `%${k}`).join(" ")
         })`,
       );
