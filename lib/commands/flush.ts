@@ -109,6 +109,8 @@ export async function run(args: string[]): Promise<number> {
     const flushed = await flushSpool(session, config, dir, deadline, { lockWait, report });
     if (flushed.busy) {
       note(`spool ${dir}: busy: another busmsg process is sending from it; nothing done`);
+      // Left for the other process to send, which is why this is no failure (exit 0).
+      summary(`0 sent, ${(await listSpool(dir)).length} left\n`);
       return values.strict ? EXIT.SPOOLED : EXIT.OK;
     }
     if (session instanceof DeliveryError) {
