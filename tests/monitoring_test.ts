@@ -41,6 +41,7 @@ const spool = (over: Partial<SpoolSummary>): SpoolSummary => ({
   dir: "/var/spool/busmsg",
   exists: true,
   messages: 0,
+  notMessages: 0,
   destinations: [],
   movedAside: [],
   ...over,
@@ -61,6 +62,11 @@ Deno.test("spool status: OK while young messages wait, CRITICAL past --max-age, 
   assertEquals(judgeSpool(spool({ movedAside: [ASIDE] }), sixHours), {
     state: "WARNING",
     text: "0 messages, 1 file(s) moved aside",
+  });
+  // A waiting file that is no message (a symlink, a FIFO) is never sent: someone must look.
+  assertEquals(judgeSpool(spool({ messages: 1, notMessages: 1, oldestAgeMs: 1000 }), sixHours), {
+    state: "WARNING",
+    text: "1 message, oldest 1 s, 1 file(s) not a valid message",
   });
   // Age beats moved-aside files: the older problem is the one that loses logs.
   assertEquals(

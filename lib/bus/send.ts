@@ -4,7 +4,7 @@
  * or durably spooled counts as accepted: reporting must never break the job it reports on.
  */
 import type { Config } from "../config.ts";
-import { redactUrl } from "../config.ts";
+import { ioReason, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { formatProblem, formatSentAt, type Message, toDumpLine } from "../message/message.ts";
 import { routingKey } from "../message/message.ts";
@@ -163,6 +163,8 @@ export interface FlushReport {
   sent: number;
   left: number;
   movedAside: MovedAside[];
+  /** Files that are not valid messages and could not be moved aside: left, counted in `left`. */
+  stuck: { path: string; reason: string }[];
   /** Why files were left, if any were. */
   error?: DeliveryError;
   /** True when another process held the lock (it is sending). */
@@ -184,7 +186,7 @@ export async function flushSpool(
   deadline: Deadline,
   options: { lockWait?: Deadline; report?: Reporter } = {},
 ): Promise<FlushReport> {
-  const report: FlushReport = { sent: 0, left: 0, movedAside: [], busy: false };
+  const report: FlushReport = { sent: 0, left: 0, movedAside: [], stuck: [], busy: false };
   // A broker that could not be reached sends nothing, but every file is still looked at.
   if (session instanceof DeliveryError) report.error = session;
   // The usual case, an empty spool, costs one directory read and no lock.
@@ -207,14 +209,24 @@ export async function flushSpool(
       for (const file of files.slice(at, at + BATCH)) {
         const record = await readSpoolFile(file, defaults);
         if (!record.message) {
-          await aside(file, "bad", record.problems.map(formatProblem).join("; "));
+          const reason = record.problems.map(formatProblem).join("; ");
+          let said: string;
+          try {
+            await aside(file, "bad", reason);
+            said = `moved aside: ${report.movedAside.at(-1)!.path}: ${reason}`;
+          } catch (e) {
+            // Still in the way (a directory that cannot be renamed over its .bad, say): left,
+            // and said each time, never passed over.
+            report.left++;
+            report.stuck.push({ path: file, reason: `cannot move it aside (${ioReason(e)})` });
+            said = `${report.stuck.at(-1)!.reason}: ${file}: ${reason}`;
+          }
           // Neither delivered nor kept for delivery: failed. Its id cannot be read.
-          const { path, reason } = report.movedAside.at(-1)!;
           options.report?.([{
             id: "-",
             routingKey: "-",
             outcome: "failed",
-            reason: `not a valid message, moved aside: ${path}: ${reason}`,
+            reason: `not a valid message, ${said}`,
           }]);
         } else {
           const item = record.destination
@@ -277,10 +289,13 @@ export function sayFlush(report: FlushReport, dir: string): void {
     const what = a.kind === "bad" ? "not a valid message" : "refused by the broker";
     say(`spool ${dir}: ${what}, moved aside: ${a.path}: ${a.reason}`);
   }
+  for (const s of report.stuck) say(`spool ${dir}: not a valid message, ${s.reason}: ${s.path}`);
   if (report.sent > 0 || report.left > 0) {
     note(
       `spool ${dir}: ${report.sent} spooled message(s) sent` +
-        (report.left > 0 ? `, ${report.left} left: ${report.error?.message}` : ""),
+        (report.left > 0
+          ? `, ${report.left} left${report.error ? `: ${report.error.message}` : ""}`
+          : ""),
     );
   }
 }

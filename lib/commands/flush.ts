@@ -36,7 +36,8 @@ Sends every spooled message, oldest first, each with its original id and sent-at
 exchange and routing key it was first meant for, and deletes each file as soon as the
 broker confirms it. A message the broker refuses for good is moved aside (renamed
 *.refused, the broker's reason in *.reason next to it), and so is a file that is not a
-valid message (*.bad): kept, never deleted, never sent again. Holds the spool's lock: two
+valid message (*.bad), or not a regular file (a symlink is never followed, a FIFO never
+opened): kept, never deleted, never sent again. Holds the spool's lock: two
 flushes never send the same message. Run it from cron, or let the next successful
 publish/sync-event drain the spool by itself. --dry-run prints "ID ROUTING_KEY EXCHANGE
 FILE" per waiting message ("-" for a file that is not a valid message).
@@ -52,8 +53,9 @@ object per file looked at instead: delivered, spooled (still waiting, with why),
 (moved aside), or failed (not a valid message, moved aside; its id is "-")).
 Exit status: 0 when nothing is left waiting (or another process is sending it), 111 when
 messages are left (broker unreachable, or no progress within the timeout), 121 when the
-broker refused messages (moved aside), 2 usage or config, or a spool directory that may
-not be used (owned by another user, or writable by group or others).`;
+broker refused messages (moved aside), 1 when a file that is not a valid message could not
+be moved aside (left), 2 usage or config, or a spool directory that may not be used (owned
+by another user, or writable by group or others).`;
 
 /** Runs `busmsg flush`. */
 export async function run(args: string[]): Promise<number> {
@@ -120,7 +122,8 @@ export async function run(args: string[]): Promise<number> {
     }
     sayFlush(flushed, dir);
     summary(`${flushed.sent} sent, ${flushed.left} left\n`);
-    if (flushed.left > 0) return flushed.error?.exitCode ?? EXIT.CONNECT;
+    // Left without a delivery error: only files that could not even be moved aside.
+    if (flushed.left > 0) return flushed.error?.exitCode ?? EXIT.FAILURE;
     return flushed.movedAside.some((a) => a.kind === "refused") ? EXIT.REFUSED : EXIT.OK;
   } finally {
     if (!(session instanceof DeliveryError)) {

@@ -34,8 +34,8 @@ Examples:
   command[check_busmsg_spool]=/usr/bin/sudo -n /usr/bin/busmsg spool status      (NRPE)
 
 Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK (messages younger
-than --max-age may wait during an outage), 1 WARNING (files were moved aside: someone must
-look), 2 CRITICAL (the oldest message is older than --max-age), 3 UNKNOWN (the check could
+than --max-age may wait during an outage), 1 WARNING (files were moved aside, or wait that
+are not valid messages: someone must look), 2 CRITICAL (the oldest message is older than --max-age), 3 UNKNOWN (the check could
 not run).`;
 
 const DEFAULT_MAX_AGE = "6h";
@@ -49,6 +49,11 @@ export function judgeSpool(
   const parts = [`${summary.messages} message${summary.messages === 1 ? "" : "s"}`];
   if (age !== undefined) parts.push(`oldest ${formatAge(age)}`);
   let state: State = "OK";
+  if (summary.notMessages > 0) {
+    // Never sent: the next flush moves them aside, and someone must look at them.
+    state = "WARNING";
+    parts.push(`${summary.notMessages} file(s) not a valid message`);
+  }
   if (summary.movedAside.length > 0) {
     state = "WARNING";
     parts.push(`${summary.movedAside.length} file(s) moved aside`);

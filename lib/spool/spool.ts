@@ -6,7 +6,7 @@
  *   .tmp-TIME-SEQ-UUID.msg  being written; renamed when durable, removed on failure, and
  *                           removed by a later run when older than an hour (a killed writer)
  *   NAME.refused            refused for good by the broker (403, 406, nack): kept, not sent
- *   NAME.bad                not a valid message: kept, not sent
+ *   NAME.bad                not a valid message, or not a regular file: kept, not sent
  *   NAME.reason             next to a .refused or .bad file: why, one line
  *   .lock                   flock'ed while a process sends from the spool
  *   .unreachable-HOST-PORT  the fail-fast state of one broker (see failfast.ts)
@@ -219,12 +219,16 @@ export async function spoolMessages(dir: string, entries: SpoolEntry[]): Promise
     : { written, error: `spool ${dir}: cannot write: ${error}` };
 }
 
-/** Spooled files waiting to be sent, oldest first. A missing spool directory is empty. */
+/**
+ * Spooled files waiting to be sent, oldest first. A missing spool directory is empty. Every
+ * `*.msg` entry is listed, whatever its type: one that is not a regular file (a symlink, a
+ * FIFO, a directory) is no message, and must be counted and moved aside, not passed over.
+ */
 export async function listSpool(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(WAITING) && !entry.name.startsWith(".")) {
+      if (entry.name.endsWith(WAITING) && !entry.name.startsWith(".")) {
         names.push(entry.name);
       }
     }
@@ -241,14 +245,62 @@ export function spooledAt(path: string): number | undefined {
   return Number.isFinite(time) ? time : undefined;
 }
 
+/** What an entry is, when it is not a regular file. */
+function notRegular(info: Deno.FileInfo): string | undefined {
+  if (info.isFile) return undefined;
+  const what = info.isSymlink
+    ? "a symbolic link (not followed)"
+    : info.isDirectory
+    ? "a directory"
+    : info.isFifo
+    ? "a FIFO (not opened)"
+    : info.isSocket
+    ? "a socket"
+    : "a device";
+  return `is ${what}, not a regular file`;
+}
+
+/**
+ * The bytes of a regular file in the spool, or why it cannot be read: never follows a symlink
+ * nor opens a FIFO (which would block). The look before the open leaves a moment in which the
+ * entry could be swapped; only this user may write the spool (safety.ts), and the open file is
+ * checked to be the one looked at.
+ */
+async function readRegularFile(path: string): Promise<Uint8Array | string> {
+  let info: Deno.FileInfo;
+  let file: Deno.FsFile;
+  try {
+    info = await Deno.lstat(path);
+    const problem = notRegular(info);
+    if (problem) return problem;
+    file = await Deno.open(path);
+  } catch (e) {
+    return `cannot read: ${ioReason(e)}`;
+  }
+  try {
+    const opened = await file.stat();
+    if (opened.ino !== info.ino || opened.dev !== info.dev) return "was replaced while read";
+    const chunks: Uint8Array[] = [];
+    const buffer = new Uint8Array(64 * 1024);
+    for (let n; (n = await file.read(buffer)) !== null;) chunks.push(buffer.slice(0, n));
+    const bytes = new Uint8Array(chunks.reduce((total, c) => total + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    return bytes;
+  } catch (e) {
+    return `cannot read: ${ioReason(e)}`;
+  } finally {
+    file.close();
+  }
+}
+
 /** A spool file read back (see {@link fromSpoolLine}). */
 export async function readSpoolFile(path: string, defaults: Defaults) {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    return { problems: [{ field: "file", message: `cannot read: ${ioReason(e)}` }] };
-  }
+  const bytes = await readRegularFile(path);
+  if (typeof bytes === "string") return { problems: [{ field: "file", message: bytes }] };
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
@@ -311,7 +363,8 @@ export async function asideEntries(dir: string): Promise<AsideEntry[]> {
         : entry.name.endsWith(".bad")
         ? "bad"
         : undefined;
-      if (entry.isFile && kind) found.push({ path: `${dir}/${entry.name}`, kind });
+      // Whatever its type: a symlink or a FIFO moved aside needs a person as much as a file.
+      if (kind) found.push({ path: `${dir}/${entry.name}`, kind });
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
@@ -319,12 +372,9 @@ export async function asideEntries(dir: string): Promise<AsideEntry[]> {
   }
   found.sort((a, b) => a.path < b.path ? -1 : 1);
   return await Promise.all(found.map(async ({ path, kind }) => {
-    let reason = "";
-    try {
-      reason = (await Deno.readTextFile(reasonPath(path))).trim();
-    } catch {
-      // No reason file (moved aside by an older busmsg).
-    }
+    // No reason file (moved aside by an older busmsg), or one that is no file: none.
+    const bytes = await readRegularFile(reasonPath(path));
+    const reason = typeof bytes === "string" ? "" : new TextDecoder().decode(bytes).trim();
     return { path, kind, reason };
   }));
 }
@@ -371,6 +421,8 @@ export interface SpoolSummary {
   messages: number;
   /** How long the oldest waiting message has waited, in ms. */
   oldestAgeMs?: number;
+  /** Waiting files that are not valid messages (not even regular files, maybe): flush moves them aside. */
+  notMessages: number;
   /** Waiting messages per destination ("EXCHANGE ROUTING_KEY"), most first. */
   destinations: [string, number][];
   /** Files moved aside (refused for good, or not valid messages): someone must look at them. */
@@ -387,6 +439,7 @@ export async function summarizeSpool(dir: string, now = Date.now()): Promise<Spo
     dir,
     exists: check.ok ? check.exists : true,
     messages: 0,
+    notMessages: 0,
     destinations: [],
     movedAside: [],
   };
@@ -406,6 +459,7 @@ export async function summarizeSpool(dir: string, now = Date.now()): Promise<Spo
     if (check.ok) throw e;
   }
   summary.messages = waiting.length;
+  summary.notMessages = waiting.filter((w) => w.destination === undefined).length;
   if (waiting[0]) summary.oldestAgeMs = waiting[0].ageMs;
   const counts = new Map<string, number>();
   for (const { destination: to } of waiting) {

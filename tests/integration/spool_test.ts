@@ -133,6 +133,99 @@ Deno.test("flush: a file that is not a message is moved aside and reported, neve
   }
 });
 
+Deno.test("flush: a *.msg that is no regular file (FIFO, directory, symlink) is never followed nor sent, but moved aside and counted", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const elsewhere = await Deno.makeTempDir();
+  await busmsg(["publish", "--url", DOWN, "--topic", "odd.ok", "a=1"], { spoolDir });
+  // A valid message outside the spool: a symlink to it must not make it sent.
+  const [valid] = await spoolLines(spoolDir);
+  await Deno.writeTextFile(
+    `${elsewhere}/planted.msg`,
+    valid!.replace(/"id": *"[^"]+"/, '"id": "planted"'),
+  );
+  const now = String(Date.now()).padStart(14, "0");
+  const fifo = `${spoolDir}/${now}-000001-fifo`;
+  const dir = `${spoolDir}/${now}-000002-dir`;
+  const link = `${spoolDir}/${now}-000003-link`;
+  const mkfifo = await new Deno.Command("mkfifo", { args: [`${fifo}.msg`] }).output();
+  assert(mkfifo.success);
+  await Deno.mkdir(`${dir}.msg`);
+  await Deno.symlink(`${elsewhere}/planted.msg`, `${link}.msg`);
+
+  const before = await busmsg(["spool", "status"], { spoolDir });
+  assertEquals(before.code, 1, before.stdout);
+  assert(
+    before.stdout.startsWith("SPOOL WARNING - 4 messages, oldest "),
+    before.stdout,
+  );
+  assertIncludes(before.stdout, ", 3 file(s) not a valid message | messages=4 ");
+  assertIncludes(before.stdout, "\ndestination (not a message): 3\n");
+
+  const reader = await Reader.open(["odd.#"]);
+  try {
+    const run = await busmsg(["flush", "--url", PLAIN_URL, "--timeout", "5"], { spoolDir });
+    assertEquals([run.code, run.stdout], [0, "1 sent, 0 left\n"], run.stderr);
+    for (
+      const [path, what] of [
+        [fifo, "a FIFO (not opened)"],
+        [dir, "a directory"],
+        [link, "a symbolic link (not followed)"],
+      ]
+    ) {
+      assertIncludes(
+        run.stderr,
+        `not a valid message, moved aside: ${path}.bad: file: is ${what}, not a regular file`,
+      );
+      assertEquals(
+        await Deno.readTextFile(`${path}.reason`),
+        `file: is ${what}, not a regular file\n`,
+      );
+    }
+    assert((await Deno.lstat(`${fifo}.bad`)).isFifo);
+    assert((await Deno.lstat(`${dir}.bad`)).isDirectory);
+    assert((await Deno.lstat(`${link}.bad`)).isSymlink);
+    // The planted message was not sent through the link: only the spooled one arrived.
+    await reader.take(1);
+    const got = await reader.settle();
+    assertEquals(got.map((m) => m.properties.messageId), [JSON.parse(valid!).id]);
+  } finally {
+    await reader.close();
+  }
+
+  const after = await busmsg(["spool", "status"], { spoolDir });
+  assertEquals(after.code, 1, after.stdout);
+  const lines = after.stdout.trim().split("\n");
+  assertEquals(
+    lines[0],
+    "SPOOL WARNING - 0 messages, 3 file(s) moved aside | messages=0 oldest=0s;;21600 moved_aside=3",
+  );
+  assertEquals(lines.slice(2), [
+    `moved aside (bad): ${fifo}.bad: file: is a FIFO (not opened), not a regular file`,
+    `moved aside (bad): ${dir}.bad: file: is a directory, not a regular file`,
+    `moved aside (bad): ${link}.bad: file: is a symbolic link (not followed), not a regular file`,
+  ]);
+});
+
+Deno.test("flush: a file that is no message and cannot be moved aside is left, said and counted: exit 1", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const stuck = `${spoolDir}/${String(Date.now()).padStart(14, "0")}-000001-stuck`;
+  await Deno.mkdir(`${stuck}.msg`);
+  // A directory is never renamed over a directory that is not empty.
+  await Deno.mkdir(`${stuck}.bad/x`, { recursive: true });
+  const run = await busmsg(["flush", "--url", PLAIN_URL, "--timeout", "5"], { spoolDir });
+  assertEquals([run.code, run.stdout], [1, "0 sent, 1 left\n"], run.stderr);
+  const [said, left] = run.stderr.trim().split("\n");
+  assert(
+    said!.startsWith(`busmsg: spool ${spoolDir}: not a valid message, cannot move it aside (`),
+    said,
+  );
+  assert(said!.endsWith(`): ${stuck}.msg`), said);
+  assertEquals(left, `busmsg: spool ${spoolDir}: 0 spooled message(s) sent, 1 left`);
+  const status = await busmsg(["spool", "status"], { spoolDir });
+  assertEquals(status.code, 1, status.stdout);
+  assertIncludes(status.stdout, "1 file(s) not a valid message");
+});
+
 Deno.test("two flushes at once never send a message twice", async () => {
   const spoolDir = await Deno.makeTempDir();
   const lines = Array.from(
