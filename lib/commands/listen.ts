@@ -7,6 +7,7 @@ import { listen, type ListenLimits } from "../bus/listening.ts";
 import { type Message, toDumpLine } from "../message/message.ts";
 import type { JsonValue } from "../message/pyjson.ts";
 import { fileSink, stdoutSink } from "../cli/sink.ts";
+import { printable } from "../cli/printable.ts";
 
 /** The options of `busmsg listen`. */
 export const OPTIONS = {
@@ -115,12 +116,13 @@ export function prettyLine(m: Message, style: PrettyStyle = { colour: false }): 
     ...KEY_FIELDS.filter((k) => k in m.body),
     ...Object.keys(m.body).filter((k) => !KEY_FIELDS.includes(k)),
   ].map((k) => `${k}=${show(m.body[k]!)}`);
-  let line = [
+  // Bus data on a terminal: JSON leaves DEL and C1 as they are, and the topic is not quoted.
+  let line = printable([
     String(m.headers["sent-at"] ?? "-"),
     (SEVERITY_NAMES[sev] ?? String(sev)).padEnd(7),
     m.topic,
     ...fields,
-  ].join(" ");
+  ].join(" "));
   const chars = [...line];
   if (style.width !== undefined && chars.length > style.width) {
     line = chars.slice(0, Math.max(1, style.width - 1)).join("") + "…";
