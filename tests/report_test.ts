@@ -66,21 +66,64 @@ Deno.test("report: a clean run needs no attention; one that never finished does"
   assertEquals(needsAttention([]), true, "a job that did not run is not a good day");
 });
 
-Deno.test("report: only logging.stats.sync lines with a run_id count; the prefix is stripped", () => {
-  const line = (topic: string, body: object) =>
+Deno.test("report: only valid logging.stats.sync events count, each invalid one said; the prefix is stripped", () => {
+  const line = (topic: string, body: unknown) =>
     parseJson(
       JSON.stringify({ topic, body, id: "x", headers: { "sent-at": "2026-11-28T03:00:00+00:00" } }),
     );
+  const said: string[] = [];
+  const invalid = (why: string) => said.push(why);
   assertEquals(
     syncEvent(
-      line("org.fedoraproject.prod.logging.stats.sync.start", { run_id: "r" }),
+      line("org.fedoraproject.prod.logging.stats.sync.start", { run_id: "r", host: "h" }),
       "org.fedoraproject.prod",
+      invalid,
     )?.event,
     "start",
   );
-  assertEquals(syncEvent(line("logging.stats.merge.start", { run_id: "r" }), ""), undefined);
-  assertEquals(syncEvent(line("logging.stats.sync.start", {}), ""), undefined);
-  assertEquals(syncEvent(parseJson("[1]"), ""), undefined);
+  assertEquals(
+    syncEvent(line("logging.stats.merge.start", { run_id: "r" }), "", invalid),
+    undefined,
+  );
+  assertEquals(syncEvent(parseJson("[1]"), "", invalid), undefined);
+  assertEquals(said, []);
+  assertEquals(
+    syncEvent(line("logging.stats.sync.start", { run_id: "r" }), "", invalid),
+    undefined,
+  );
+  assertEquals(syncEvent(line("logging.stats.sync.finish", []), "", invalid), undefined);
+  assertEquals(
+    syncEvent(line("logging.stats.sync.host.logdate.fail.final", {}), "", invalid),
+    undefined,
+  );
+  assertEquals(said, [
+    "not a valid sync event: body.host: is required for logging.stats.sync.start",
+    "not a valid sync event: body: must be an object",
+    "not a valid sync event: body.host: is required for logging.stats.sync.host.logdate.fail.final; " +
+    "body.run_id: is required for logging.stats.sync.host.logdate.fail.final; " +
+    "body.synced_host: is required for logging.stats.sync.host.logdate.fail.final; " +
+    "body.log_date: is required for logging.stats.sync.host.logdate.fail.final; " +
+    "body.reason: is required for logging.stats.sync.host.logdate.fail.final",
+  ]);
+});
+
+Deno.test("report text: control characters from the bus (run id, host, proxy, reason, dates) are shown escaped", () => {
+  const runs = summarize([
+    ev("start", 0, { run_id: "r\x1b]0;t\x07", host: "h\x9b2J" }),
+    ev("host.logdate.fail.final", 1, {
+      run_id: "r\x1b]0;t\x07",
+      synced_host: "p\x1b[31m",
+      log_date: "2026-11-27",
+      reason: "why\x7f\nnext",
+    }),
+  ]);
+  const text = formatReport(runs);
+  assertEquals(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/.test(text), false, text);
+  assertEquals(text.split("\n")[0]!.startsWith("run r\\x1b]0;t\\x07 on h\\x9b2J: "), true, text);
+  assertEquals(
+    text.split("\n")[1],
+    "  p\\x1b[31m  0/1 date(s) finished; FAILED 2026-11-27: why\\x7f\\x0anext; host not finished",
+  );
 });
 
 /** A small seeded shuffle, so a failure can be replayed. */

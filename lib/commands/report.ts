@@ -7,6 +7,7 @@ import { inputName, readLineBatches } from "../cli/input.ts";
 import { listen } from "../bus/listening.ts";
 import { out, say } from "../cli/output.ts";
 import { parseJson } from "../message/pyjson.ts";
+import { printable } from "../cli/printable.ts";
 import {
   formatReport,
   needsAttention,
@@ -76,8 +77,9 @@ Summarises each sync run (by run_id) from logging.stats.sync.* dump lines (what 
 listen' and 'fedora-messaging record' write, topic prefix or not): start, finish and
 duration; per proxy the dates finished, dates that failed for good (and why), retries,
 skipped proxies (and why); dates and runs that never finished. The same events give the
-same report in any order; an event seen twice (same id) counts once. Other lines are
-ignored. Reads stdin when no FILE is given; several files (day-*.jsonl) are read as one.
+same report in any order; an event seen twice (same id) counts once. Other topics are
+passed over; a line not JSON or UTF-8, or a sync event its schema refuses, is said on stderr
+(FILE:LINE: why, ignored). Reads stdin when no FILE is given; several files (day-*.jsonl) are read as one.
 The config is read as by every command (for the topic prefix).
 
 ${formatOptions(OPTIONS)}
@@ -106,7 +108,7 @@ export async function run(args: string[]): Promise<number> {
     if (e instanceof HelpRequested || e instanceof Incompatible) throw e;
     // A monitoring system reads stdout and the exit code: a check that could not be made
     // is UNKNOWN there, not a usage error it would take for CRITICAL.
-    out(unknownLine((e as Error).message) + "\n");
+    out(printable(unknownLine((e as Error).message)) + "\n");
     return NAGIOS.UNKNOWN;
   }
 }
@@ -131,7 +133,11 @@ async function report(args: string[]): Promise<number> {
     const config = await configFrom({ ...values, timeout: undefined });
     const code = await listen(config, { bindings: ["logging.stats.sync.#"] }, limits, {
       message: (m) => {
-        const e = syncEvent({ topic: m.topic, body: m.body, headers: m.headers, id: m.id }, "");
+        const e = syncEvent(
+          { topic: m.topic, body: m.body, headers: m.headers, id: m.id },
+          "",
+          (why) => say(printable(`message ${m.id}: ${why}, ignored`)),
+        );
         if (e) events.push(e);
         return true;
       },
@@ -145,13 +151,23 @@ async function report(args: string[]): Promise<number> {
     for (const path of positionals.length > 0 ? positionals : ["-"]) {
       for await (const batch of readLineBatches(path)) {
         for (const line of batch) {
-          if (line.text === undefined || line.text.trim() === "") continue;
-          try {
-            const e = syncEvent(parseJson(line.text), prefix);
-            if (e) events.push(e);
-          } catch {
-            say(`${inputName(path)}:${line.number}: not JSON, ignored`);
+          // Every line not counted is said, one way: FILE:LINE: why, ignored.
+          const ignored = (why: string) =>
+            say(printable(`${inputName(path)}:${line.number}: ${why}, ignored`));
+          if (line.text === undefined) {
+            ignored(line.error ?? "cannot be read");
+            continue;
           }
+          if (line.text.trim() === "") continue;
+          let parsed;
+          try {
+            parsed = parseJson(line.text);
+          } catch {
+            ignored("not JSON");
+            continue;
+          }
+          const e = syncEvent(parsed, prefix, ignored);
+          if (e) events.push(e);
         }
       }
     }
@@ -161,7 +177,7 @@ async function report(args: string[]): Promise<number> {
   const text = values.json ? JSON.stringify(runs, null, 2) + "\n" : formatReport(runs);
   if (values.nagios) {
     const { line, state } = nagiosLine(runs);
-    out(`${line}\n${text}`);
+    out(`${printable(line)}\n${text}`);
     return state;
   }
   out(text);

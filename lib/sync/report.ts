@@ -4,7 +4,9 @@
  * (same id) counts once. Pure: events in, summary and text out.
  */
 import { stripPrefix } from "../message/message.ts";
-import { familyTopic } from "../message/schemas.ts";
+import { checkBody, familyTopic } from "../message/schemas.ts";
+import { formatProblem } from "../message/message.ts";
+import { printable } from "../cli/printable.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../message/pyjson.ts";
 
 /** One event as the report needs it. */
@@ -54,20 +56,32 @@ const str = (v: JsonValue | undefined) => (typeof v === "string" ? v : undefined
 
 /**
  * The sync event in a dump-line object, or undefined for any other line. The family is found
- * behind any topic prefix (files that `fedora-messaging record` wrote keep it).
+ * behind any topic prefix (files that `fedora-messaging record` wrote keep it). A sync event
+ * its schema refuses is not counted: `invalid` hears why.
  */
-export function syncEvent(line: JsonValue, topicPrefix: string): SyncEvent | undefined {
-  if (!isJsonObject(line) || !isJsonObject(line["body"]) || typeof line["topic"] !== "string") {
+export function syncEvent(
+  line: JsonValue,
+  topicPrefix: string,
+  invalid: (why: string) => void = () => {},
+): SyncEvent | undefined {
+  if (!isJsonObject(line) || typeof line["topic"] !== "string") return undefined;
+  const topic = familyTopic(stripPrefix(topicPrefix, line["topic"]));
+  if (!topic.startsWith(SYNC)) return undefined;
+  const body = line["body"];
+  const problems = isJsonObject(body)
+    ? checkBody(topic, body)
+    : [{ field: "body", message: "must be an object" }];
+  if (problems.length > 0 || !isJsonObject(body)) {
+    invalid(`not a valid sync event: ${problems.map(formatProblem).join("; ")}`);
     return undefined;
   }
-  const topic = familyTopic(stripPrefix(topicPrefix, line["topic"]));
-  if (!topic.startsWith(SYNC) || typeof line["body"]["run_id"] !== "string") return undefined;
+  if (typeof body["run_id"] !== "string") return undefined;
   const headers = isJsonObject(line["headers"]) ? line["headers"] : {};
   return {
     id: str(line["id"]) ?? "",
     event: topic.slice(SYNC.length),
     sentAt: str(headers["sent-at"]) ?? "",
-    body: line["body"],
+    body,
   };
 }
 
@@ -217,7 +231,7 @@ export function formatReport(runs: RunSummary[]): string {
       : `${run.start ?? "(start not seen)"}, NOT FINISHED`;
     lines.push(`run ${run.run_id} on ${run.host}: ${when}`);
     const width = Math.max(
-      ...[...Object.keys(run.hosts), ...run.missing_hosts].map((h) => h.length),
+      ...[...Object.keys(run.hosts), ...run.missing_hosts].map((h) => printable(h).length),
       4,
     );
     const missing = run.missing_hosts.map((h) => [h, undefined] as const);
@@ -242,12 +256,13 @@ export function formatReport(runs: RunSummary[]): string {
         if (!h.finished) parts.push("host not finished");
         text = parts.join("; ");
       }
-      lines.push(`  ${name.padEnd(width)}  ${text}`);
+      lines.push(`  ${printable(name).padEnd(width)}  ${text}`);
     }
     const verdict = problems(run);
     lines.push(`  => ${verdict.length > 0 ? verdict.join(", ") : "ok"}`);
   }
-  return lines.join("\n") + "\n";
+  // Bus data for a terminal: no escape sequence in a run id, a proxy name or a reason.
+  return lines.map(printable).join("\n") + "\n";
 }
 
 /**

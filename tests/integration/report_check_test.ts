@@ -188,3 +188,57 @@ Deno.test("report --nagios: a check that cannot be made is UNKNOWN (exit 3), one
     'SYNC UNKNOWN - --date: must be a calendar date YYYY-MM-DD, got "2026-13-01"\n',
   );
 });
+
+Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored (not JSON, bad UTF-8, an invalid sync event)", async () => {
+  const dir = await Deno.makeTempDir();
+  const day = `${dir}/day.jsonl`;
+  const event = (topic: string, body: object, second: number) =>
+    JSON.stringify({
+      topic: `logging.stats.sync.${topic}`,
+      body,
+      id: `id-${second}`,
+      headers: { "sent-at": `2026-11-28T03:00:0${second}+00:00` },
+    }) + "\n";
+  const run = { run_id: "r1", host: "log\x1b]0;x\x07" };
+  const text = new TextEncoder();
+  await Deno.writeFile(
+    day,
+    new Uint8Array([
+      ...text.encode(event("start", run, 1)),
+      ...text.encode('{"topic": "logging.stats.sync.finish", "x": "\xff'),
+      0xff,
+      ...text.encode('"}\nnot json\n'),
+      ...text.encode(event("host.logdate.fail.final", {}, 2)),
+      ...text.encode(event("host\x1b[2J", { ...run }, 3)),
+      ...text.encode(event("finish", run, 4)),
+    ]),
+  );
+  const got = await busmsg(["report", day]);
+  assertEquals(got.code, 0, got.stderr);
+  const need = "is required for logging.stats.sync.host.logdate.fail.final";
+  assertEquals(
+    got.stderr,
+    `busmsg: ${day}:2: line is not valid UTF-8, ignored\n` +
+      `busmsg: ${day}:3: not JSON, ignored\n` +
+      `busmsg: ${day}:4: not a valid sync event: body.host: ${need}; body.run_id: ${need}; ` +
+      `body.synced_host: ${need}; body.log_date: ${need}; body.reason: ${need}, ignored\n` +
+      `busmsg: ${day}:5: not a valid sync event: topic: unknown sync event ` +
+      '"logging.stats.sync.host\\x1b[2J" (known: start, finish, host.start, host.finish, ' +
+      "host.skip, host.logdate.start, host.logdate.finish, host.logdate.fail.retry, " +
+      "host.logdate.fail.final), ignored\n",
+  );
+  assertEquals(
+    got.stdout,
+    "run r1 on log\\x1b]0;x\\x07: 2026-11-28T03:00:01+00:00 to 2026-11-28T03:00:04+00:00 (3s)\n" +
+      "  => ok\n",
+  );
+});
+
+Deno.test("report --nagios: the plugin line shows no control character raw", async () => {
+  const missing = await busmsg(["report", "--nagios", "/nonexistent/\x1b[2J.jsonl"]);
+  assertEquals(missing.code, 3);
+  assertEquals(
+    missing.stdout,
+    "SYNC UNKNOWN - /nonexistent/\\x1b[2J.jsonl: cannot open: no such file\n",
+  );
+});
