@@ -118,6 +118,7 @@ Deno.test("report text: control characters from the bus (run id, host, proxy, re
     }),
   ]);
   const text = formatReport(runs);
+  // deno-lint-ignore no-control-regex
   assertEquals(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/.test(text), false, text);
   assertEquals(text.split("\n")[0]!.startsWith("run r\\x1b]0;t\\x07 on h\\x9b2J: "), true, text);
   assertEquals(

@@ -4,6 +4,7 @@
  */
 
 // C0 (newline and tab too: one message stays one line), DEL and C1.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
 /** `text` with each control character shown as `\xNN` (ESC as `\x1b`), the rest as is. Pure. */
