@@ -3,7 +3,7 @@
  * This file only parses the command name, dispatches, and maps errors to exit codes.
  * @module
  */
-import { EXIT, exitCodeOf, HelpRequested, UsageError } from "./lib/errors.ts";
+import { DeliveryError, EXIT, exitCodeOf, HelpRequested, UsageError } from "./lib/errors.ts";
 import { out, say } from "./lib/cli/output.ts";
 import { VERSION } from "./lib/version.ts";
 import { type OptionTable, SHARED_OPTIONS, splitCommand } from "./lib/cli/option_table.ts";
@@ -141,7 +141,7 @@ export async function main(args: string[]): Promise<number> {
     const code = exitCodeOf(e);
     // Only errors we did not foresee show their type; none shows a stack trace.
     say(
-      code === EXIT.FAILURE && e instanceof Error
+      code === EXIT.FAILURE && e instanceof Error && !(e instanceof DeliveryError)
         ? `${e.name}: ${e.message}`
         : (e as Error).message,
     );

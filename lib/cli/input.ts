@@ -4,7 +4,7 @@
  * byte is reported with its line number.
  */
 import { ioReason } from "../config.ts";
-import { UsageError } from "../errors.ts";
+import { DeliveryError, EXIT, UsageError } from "../errors.ts";
 import { note } from "./output.ts";
 import { utf8Length } from "../message/message.ts";
 
@@ -54,15 +54,29 @@ export interface PrivateCopy {
  */
 export async function privateCopy(path: string): Promise<PrivateCopy> {
   const source = await openInput(path);
-  const dir = await Deno.makeTempDir({ prefix: "busmsg-" });
+  // Exit 1: nothing was sent, but the input is not to blame.
+  const cannotCopy = (e: unknown) =>
+    new DeliveryError(
+      `${inputName(path)}: cannot copy to a temporary file in ${
+        Deno.env.get("TMPDIR") || "/tmp"
+      }: ${ioReason(e)}`,
+      EXIT.FAILURE,
+      false,
+    );
   let writer: Deno.FsFile;
   let readers: [Deno.FsFile, Deno.FsFile];
   try {
-    const file = `${dir}/input`;
-    writer = await Deno.open(file, { write: true, createNew: true, mode: 0o600 });
-    readers = [await Deno.open(file), await Deno.open(file)];
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+    const dir = await Deno.makeTempDir({ prefix: "busmsg-" });
+    try {
+      const file = `${dir}/input`;
+      writer = await Deno.open(file, { write: true, createNew: true, mode: 0o600 });
+      readers = [await Deno.open(file), await Deno.open(file)];
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  } catch (e) {
+    await source.cancel();
+    throw cannotCopy(e);
   }
   let bytes = 0;
   let writeError: unknown;
@@ -81,9 +95,7 @@ export async function privateCopy(path: string): Promise<PrivateCopy> {
   } finally {
     writer.close();
   }
-  if (writeError !== undefined) {
-    throw new Error(`${inputName(path)}: cannot copy to a temporary file: ${ioReason(writeError)}`);
-  }
+  if (writeError !== undefined) throw cannotCopy(writeError);
   return { readers, bytes };
 }
 

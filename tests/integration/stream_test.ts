@@ -172,3 +172,23 @@ Deno.test("publish - killed while reading stdin leaves no temporary file behind"
   await child.stderr.cancel();
   assertEquals([...Deno.readDirSync(tmp)], []);
 });
+
+Deno.test("no temporary directory for the copy: one line naming it, exit 1, nothing sent", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/one.jsonl`;
+  await Deno.writeTextFile(file, '{"topic": "notmp.x", "body": {}}\n');
+  const reader = await Reader.open(["notmp.#"]);
+  try {
+    const run = await busmsg(["publish", "--url", PLAIN_URL, file], {
+      env: { TMPDIR: `${dir}/missing` },
+    });
+    assertEquals([run.code, run.stdout, run.stderr], [
+      1,
+      "",
+      `busmsg: ${file}: cannot copy to a temporary file in ${dir}/missing: no such file\n`,
+    ]);
+    assertEquals(await reader.settle(200), []);
+  } finally {
+    await reader.close();
+  }
+});
