@@ -176,9 +176,9 @@ function carriable(field: string, value: JsonValue, problems: Problem[]): boolea
   return flaw === undefined;
 }
 
-// C0, DEL and C1: a topic is printed by listen, report and every diagnostic naming it.
+/** A control character: C0, DEL or C1 (a topic is printed by listen, report and diagnostics). */
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+export const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The first control character (C0, DEL, C1) of `s` as `U+XXXX`, or undefined. */
 export function controlIn(s: string): string | undefined {
