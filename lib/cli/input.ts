@@ -38,22 +38,51 @@ export function stdinOnce(command: string, paths: string[]): void {
   }
 }
 
-/** An input copied to a private file: two handles on the copy, each at its start. */
+/** An input kept privately: two readers of exactly the same bytes, each from the start. */
 export interface PrivateCopy {
-  /** One for the check, one for the send: both read exactly the same bytes. */
-  readers: [Deno.FsFile, Deno.FsFile];
-  /** How many bytes were copied. */
+  /** One for the check, one for the send. */
+  readers: [ReadableStream<Uint8Array>, ReadableStream<Uint8Array>];
+  /** How many bytes were kept. */
   bytes: number;
+  /** Releases what is still open (a reader read to its end has released itself). */
+  close(): void;
 }
 
 /**
- * Copies `path` (or stdin for `-`) to a private temporary file, so that what is sent after the
- * check is exactly what was checked, whatever happens to the input meanwhile. The copy is
- * unlinked (its directory removed) before the first byte is written: only the open handles
- * keep it, so a kill leaves nothing behind.
+ * Keeps `path` (or stdin for `-`) privately, so that what is sent after the check is exactly
+ * what was checked, whatever happens to the input meanwhile: in memory up to `inMemory` bytes
+ * (no temporary file, so a full /tmp cannot stop a small publish), else in a temporary file
+ * that is unlinked (its directory removed) before the first byte is written: only the open
+ * handles keep it, so a kill leaves nothing behind.
  */
-export async function privateCopy(path: string): Promise<PrivateCopy> {
-  const source = await openInput(path);
+export async function privateCopy(path: string, inMemory: number): Promise<PrivateCopy> {
+  const source = (await openInput(path)).getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const read = async () => {
+    try {
+      return await source.read();
+    } catch (e) {
+      throw new UsageError(`${inputName(path)}: cannot read: ${ioReason(e)}`);
+    }
+  };
+  for (let r = await read(); !r.done; r = await read()) {
+    chunks.push(r.value);
+    bytes += r.value.length;
+    if (bytes > inMemory) return await spill(path, source, read, chunks, bytes);
+  }
+  const blob = new Blob(chunks as BlobPart[]);
+  return { readers: [blob.stream(), blob.stream()], bytes, close: () => {} };
+}
+
+/** The rest of an input too large to keep in memory, with what was read of it, into a file. */
+async function spill(
+  path: string,
+  source: ReadableStreamDefaultReader<Uint8Array>,
+  read: () => Promise<ReadableStreamReadResult<Uint8Array>>,
+  chunks: Uint8Array[],
+  bytes: number,
+): Promise<PrivateCopy> {
   // Exit 1: nothing was sent, but the input is not to blame.
   const cannotCopy = (e: unknown) =>
     new DeliveryError(
@@ -64,13 +93,13 @@ export async function privateCopy(path: string): Promise<PrivateCopy> {
       false,
     );
   let writer: Deno.FsFile;
-  let readers: [Deno.FsFile, Deno.FsFile];
+  let files: [Deno.FsFile, Deno.FsFile];
   try {
     const dir = await Deno.makeTempDir({ prefix: "busmsg-" });
     try {
       const file = `${dir}/input`;
       writer = await Deno.open(file, { write: true, createNew: true, mode: 0o600 });
-      readers = [await Deno.open(file), await Deno.open(file)];
+      files = [await Deno.open(file), await Deno.open(file)];
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -78,25 +107,39 @@ export async function privateCopy(path: string): Promise<PrivateCopy> {
     await source.cancel();
     throw cannotCopy(e);
   }
-  let bytes = 0;
-  let writeError: unknown;
   try {
-    for await (let chunk of source) {
+    const write = async (chunk: Uint8Array) => {
       try {
-        bytes += chunk.length;
         while (chunk.length > 0) chunk = chunk.subarray(await writer.write(chunk));
       } catch (e) {
-        writeError = e;
-        break;
+        throw cannotCopy(e);
       }
+    };
+    for (const chunk of chunks.splice(0)) await write(chunk);
+    for (let r = await read(); !r.done; r = await read()) {
+      bytes += r.value.length;
+      await write(r.value);
     }
   } catch (e) {
-    throw new UsageError(`${inputName(path)}: cannot read: ${ioReason(e)}`);
+    await source.cancel().catch(() => {});
+    for (const f of files) f.close();
+    throw e;
   } finally {
     writer.close();
   }
-  if (writeError !== undefined) throw cannotCopy(writeError);
-  return { readers, bytes };
+  return {
+    readers: [files[0].readable, files[1].readable],
+    bytes,
+    close: () => {
+      for (const f of files) {
+        try {
+          f.close();
+        } catch {
+          // Already closed by its reader.
+        }
+      }
+    },
+  };
 }
 
 async function openInput(path: string): Promise<ReadableStream<Uint8Array>> {

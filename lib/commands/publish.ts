@@ -114,7 +114,7 @@ async function checkAll(
   let bad = 0, count = 0, bytes = 0;
   const progress = Progress.start("checking");
   for (const input of inputs) {
-    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[0].readable);
+    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[0]);
     for await (const batch of lines) {
       for (const { number, parsed, size } of batch) {
         if (parsed.message) {
@@ -138,7 +138,7 @@ async function checkAll(
 /** Second pass over inputs too large to keep: the same copies, read again as a stream. */
 async function* reread(inputs: Input[], config: Config): AsyncGenerator<Sized> {
   for (const input of inputs) {
-    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[1].readable);
+    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[1]);
     for await (const batch of lines) {
       for (const { number, parsed, size } of batch) {
         // Cannot happen (nothing else can reach the copy); not a usage error: some went out.
@@ -196,13 +196,7 @@ async function sayGrown(inputs: Input[]): Promise<void> {
 
 /** Closes what is still open of the copies (a stream read to its end closes its handle). */
 function closeCopies(inputs: Input[]): void {
-  for (const file of inputs.flatMap((i) => i.readers)) {
-    try {
-      file.close();
-    } catch {
-      // Already closed.
-    }
-  }
+  for (const input of inputs) input.close();
 }
 
 /** Runs `busmsg publish`. */
@@ -245,7 +239,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     for (const path of positionals) {
       if (path === "-") sayReadingStdin("dump lines (one JSON message per line)");
-      inputs.push({ path, name: inputName(path), ...await privateCopy(path) });
+      inputs.push({ path, name: inputName(path), ...await privateCopy(path, KEEP_BYTES) });
     }
     const checked = await checkAll(inputs, config);
     if (checked.bad > 0) {

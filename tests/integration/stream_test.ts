@@ -153,7 +153,8 @@ Deno.test("publish - killed while reading stdin leaves no temporary file behind"
   const tmp = await Deno.makeTempDir();
   const child = spawnBusmsg(["publish", "--url", PLAIN_URL, "-"], { TMPDIR: tmp }, "piped");
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode('{"topic": "kill.x", "body": {}}\n'.repeat(30_000)));
+  // Over 4 MiB: an input that large is kept in a temporary file, not in memory.
+  await writer.write(new TextEncoder().encode('{"topic": "kill.x", "body": {}}\n'.repeat(150_000)));
   // The copy is open (its name says where it was) before it is looked for on disk.
   let copy: string | undefined;
   for (let tries = 0; copy === undefined && tries < 200; tries++) {
@@ -173,21 +174,25 @@ Deno.test("publish - killed while reading stdin leaves no temporary file behind"
   assertEquals([...Deno.readDirSync(tmp)], []);
 });
 
-Deno.test("no temporary directory for the copy: one line naming it, exit 1, nothing sent", async () => {
+Deno.test("no temporary directory: a small input is kept in memory and sent; a large one is one line naming it, exit 1, nothing sent", async () => {
   const dir = await Deno.makeTempDir();
-  const file = `${dir}/one.jsonl`;
-  await Deno.writeTextFile(file, '{"topic": "notmp.x", "body": {}}\n');
+  const small = `${dir}/one.jsonl`;
+  await Deno.writeTextFile(small, '{"topic": "notmp.small", "body": {}}\n');
+  const large = `${dir}/large.jsonl`;
+  await Deno.writeTextFile(large, '{"topic": "notmp.large", "body": {}}\n'.repeat(150_000));
   const reader = await Reader.open(["notmp.#"]);
   try {
-    const run = await busmsg(["publish", "--url", PLAIN_URL, file], {
-      env: { TMPDIR: `${dir}/missing` },
-    });
+    const env = { TMPDIR: `${dir}/missing` };
+    const ok = await busmsg(["publish", "--url", PLAIN_URL, small], { env });
+    assertEquals([ok.code, ok.stderr, ok.stdout.split("\n").length], [0, "", 2], ok.stdout);
+    assertEquals((await reader.take(1)).map((m) => m.routingKey), ["notmp.small"]);
+    const run = await busmsg(["publish", "--url", PLAIN_URL, large], { env });
     assertEquals([run.code, run.stdout, run.stderr], [
       1,
       "",
-      `busmsg: ${file}: cannot copy to a temporary file in ${dir}/missing: no such file\n`,
+      `busmsg: ${large}: cannot copy to a temporary file in ${dir}/missing: no such file\n`,
     ]);
-    assertEquals(await reader.settle(200), []);
+    assertEquals((await reader.settle(200)).map((m) => m.routingKey), ["notmp.small"], run.stderr);
   } finally {
     await reader.close();
   }
