@@ -37,3 +37,27 @@ Deno.test("file sink: a path that cannot work is a usage error before anything i
     e.message,
   );
 });
+
+Deno.test("file sink: a FIFO or device is refused before opening (open would block forever)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+  const fifo = `${dir}/fifo`;
+  await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assertThrows(() => fileSink("/dev/null"), UsageError, "a device or socket, not a regular file");
+  assertThrows(
+    () => fileSink(fifo),
+    UsageError,
+    `--output: ${fifo}: cannot open for writing: a FIFO, not a regular file`,
+  );
+  // A day file that turns out to be a FIFO later: the write fails (exit 1), it never blocks.
+  let now = new Date("2026-11-27T12:00:00Z");
+  const sink = fileSink(`${dir}/%F`, () => now);
+  sink.write("a\n");
+  now = new Date("2026-11-28T12:00:00Z");
+  await new Deno.Command("mkfifo", { args: [`${dir}/2026-11-28`] }).output();
+  const error = assertThrows(() => sink.write("b\n"), Error);
+  assertEquals(
+    error.message,
+    `${dir}/2026-11-28: cannot open for writing: a FIFO, not a regular file`,
+  );
+  sink.close();
+});

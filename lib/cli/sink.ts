@@ -44,6 +44,24 @@ export function stdoutSink(): LineSink {
 }
 
 /**
+ * Only a regular file (or a path not there yet) may be opened: opening a FIFO with no reader
+ * blocks forever, beyond any timeout or signal, and a device is not a log.
+ */
+function refuseSpecial(at: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(at);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  if (!info.isFile) {
+    const what = info.isDirectory ? "a directory" : info.isFifo ? "a FIFO" : "a device or socket";
+    throw new Error(`${what}, not a regular file`);
+  }
+}
+
+/**
  * Lines appended to the file `pattern` names at the time of writing (strftime fields, UTC),
  * each synced to disk. The first file is opened at once, so a path that cannot work is
  * reported before anything is consumed.
@@ -55,6 +73,7 @@ export function fileSink(pattern: string, now: () => Date = () => new Date()): L
     try {
       const dir = at.slice(0, at.lastIndexOf("/"));
       if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
+      refuseSpecial(at);
       file = Deno.openSync(at, { append: true, create: true, mode: 0o640 });
       path = at;
     } catch (e) {

@@ -12,6 +12,7 @@ import {
   publishedIds,
   rabbitmqctl,
   relay,
+  spawnBusmsg,
   tlsConfig,
   writeConfig,
 } from "../helpers.ts";
@@ -309,4 +310,19 @@ Deno.test("listen --pretty on a terminal: coloured by severity, ids shortened, c
     assertEquals(line.startsWith("\x1b[33m"), !noColor, JSON.stringify(line));
     assertIncludes(plain, " run_id=54b7c983 synced_host=proxy9 ", "the run id shortened");
   }
+});
+
+Deno.test("recorder: an --output that is a FIFO is refused at once (exit 2, one line), never a hang", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-recorder-" });
+  const fifo = `${dir}/fifo`;
+  await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  const child = spawnBusmsg(["listen", "--conf", consumer, "--output", fifo, "--timeout", "1"]);
+  // Blocked in open() it would hear neither --timeout nor SIGTERM: the test ends it after 5 s.
+  const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  const got = await child.output();
+  clearTimeout(killer);
+  assertEquals(
+    [got.code, new TextDecoder().decode(got.stderr), got.stdout.length],
+    [2, `busmsg: --output: ${fifo}: cannot open for writing: a FIFO, not a regular file\n`, 0],
+  );
 });
