@@ -110,8 +110,10 @@ async function openSession(
   const opening = BrokerSession.open(config, deadline).catch(asDeliveryError);
   if (!interruption) return await opening;
   const session = await Promise.race([opening, interruption.signalled]);
-  if (session instanceof BrokerSession) interruption.onSignal((e) => session.interrupt(e));
-  else opening.then((s) => s instanceof BrokerSession && s.interrupt(session));
+  if (session instanceof BrokerSession) {
+    interruption.onSignal((e) => session.stop(e, SIGNAL_GRACE_MS));
+    interruption.onRepeat((e) => session.interrupt(e));
+  } else opening.then((s) => s instanceof BrokerSession && s.interrupt(session));
   return session;
 }
 
@@ -312,6 +314,11 @@ export function reportFailures(deliveries: Delivery[]): number {
 
 /** Messages per publish round: pipelined, then every confirm awaited (bounds memory). */
 const BATCH = 2000;
+/**
+ * After SIGINT/SIGTERM, how long the confirms of messages already sent are awaited (they count
+ * as delivered) before the rest is spooled: each one not awaited would be sent twice.
+ */
+const SIGNAL_GRACE_MS = 2000;
 /** Inputs named per reason in a failure line, at most. */
 const NAMED = 10;
 
@@ -345,9 +352,10 @@ class Tally {
  * The full path of `publish` and `sync-event`: connect, drain the spool, publish each batch
  * (pipelined, confirms awaited), spool what failed for a reason that may pass, report. The
  * bound is on progress: once the broker made none for the timeout, no further round is sent
- * and the rest is spooled. SIGINT/SIGTERM do the same at once. With `reconnect` (live
- * streams) a lost connection is opened again for the next batch, and a signal stops reading.
- * Returns the exit code.
+ * and the rest is spooled. SIGINT/SIGTERM stop sending at once, await the confirms of what
+ * was sent for {@link SIGNAL_GRACE_MS} (a second signal: no longer), and spool the rest. With
+ * `reconnect` (live streams) a lost connection is opened again for the next batch, and a
+ * signal stops reading. Returns the exit code.
  */
 export async function deliverAndReport(
   batches: Iterable<Message[]> | AsyncIterable<Message[]>,

@@ -128,6 +128,9 @@ function classify(e: unknown, where: string): DeliveryError {
 export class BrokerSession {
   #closed: DeliveryError | undefined;
   #stalled: DeliveryError | undefined;
+  /** Set by {@link stop}: nothing more is written; confirms are still awaited until `#grace`. */
+  #stopping: DeliveryError | undefined;
+  #grace: ReturnType<typeof setTimeout> | undefined;
   #confirm: ConfirmState | undefined;
   #onClose: Array<(e: DeliveryError) => void> = [];
   /** Consumer channels, closed before the connection so that their last acks go out first. */
@@ -330,10 +333,23 @@ export class BrokerSession {
   }
 
   /**
+   * Stops sending now (a signal) but not listening: no further message is written (those not
+   * written fail with `error`, transient), the confirms of those already written still count
+   * for `graceMs`, then the session ends as by {@link interrupt}. Bounded also by the publish's
+   * own deadline, whichever comes first.
+   */
+  stop(error: DeliveryError, graceMs: number): void {
+    if (this.#closed || this.#stopping) return;
+    this.#stopping = error;
+    this.#grace = setTimeout(() => this.interrupt(error), graceMs);
+  }
+
+  /**
    * Ends the session now (a signal): publishes under way fail with `error` (transient, so
    * what was not confirmed is spooled), later ones at once; the connection is closed.
    */
   interrupt(error: DeliveryError): void {
+    clearTimeout(this.#grace);
     this.#closed ??= error;
     for (const f of this.#onClose.splice(0)) f(this.#closed);
     this.connection.close().catch(() => {});
@@ -405,7 +421,8 @@ export class BrokerSession {
       outcomes: outcomes.fill({ ok: false, error }) as Outcome[],
       unsure,
     });
-    if (this.#closed) return failAll(this.#closed);
+    const ended = this.#closed ?? this.#stopping;
+    if (ended) return failAll(ended);
     let state: ConfirmState;
     try {
       state = await this.#confirmChannel(clock.until);
@@ -451,7 +468,7 @@ export class BrokerSession {
     watch();
     let sent = 0;
     for (; sent < pubs.length; sent++) {
-      if (state.closed || this.#closed || Date.now() >= clock.until) break;
+      if (state.closed || this.#closed || this.#stopping || Date.now() >= clock.until) break;
       const i = sent;
       const p = pubs[i]!;
       open++;
@@ -477,7 +494,10 @@ export class BrokerSession {
     }
     writing = false;
     for (let i = sent; i < pubs.length; i++) {
-      outcomes[i] ??= { ok: false, error: state.error ?? this.#closed ?? timeout };
+      outcomes[i] ??= {
+        ok: false,
+        error: state.error ?? this.#closed ?? this.#stopping ?? timeout,
+      };
     }
     if (open === 0) done();
     await finished;
@@ -501,6 +521,7 @@ export class BrokerSession {
 
   /** Closes the connection politely, giving up at the deadline. */
   async close(deadline: Deadline): Promise<void> {
+    clearTimeout(this.#grace);
     if (this.#closed) return;
     const started = performance.now();
     try {

@@ -8,6 +8,7 @@ import {
   durableQueue,
   PLAIN_PORT,
   PLAIN_URL,
+  publishedIds,
   rabbitmqctl,
   relay,
   silentServer,
@@ -322,6 +323,93 @@ Deno.test("SIGINT while waiting for confirms: what is not confirmed is spooled; 
     assertEquals(
       (await spoolLines(spoolDir)).map((l) => JSON.parse(l).topic),
       ["signal.publish"],
+    );
+  });
+});
+
+/**
+ * Publishes `file` in the background and sends `signal` once the first round is reported (the
+ * next one is then on its way); returns the exit code, the ids reported delivered, stderr.
+ */
+async function signalledMidway(
+  args: string[],
+  env: Record<string, string>,
+  signal: Deno.Signal = "SIGTERM",
+): Promise<{ code: number; delivered: string[]; stderr: string }> {
+  const child = spawnBusmsg(args, env);
+  const errors = new Response(child.stderr).text();
+  let stdout = "";
+  let signalled = false;
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    stdout += chunk;
+    if (!signalled && stdout.includes("\n")) {
+      child.kill(signal);
+      signalled = true;
+    }
+  }
+  const { code } = await child.status;
+  const delivered = publishedIds(stdout);
+  assert(signalled, "the signal came mid-way");
+  return { code, delivered, stderr: await errors };
+}
+
+Deno.test("SIGTERM mid-way through a 5,000-line publish: what reached the broker is confirmed, not spooled; after flush each message arrived once", async () => {
+  const queue = "busmsg-test-sigterm";
+  await durableQueue(queue, "sigterm.#");
+  const { file, ids } = await bigFile("sigterm", 5000);
+  const spoolDir = await Deno.makeTempDir();
+  const env = { BUSMSG_SPOOL_DIR: spoolDir };
+  const run = await signalledMidway(["publish", "--url", PLAIN_URL, "--timeout", "30", file], env);
+  assertEquals(run.code, 0, run.stderr);
+  assertIncludes(run.stderr, "interrupted by SIGTERM");
+  const spooled = (await spoolLines(spoolDir)).map((l) => JSON.parse(l).id as string);
+  assert(spooled.length > 0, "the signal stopped the run before its end");
+  assertEquals(new Set([...run.delivered, ...spooled]).size, 5000, "each one delivered or spooled");
+  // Before the fix a whole round still unconfirmed at the signal was spooled: up to 2,000
+  // messages that had reached the broker arrived a second time at the flush.
+  assertEquals((await drainQueue(queue, false)).sort(), [...run.delivered].sort());
+  const flush = await busmsg(["flush", "--url", PLAIN_URL], { spoolDir });
+  assertEquals(flush.code, 0, flush.stderr);
+  const arrived = [...run.delivered, ...await drainQueue(queue)];
+  assertEquals(arrived.length, 5000, "no message arrived twice");
+  assertEquals(new Set(arrived).size, ids.length);
+});
+
+Deno.test("SIGTERM mid-way with --no-spool: exactly the messages at the broker are reported delivered", async () => {
+  const queue = "busmsg-test-sigterm-nospool";
+  await durableQueue(queue, "sigtermns.#");
+  const { file } = await bigFile("sigtermns", 5000);
+  const run = await signalledMidway(
+    ["publish", "--no-spool", "--url", PLAIN_URL, "--timeout", "30", file],
+    {},
+  );
+  assertEquals(run.code, 111, run.stderr);
+  const failed = Number(/(\d+) of 5000 message\(s\) not published/.exec(run.stderr)?.[1]);
+  assert(failed > 0, run.stderr);
+  assertEquals(run.delivered.length + failed, 5000);
+  assertEquals((await drainQueue(queue)).sort(), [...run.delivered].sort());
+});
+
+Deno.test("a second signal ends the wait for confirms at once", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  await withMemoryAlarm(async () => {
+    const child = spawnBusmsg(
+      ["publish", "--timeout", "30", "--url", PLAIN_URL, "--topic", "signal.twice", "a=1"],
+      { BUSMSG_SPOOL_DIR: spoolDir },
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    const first = Date.now();
+    child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGTERM");
+    const out = await child.output();
+    const waited = Date.now() - first;
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    // The grace for confirms is 2 s; the second signal cut it short.
+    assert(waited < 1800, `exited ${waited} ms after the first signal`);
+    assertEquals(
+      (await spoolLines(spoolDir)).map((l) => JSON.parse(l).topic),
+      ["signal.twice"],
     );
   });
 });
