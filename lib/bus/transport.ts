@@ -15,6 +15,13 @@ import { refusedBy } from "./refusal.ts";
 import type { Delivered, Publication } from "./wire.ts";
 import { VERSION } from "../version.ts";
 
+/**
+ * Messages written and not yet confirmed, at most. A refusal closes the channel and loses the
+ * confirms under way, and a signal's grace may end with some unconfirmed: only these can be
+ * sent twice. Large enough that the broker's confirms keep the pipe full (see README).
+ */
+export const CONFIRM_WINDOW = 256;
+
 /** What became of one message. */
 export type Outcome = { ok: true } | { ok: false; error: DeliveryError };
 
@@ -356,8 +363,8 @@ export class BrokerSession {
   }
 
   /**
-   * Publishes every message pipelined on the confirm channel and waits for all confirms. The
-   * bound is on progress: it ends at `deadline`, or `idleMs` after the last confirm if later.
+   * Publishes every message pipelined on the confirm channel (at most {@link CONFIRM_WINDOW}
+   * unconfirmed) and waits for all confirms. The bound is on progress: it ends at `deadline`, or `idleMs` after the last confirm if later.
    * Never throws: each message gets its own outcome (confirmed, a nack, a refusal, a lost
    * connection, a timeout). A refusal that closes the channel fails only the messages it is
    * about: the channel is opened again and the others are sent again.
@@ -434,6 +441,8 @@ export class BrokerSession {
     let writing = true;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => done = resolve);
+    /** Wakes the writer waiting for room in the confirm window. */
+    let room: (() => void) | undefined;
     const settle = (i: number, outcome: Outcome) => {
       if (outcomes[i] !== undefined) return;
       outcomes[i] = outcome;
@@ -443,6 +452,7 @@ export class BrokerSession {
         onConfirm(i);
       }
       if (--open === 0 && !writing) done();
+      room?.();
     };
     // The rest fail with one reason: the channel or connection closed, or time ran out.
     const failRest = (error: DeliveryError) => {
@@ -468,6 +478,10 @@ export class BrokerSession {
     watch();
     let sent = 0;
     for (; sent < pubs.length; sent++) {
+      if (open >= CONFIRM_WINDOW) {
+        await Promise.race([new Promise<void>((r) => room = r), finished]);
+        room = undefined;
+      }
       if (state.closed || this.#closed || this.#stopping || Date.now() >= clock.until) break;
       const i = sent;
       const p = pubs[i]!;

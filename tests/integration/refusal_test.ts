@@ -2,9 +2,12 @@
  * Refusals for good (403 on a topic, 406 over max_message_size) are per message: the guilty
  * message is named (by line) or moved aside with the broker's reason, the innocent ones go.
  */
-import { assertEquals, assertIncludes } from "../assert.ts";
+import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { CONFIRM_WINDOW } from "../../lib/bus/transport.ts";
 import {
   busmsg,
+  drainQueue,
+  durableQueue,
   PLAIN_URL,
   publishedIds,
   rabbitmqctl,
@@ -176,4 +179,30 @@ Deno.test("flush --json says refused for what it moves aside, as its exit code 1
   assertEquals([line.routing_key, line.outcome], ["gone.x", "refused"]);
   assertIncludes(line.reason, "busmsg.gone");
   assertEquals(spoolNames(spoolDir).map((n) => n.replace(/^.*\./, "")), ["reason", "refused"]);
+});
+
+Deno.test("a refusal among 3,000 lines sends again fewer than the confirm window: the bound README states", async () => {
+  const conf = await tlsConfig("logging");
+  const file = `${await Deno.makeTempDir()}/many.jsonl`;
+  const refused = 2000;
+  const lines = Array.from({ length: 3000 }, (_, i) =>
+    JSON.stringify(
+      i + 1 === refused
+        ? { id: `refused-${i + 1}`, topic: "buildsys.refused", body: { i: i + 1 } }
+        : { id: `window-${i + 1}`, topic: "logging.stats.debug.window", body: { host: "h", i } },
+    ));
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  // A durable queue: the broker confirms a persistent message only once it is on disk, so
+  // many are unconfirmed when the refusal closes the channel.
+  const queue = "busmsg-test-window";
+  await durableQueue(queue, "logging.stats.debug.window");
+  const run = await busmsg(["publish", "--no-spool", "--conf", conf, file]);
+  assertEquals(run.code, 121, run.stderr);
+  assertEquals(publishedIds(run.stdout).length, 2999);
+  const arrived = await drainQueue(queue);
+  assertEquals(new Set(arrived).size, 2999, "every innocent line arrived");
+  const twice = arrived.length - 2999;
+  console.log(`refusal at line ${refused} of 3,000: ${twice} sent twice`);
+  // Before the window, every message of the round not yet confirmed (822 measured) went again.
+  assert(twice < CONFIRM_WINDOW, `${twice} sent twice, window ${CONFIRM_WINDOW}`);
 });
