@@ -364,7 +364,8 @@ export class BrokerSession {
 
   /**
    * Publishes every message pipelined on the confirm channel (at most {@link CONFIRM_WINDOW}
-   * unconfirmed) and waits for all confirms. The bound is on progress: it ends at `deadline`, or `idleMs` after the last confirm if later.
+   * unconfirmed) and waits for all confirms. The bound is on progress: it ends at `deadline`,
+   * or `idleMs` after the last confirm if later.
    * Never throws: each message gets its own outcome (confirmed, a nack, a refusal, a lost
    * connection, a timeout). A refusal that closes the channel fails only the messages it is
    * about: the channel is opened again and the others are sent again.
