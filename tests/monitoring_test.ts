@@ -4,7 +4,13 @@ import { exitCodeFor, worst } from "../lib/cli/nagios.ts";
 import { UsageError } from "../lib/errors.ts";
 import { judgeSpool } from "../lib/commands/spool.ts";
 import type { SpoolSummary } from "../lib/spool/spool.ts";
-import { clearFailure, recentFailure, recordFailure, unreachable } from "../lib/spool/failfast.ts";
+import {
+  clearFailure,
+  recentFailure,
+  recordFailure,
+  stateFile,
+  unreachable,
+} from "../lib/spool/failfast.ts";
 import { DeliveryError } from "../lib/errors.ts";
 
 Deno.test("duration: units, bare seconds, and loud mistakes", () => {
@@ -111,4 +117,17 @@ Deno.test("fail-fast state: per broker, within the window, cleared by a success"
   const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
   Deno.writeTextFileSync(file!, "{not json");
   assertEquals(await recentFailure(dir, url, 60_000, NOW), undefined);
+});
+
+Deno.test("fail-fast state: a FIFO or symlink planted under its name is never opened (no hang)", async () => {
+  const dir = await Deno.makeTempDir();
+  const url = "amqp://broker.example:5672/";
+  const fifo = new Deno.Command("mkfifo", { args: [stateFile(dir, url)] }).outputSync();
+  assertEquals(fifo.success, true);
+  // Opening the FIFO for reading would block for ever: the answer must come at once.
+  assertEquals(await recentFailure(dir, url, 60_000, NOW), undefined);
+  const other = "amqp://other.example:5672/";
+  await recordFailure(dir, url.replace("broker", "x"), new DeliveryError("t", 111, true), NOW);
+  Deno.symlinkSync(stateFile(dir, url.replace("broker", "x")), stateFile(dir, other));
+  assertEquals(await recentFailure(dir, other, 60_000, NOW + 1000), undefined);
 });

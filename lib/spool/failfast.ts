@@ -6,6 +6,7 @@
  */
 import { DeliveryError, EXIT } from "../errors.ts";
 import { redactUrl } from "../config.ts";
+import { readRegularFile } from "./spool.ts";
 
 /** The default window after a failure (`--retry-after`). */
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
@@ -36,7 +37,10 @@ export async function recentFailure(
 ): Promise<DeliveryError | undefined> {
   let failure: Failure;
   try {
-    failure = JSON.parse(await Deno.readTextFile(stateFile(dir, url)));
+    // Read as spool files are: a FIFO or symlink planted under the name is never opened.
+    const bytes = await readRegularFile(stateFile(dir, url));
+    if (typeof bytes === "string") return undefined;
+    failure = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return undefined;
   }

@@ -266,7 +266,7 @@ function notRegular(info: Deno.FileInfo): string | undefined {
  * entry could be swapped; only this user may write the spool (safety.ts), and the open file is
  * checked to be the one looked at.
  */
-async function readRegularFile(path: string): Promise<Uint8Array | string> {
+export async function readRegularFile(path: string): Promise<Uint8Array | string> {
   let info: Deno.FileInfo;
   let file: Deno.FsFile;
   try {
