@@ -5,6 +5,7 @@
 import { parse as parseToml, TomlError } from "smol-toml";
 import { UsageError } from "./errors.ts";
 import { closest } from "./cli/suggest.ts";
+import { controlIn } from "./message/message.ts";
 
 /** The settings a broker command runs with. */
 export interface Config {
@@ -133,8 +134,14 @@ export function parseConfig(text: string, path: string): Config {
     config.amqpUrl = checkUrl(url, `${path}: amqp_url`);
     config.unusedUrlParameters = unusedUrlParameters(url);
   }
-  config.exchange = optionalString(path, doc, "publish_exchange") ?? config.exchange;
-  config.topicPrefix = optionalString(path, doc, "topic_prefix") ?? config.topicPrefix;
+  config.exchange = routingWord(
+    optionalString(path, doc, "publish_exchange") ?? config.exchange,
+    `${path}: publish_exchange`,
+  );
+  config.topicPrefix = routingWord(
+    optionalString(path, doc, "topic_prefix") ?? config.topicPrefix,
+    `${path}: topic_prefix`,
+  );
   const priority = doc["publish_priority"];
   if (priority !== undefined) {
     if (
@@ -256,6 +263,13 @@ const QUERY: Record<string, { valid: (v: string) => boolean; what: string; as?: 
   client_properties: { valid: anything, what: "pika's client properties", as: null },
 };
 
+/** An exchange or topic prefix: part of every routing key, so no control character (as topics). */
+function routingWord(value: string, where: string): string {
+  const control = controlIn(value);
+  if (control) throw new UsageError(`${where}: contains the control character ${control}`);
+  return value;
+}
+
 /** Where the settings came from, for connection errors: the file, or the defaults. */
 export function configSource(config: Config): string {
   return config.path === null
@@ -310,8 +324,8 @@ export function applyOverrides(
     out.amqpUrl = checkUrl(o.url, "--url");
     out.unusedUrlParameters = unusedUrlParameters(o.url);
   }
-  if (o.exchange !== undefined) out.exchange = o.exchange;
-  if (o.topicPrefix !== undefined) out.topicPrefix = o.topicPrefix;
+  if (o.exchange !== undefined) out.exchange = routingWord(o.exchange, "--exchange");
+  if (o.topicPrefix !== undefined) out.topicPrefix = routingWord(o.topicPrefix, "--topic-prefix");
   const envTimeout = env("BUSMSG_TIMEOUT");
   if (o.timeout !== undefined) out.timeoutMs = parseTimeout(o.timeout, "--timeout");
   else if (envTimeout) out.timeoutMs = parseTimeout(envTimeout, "BUSMSG_TIMEOUT");

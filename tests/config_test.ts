@@ -260,3 +260,32 @@ Deno.test("config: an empty FEDORA_MESSAGING_CONF is unset; an empty --conf is a
   if (missingDefault) assertEquals((await loadConfig({}, env)).path, null);
   await assertRejects(() => loadConfig({ conf: "" }, env), UsageError, "--conf: needs a path");
 });
+
+Deno.test("config: an exchange or topic prefix with a control character is refused, file or flag", () => {
+  assertThrows(
+    () => parseConfig('topic_prefix = "p\\u001b[31mx"', "c.toml"),
+    UsageError,
+    "c.toml: topic_prefix: contains the control character U+001B",
+  );
+  assertThrows(
+    () => parseConfig('publish_exchange = "e\\nx"', "c.toml"),
+    UsageError,
+    "c.toml: publish_exchange: contains the control character U+000A",
+  );
+  const base = parseConfig("", "c.toml");
+  const none = () => undefined;
+  assertThrows(
+    () => applyOverrides(base, { topicPrefix: "p\u001bx" }, none),
+    UsageError,
+    "--topic-prefix: contains the control character U+001B",
+  );
+  assertThrows(
+    () => applyOverrides(base, { exchange: "e\u0007" }, none),
+    UsageError,
+    "--exchange: contains the control character U+0007",
+  );
+  assertEquals(
+    applyOverrides(base, { topicPrefix: "org.fedoraproject.prod" }, none).topicPrefix,
+    "org.fedoraproject.prod",
+  );
+});
