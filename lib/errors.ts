@@ -43,6 +43,10 @@ export class DeliveryError extends Error {
 /** The exit code for any error thrown out of a command. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.USAGE;
+  // Deno cannot read an environment variable that is not UTF-8: a setting that cannot work.
+  if (error instanceof Deno.errors.InvalidData && /environment variable/.test(error.message)) {
+    return EXIT.USAGE;
+  }
   if (error instanceof DeliveryError) return error.exitCode;
   return EXIT.FAILURE;
 }

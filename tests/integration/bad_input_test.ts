@@ -397,3 +397,31 @@ Deno.test("command-line text that is not UTF-8 (U+FFFD once Deno decodes it) is 
     await reader.close();
   }
 });
+
+Deno.test("an environment variable busmsg reads that is not UTF-8 is one line, exit 2, nothing sent", async () => {
+  const reader = await Reader.open(["corpus.#"]);
+  try {
+    const run = await runCommand(
+      "bash",
+      [
+        "-c",
+        `BUSMSG_SPOOL_DIR="$(printf '/tmp/busmsg-env-\\377')" exec "$@"`,
+        "bash",
+        ...ENTRY,
+        "publish",
+        "--url",
+        PLAIN_URL,
+        "--topic",
+        "corpus.env",
+        "a=1",
+      ],
+      { env: { NO_COLOR: "1" } },
+    );
+    assertEquals([run.code, run.stdout], [2, ""], run.stderr);
+    assertEquals(run.stderr.trim().split("\n").length, 1, run.stderr);
+    assertIncludes(run.stderr, "environment variable was not valid unicode");
+    assertEquals(await reader.settle(200), []);
+  } finally {
+    await reader.close();
+  }
+});
