@@ -361,12 +361,14 @@ export async function deliverAndReport(
   batches: Iterable<Message[]> | AsyncIterable<Message[]>,
   config: Config,
   options: SendOptions & { reconnect?: boolean; progress?: Progress | undefined },
+  /** One the caller installed earlier (while reading its input); it stays the caller's. */
+  earlier?: Interruption,
 ): Promise<number> {
-  const interruption = new Interruption();
+  const interruption = earlier ?? new Interruption();
   try {
     return await sendAll(batches, config, options, interruption);
   } finally {
-    interruption.dispose();
+    if (!earlier) interruption.dispose();
   }
 }
 

@@ -55,24 +55,52 @@ export interface PrivateCopy {
  * that is unlinked (its directory removed) before the first byte is written: only the open
  * handles keep it, so a kill leaves nothing behind.
  */
-export async function privateCopy(path: string, inMemory: number): Promise<PrivateCopy> {
+export async function privateCopy(
+  path: string,
+  inMemory: number,
+  interrupted?: Promise<unknown>,
+): Promise<PrivateCopy> {
   const source = (await openInput(path)).getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
-  const read = async () => {
+  let cut = false;
+  // A signal ends the input at its last complete line: what was read is not lost.
+  const stop = interrupted?.then(() => {
+    cut = true;
+    source.cancel().catch(() => {});
+    return { done: true } as const;
+  });
+  const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
     try {
-      return await source.read();
+      return await (stop ? Promise.race([source.read(), stop]) : source.read());
     } catch (e) {
+      if (cut) return { done: true };
       throw new UsageError(`${inputName(path)}: cannot read: ${ioReason(e)}`);
     }
   };
   for (let r = await read(); !r.done; r = await read()) {
     chunks.push(r.value);
     bytes += r.value.length;
-    if (bytes > inMemory) return await spill(path, source, read, chunks, bytes);
+    if (bytes > inMemory) return await spill(path, source, read, chunks, bytes, () => cut);
   }
+  if (cut) bytes = cutAtLastLine(chunks, bytes);
   const blob = new Blob(chunks as BlobPart[]);
   return { readers: [blob.stream(), blob.stream()], bytes, close: () => {} };
+}
+
+/** Drops the bytes after the last newline (a line cut short); returns the length left. */
+function cutAtLastLine(chunks: Uint8Array[], bytes: number): number {
+  while (chunks.length > 0) {
+    const last = chunks[chunks.length - 1]!;
+    const newline = last.lastIndexOf(0x0a);
+    bytes -= last.length;
+    if (newline >= 0) {
+      chunks[chunks.length - 1] = last.subarray(0, newline + 1);
+      return bytes + newline + 1;
+    }
+    chunks.pop();
+  }
+  return 0;
 }
 
 /** The rest of an input too large to keep in memory, with what was read of it, into a file. */
@@ -82,6 +110,7 @@ async function spill(
   read: () => Promise<ReadableStreamReadResult<Uint8Array>>,
   chunks: Uint8Array[],
   bytes: number,
+  wasCut: () => boolean,
 ): Promise<PrivateCopy> {
   // Exit 1: nothing was sent, but the input is not to blame.
   const cannotCopy = (e: unknown) =>
@@ -107,8 +136,13 @@ async function spill(
     await source.cancel();
     throw cannotCopy(e);
   }
+  // Bytes written, and where the last whole line of them ends.
+  let written = 0, lineEnd = 0;
   try {
     const write = async (chunk: Uint8Array) => {
+      const newline = chunk.lastIndexOf(0x0a);
+      if (newline >= 0) lineEnd = written + newline + 1;
+      written += chunk.length;
       try {
         while (chunk.length > 0) chunk = chunk.subarray(await writer.write(chunk));
       } catch (e) {
@@ -120,6 +154,8 @@ async function spill(
       bytes += r.value.length;
       await write(r.value);
     }
+    // Cut short by a signal: the line being read when it came is not kept.
+    if (wasCut()) await writer.truncate(bytes = lineEnd);
   } catch (e) {
     await source.cancel().catch(() => {});
     for (const f of files) f.close();

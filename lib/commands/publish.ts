@@ -15,6 +15,7 @@ import { checkedLines } from "../message/lines.ts";
 import { type Draft, formatProblem, type Message } from "../message/message.ts";
 import { note, say } from "../cli/output.ts";
 import { deliverAndReport, dryRun, inBatches, type Sized } from "../bus/send.ts";
+import { Interruption } from "../cli/interrupt.ts";
 import { Progress } from "../cli/progress.ts";
 import {
   inputName,
@@ -236,10 +237,17 @@ export async function run(args: string[]): Promise<number> {
   }
   stdinOnce("publish", positionals);
   const inputs: Input[] = [];
+  // Installed before reading, so that a signal while stdin is read loses nothing: the input
+  // ends at its last whole line, and what was read is spooled like any unconfirmed message.
+  const interruption = dry ? undefined : new Interruption();
   try {
     for (const path of positionals) {
       if (path === "-") sayReadingStdin("dump lines (one JSON message per line)");
-      inputs.push({ path, name: inputName(path), ...await privateCopy(path, KEEP_BYTES) });
+      inputs.push({
+        path,
+        name: inputName(path),
+        ...await privateCopy(path, KEEP_BYTES, interruption?.signalled),
+      });
     }
     const checked = await checkAll(inputs, config);
     if (checked.bad > 0) {
@@ -254,10 +262,11 @@ export async function run(args: string[]): Promise<number> {
         ...sendOptionsFrom(values, report),
         originOf,
         progress,
-      });
+      }, interruption);
     await sayGrown(inputs);
     return code;
   } finally {
+    interruption?.dispose();
     closeCopies(inputs);
   }
 }

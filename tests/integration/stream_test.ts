@@ -1,6 +1,14 @@
 /** Large inputs and live pipes: memory-bounded batches, lines published as they arrive. */
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import { busmsg, ENTRY, PLAIN_URL, publishedIds, Reader, spawnBusmsg } from "../helpers.ts";
+import {
+  busmsg,
+  ENTRY,
+  PLAIN_URL,
+  publishedIds,
+  Reader,
+  spawnBusmsg,
+  spoolLines,
+} from "../helpers.ts";
 
 Deno.test("publish --stream: each line goes out as it arrives; bad lines skipped, exit 2 at the end", async () => {
   const spoolDir = await Deno.makeTempDir();
@@ -194,6 +202,41 @@ Deno.test("no temporary directory: a small input is kept in memory and sent; a l
     ]);
     assertEquals((await reader.settle(200)).map((m) => m.routingKey), ["notmp.small"], run.stderr);
   } finally {
+    await reader.close();
+  }
+});
+
+Deno.test("SIGTERM while publish - still reads its pipe: the whole lines read are spooled, the cut one is not, exit 0", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const reader = await Reader.open(["sigread.#"]);
+  const child = spawnBusmsg(
+    ["publish", "--url", PLAIN_URL, "-"],
+    { BUSMSG_SPOOL_DIR: spoolDir },
+    "piped",
+  );
+  const writer = child.stdin.getWriter();
+  try {
+    const lines = Array.from(
+      { length: 10 },
+      (_, i) => `{"topic": "sigread.x", "body": {"i": ${i}}}\n`,
+    );
+    // Ten whole lines and the start of an eleventh; the pipe stays open (a slow producer).
+    await writer.write(new TextEncoder().encode(lines.join("") + '{"topic": "sigread.x", "bo'));
+    await new Promise((r) => setTimeout(r, 2000));
+    child.kill("SIGTERM");
+    const [status, out, err] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    assertEquals([status.code, out], [0, ""], err);
+    assertIncludes(err, "10 of 10 message(s) spooled");
+    assertIncludes(err, "interrupted by SIGTERM");
+    const spooled = await spoolLines(spoolDir);
+    assertEquals(spooled.map((l) => JSON.parse(l).body.i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assertEquals(await reader.settle(300), []);
+  } finally {
+    await writer.close().catch(() => {});
     await reader.close();
   }
 });
