@@ -3,7 +3,7 @@
  * flags and environment override it. Parsing is pure; only `loadConfig` reads a file.
  */
 import { parse as parseToml, TomlError } from "smol-toml";
-import { UsageError } from "./errors.ts";
+import { ioReason, UsageError } from "./errors.ts";
 import { closest } from "./cli/suggest.ts";
 import { controlIn } from "./message/message.ts";
 
@@ -361,13 +361,4 @@ export async function loadConfig(
   }
   const base = text === undefined ? { ...DEFAULTS, tls: {}, path: null } : parseConfig(text, path);
   return applyOverrides(base, o, env);
-}
-
-/** A short reason for a failed file operation, without Deno's "(os error N)" tail. */
-export function ioReason(e: unknown): string {
-  if (e instanceof Deno.errors.NotFound) return "no such file";
-  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (e instanceof Deno.errors.IsADirectory) return "is a directory";
-  const message = e instanceof Error ? e.message : String(e);
-  return message.replace(/ \(os error \d+\)/, "").replace(/: (readfile|open) '.*'$/, "");
 }

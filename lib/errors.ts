@@ -55,3 +55,12 @@ export function exitCodeOf(error: unknown): number {
 export class HelpRequested extends Error {
   override name = "HelpRequested";
 }
+
+/** A short reason for a failed file operation, without Deno's "(os error N)" tail. */
+export function ioReason(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "is a directory";
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/ \(os error \d+\)/, "").replace(/: (readfile|open) '.*'$/, "");
+}

@@ -4,7 +4,8 @@
  * or durably spooled counts as accepted: reporting must never break the job it reports on.
  */
 import type { Config } from "../config.ts";
-import { ioReason, redactUrl } from "../config.ts";
+import { redactUrl } from "../config.ts";
+import { ioReason } from "../errors.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { formatProblem, formatSentAt, type Message, toDumpLine } from "../message/message.ts";
 import { routingKey } from "../message/message.ts";

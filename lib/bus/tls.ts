@@ -4,7 +4,7 @@
  * so that the error names the file and the cause instead of a handshake alert, and the
  * certificate parser is not loaded on every call.
  */
-import { ioReason } from "../config.ts";
+import { ioReason } from "../errors.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 
 /** PEM texts handed to the TLS socket. */

@@ -3,7 +3,7 @@
  * message on stderr with the credential of any URL in it hidden.
  */
 import { clearProgressLine } from "./progress.ts";
-import { ioReason } from "../config.ts";
+import { ioReason } from "../errors.ts";
 
 const encoder = new TextEncoder();
 

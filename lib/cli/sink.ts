@@ -4,7 +4,7 @@
  * disk before the caller acknowledges its message, so a crash loses nothing and leaves no
  * half line.
  */
-import { ioReason } from "../config.ts";
+import { ioReason } from "../errors.ts";
 import { UsageError } from "../errors.ts";
 import { strftime } from "./strftime.ts";
 

@@ -13,7 +13,8 @@ import {
 import { out } from "../cli/output.ts";
 import { formatAge } from "../cli/duration.ts";
 import { exitCodeFor, type State, worst } from "../cli/nagios.ts";
-import { type Config, ioReason, redactUrl } from "../config.ts";
+import { type Config, redactUrl } from "../config.ts";
+import { ioReason } from "../errors.ts";
 import { DeliveryError, HelpRequested } from "../errors.ts";
 import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
 import { diagnoseTls, readPem, type TlsFiles } from "../bus/tls.ts";

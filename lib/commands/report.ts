@@ -1,7 +1,7 @@
 /** `busmsg report`: what happened in each sync run, from dump lines or live from the bus. */
 import { configFrom, parseCommand } from "../cli/options.ts";
 import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
-import { ioReason } from "../config.ts";
+import { ioReason } from "../errors.ts";
 import { EXIT, HelpRequested, UsageError } from "../errors.ts";
 import { inputName, readLineBatches } from "../cli/input.ts";
 import { listen } from "../bus/listening.ts";

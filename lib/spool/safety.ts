@@ -5,7 +5,7 @@
  * user or root and not writable by group or others. A parent with the sticky bit (`/tmp`) may
  * be writable by others: they cannot rename or replace what they do not own.
  */
-import { ioReason } from "../config.ts";
+import { ioReason } from "../errors.ts";
 
 /** The two stat fields the rule looks at. */
 interface Owned {

@@ -14,7 +14,7 @@
  * TIME is milliseconds since the epoch (14 digits), so names sort oldest first; the UUID makes
  * names unique across hosts and PID namespaces sharing one spool.
  */
-import { ioReason } from "../config.ts";
+import { ioReason } from "../errors.ts";
 import type { Defaults, Message } from "../message/message.ts";
 import { type Destination, fromSpoolLine, toSpoolLine } from "./record.ts";
 import { checkSpoolDir } from "./safety.ts";
