@@ -4,6 +4,7 @@ import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table
 import { ioReason } from "../errors.ts";
 import { EXIT, HelpRequested, UsageError } from "../errors.ts";
 import { inputName, readLineBatches } from "../cli/input.ts";
+import { openDayFile } from "../io/day_file.ts";
 import { listen } from "../bus/listening.ts";
 import { out, say } from "../cli/output.ts";
 import { parseJson } from "../message/pyjson.ts";
@@ -149,7 +150,7 @@ async function report(args: string[]): Promise<number> {
   } else {
     const prefix = values["topic-prefix"] ?? (await configFrom(values)).topicPrefix;
     for (const path of positionals.length > 0 ? positionals : ["-"]) {
-      for await (const batch of readLineBatches(path)) {
+      for await (const batch of readLineBatches(path, await openDayFile(path))) {
         for (const line of batch) {
           // Every line not counted is said, one way: FILE:LINE: why, ignored.
           const ignored = (why: string) =>
