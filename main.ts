@@ -4,10 +4,10 @@
  * @module
  */
 import { DeliveryError, EXIT, exitCodeOf, HelpRequested, UsageError } from "./lib/errors.ts";
-import { out, say } from "./lib/cli/output.ts";
+import { out, say } from "./lib/io/output.ts";
 import { VERSION } from "./lib/version.ts";
 import { type OptionTable, SHARED_OPTIONS, splitCommand } from "./lib/cli/option_table.ts";
-import { closest } from "./lib/cli/suggest.ts";
+import { closest } from "./lib/text/suggest.ts";
 
 /** What each command module exports. */
 export interface Command {

@@ -4,8 +4,8 @@
  */
 import { parse as parseToml, TomlError } from "smol-toml";
 import { ioReason, UsageError } from "./errors.ts";
-import { closest } from "./cli/suggest.ts";
-import { controlIn } from "./message/message.ts";
+import { closest } from "./text/suggest.ts";
+import { controlIn } from "./text/printable.ts";
 
 /** The settings a broker command runs with. */
 export interface Config {

@@ -7,9 +7,9 @@
 import { type Config, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { type Message, routingKey } from "../message/message.ts";
-import { say } from "../cli/output.ts";
+import { say } from "../io/output.ts";
 import { BrokerSession } from "./transport.ts";
-import { type Delivered, fromDelivery } from "./wire.ts";
+import { type Delivered, fromDelivery } from "../message/wire.ts";
 
 /** When to stop listening. */
 export interface ListenLimits {

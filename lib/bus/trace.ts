@@ -4,7 +4,7 @@
  * Details never hold a secret: URLs are redacted, keys and passwords are never looked at.
  */
 import type { PeerCertificate } from "node:tls";
-import { say } from "../cli/output.ts";
+import { say } from "../io/output.ts";
 
 /** One step of a connection. */
 export interface Step {

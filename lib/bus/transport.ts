@@ -10,9 +10,9 @@ import { DeliveryError, EXIT } from "../errors.ts";
 import { diagnoseTls, loadTls, type TlsMaterial } from "./tls.ts";
 import { describeCertificate, expiryWarning } from "./certificate.ts";
 import { type Tracer, traceSteps, verboseTracer } from "./trace.ts";
-import { say } from "../cli/output.ts";
+import { say } from "../io/output.ts";
 import { refusedBy } from "./refusal.ts";
-import type { Delivered, Publication } from "./wire.ts";
+import type { Delivered, Publication } from "../message/wire.ts";
 import { VERSION } from "../version.ts";
 
 /**

@@ -5,7 +5,7 @@
  * cheap to load: the entry point reads it before any command is loaded.
  */
 import { UsageError } from "../errors.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../text/suggest.ts";
 
 /** One option of a command. */
 export interface OptionSpec {

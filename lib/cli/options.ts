@@ -5,13 +5,13 @@
 import { parseArgs } from "node:util";
 import { type Config, configWarnings, loadConfig } from "../config.ts";
 import { HelpRequested, UsageError } from "../errors.ts";
-import { note } from "./output.ts";
-import type { SendOptions } from "../bus/send.ts";
-import type { Reporter } from "./outcomes.ts";
+import { note } from "../io/output.ts";
+import type { SendOptions } from "../delivery/send.ts";
+import type { Reporter } from "../delivery/outcomes.ts";
 import { resolveSpool } from "../spool/spool.ts";
 import { type OptionTable, scanArgs } from "./option_table.ts";
 import { setVerbose } from "../bus/trace.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../text/duration.ts";
 import { DEFAULT_RETRY_AFTER_MS } from "../spool/failfast.ts";
 
 /** The spool settings of a command's parsed options, and where outcomes go. */

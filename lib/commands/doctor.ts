@@ -10,9 +10,9 @@ import {
   HELP_OPTION,
   SPOOL_DIR_OPTION,
 } from "../cli/option_table.ts";
-import { out } from "../cli/output.ts";
-import { formatAge } from "../cli/duration.ts";
-import { exitCodeFor, type State, worst } from "../cli/nagios.ts";
+import { out } from "../io/output.ts";
+import { formatAge } from "../text/duration.ts";
+import { exitCodeFor, type State, worst } from "../text/nagios.ts";
 import { type Config, redactUrl } from "../config.ts";
 import { ioReason } from "../errors.ts";
 import { DeliveryError, HelpRequested } from "../errors.ts";
@@ -20,7 +20,7 @@ import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
 import { diagnoseTls, readPem, type TlsFiles } from "../bus/tls.ts";
 import { BrokerSession, withDeadline } from "../bus/transport.ts";
 import { ms, type Step } from "../bus/trace.ts";
-import { toPublication } from "../bus/wire.ts";
+import { toPublication } from "../message/wire.ts";
 import { defaultsFor, messageFromFields } from "../message/compose.ts";
 import { resolveSpool, type SpoolOptions, summarizeSpool } from "../spool/spool.ts";
 

@@ -7,10 +7,10 @@ import {
   OUTPUT_OPTIONS,
   SPOOL_DIR_OPTION,
 } from "../cli/option_table.ts";
-import { reporterFor } from "../cli/outcomes.ts";
+import { reporterFor } from "../delivery/outcomes.ts";
 import { DeliveryError, EXIT, UsageError } from "../errors.ts";
-import { note, out } from "../cli/output.ts";
-import { address, flushSpool, sayFlush } from "../bus/send.ts";
+import { note, out } from "../io/output.ts";
+import { address, flushSpool, sayFlush } from "../delivery/send.ts";
 import { formatSentAt } from "../message/message.ts";
 import { checkSpoolDir } from "../spool/safety.ts";
 import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";

@@ -6,8 +6,8 @@ import { UsageError } from "../errors.ts";
 import { listen, type ListenLimits } from "../bus/listening.ts";
 import { type Message, toDumpLine } from "../message/message.ts";
 import type { JsonValue } from "../message/pyjson.ts";
-import { fileSink, stdoutSink } from "../cli/sink.ts";
-import { printable } from "../cli/printable.ts";
+import { fileSink, stdoutSink } from "../io/sink.ts";
+import { printable } from "../text/printable.ts";
 
 /** The options of `busmsg listen`. */
 export const OPTIONS = {

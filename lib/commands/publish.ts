@@ -7,23 +7,24 @@ import {
   OUTPUT_OPTIONS,
   SPOOL_OPTIONS,
 } from "../cli/option_table.ts";
-import { type Reporter, reporterFor } from "../cli/outcomes.ts";
+import { type Reporter, reporterFor } from "../delivery/outcomes.ts";
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
 import { checkedLines } from "../message/lines.ts";
 import { type Draft, formatProblem, type Message } from "../message/message.ts";
-import { note, say } from "../cli/output.ts";
-import { deliverAndReport, dryRun, inBatches, type Sized } from "../bus/send.ts";
-import { Interruption } from "../cli/interrupt.ts";
-import { Progress } from "../cli/progress.ts";
+import { note, say } from "../io/output.ts";
+import { deliverAndReport, dryRun, inBatches, type Sized } from "../delivery/send.ts";
+import { Interruption } from "../io/interrupt.ts";
+import { Progress } from "../io/progress.ts";
 import {
   inputName,
   type PrivateCopy,
   privateCopy,
+  readLineBatches,
   sayReadingStdin,
   stdinOnce,
-} from "../cli/input.ts";
+} from "../io/input.ts";
 import {
   defaultsFor,
   messageFromFields,
@@ -115,7 +116,10 @@ async function checkAll(
   let bad = 0, count = 0, bytes = 0;
   const progress = Progress.start("checking");
   for (const input of inputs) {
-    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[0]);
+    const lines = checkedLines(
+      readLineBatches(input.path, input.readers[0]),
+      () => defaultsFor(config),
+    );
     for await (const batch of lines) {
       for (const { number, parsed, size } of batch) {
         if (parsed.message) {
@@ -139,7 +143,10 @@ async function checkAll(
 /** Second pass over inputs too large to keep: the same copies, read again as a stream. */
 async function* reread(inputs: Input[], config: Config): AsyncGenerator<Sized> {
   for (const input of inputs) {
-    const lines = checkedLines(input.path, () => defaultsFor(config), input.readers[1]);
+    const lines = checkedLines(
+      readLineBatches(input.path, input.readers[1]),
+      () => defaultsFor(config),
+    );
     for await (const batch of lines) {
       for (const { number, parsed, size } of batch) {
         // Cannot happen (nothing else can reach the copy); not a usage error: some went out.
@@ -162,7 +169,7 @@ async function stream(
 ): Promise<number> {
   let bad = 0;
   async function* arriving(): AsyncGenerator<Message[]> {
-    for await (const batch of checkedLines("-", () => defaultsFor(config))) {
+    for await (const batch of checkedLines(readLineBatches("-"), () => defaultsFor(config))) {
       const good: Message[] = [];
       for (const { number, parsed } of batch) {
         if (parsed.message) {

@@ -3,12 +3,12 @@ import { configFrom, parseCommand } from "../cli/options.ts";
 import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { ioReason } from "../errors.ts";
 import { EXIT, HelpRequested, UsageError } from "../errors.ts";
-import { inputName, readLineBatches } from "../cli/input.ts";
+import { inputName, readLineBatches } from "../io/input.ts";
 import { openDayFile } from "../io/day_file.ts";
 import { listen } from "../bus/listening.ts";
-import { out, say } from "../cli/output.ts";
+import { out, say } from "../io/output.ts";
 import { parseJson } from "../message/pyjson.ts";
-import { printable } from "../cli/printable.ts";
+import { printable } from "../text/printable.ts";
 import {
   formatReport,
   needsAttention,
@@ -25,8 +25,8 @@ import {
   selectRuns,
   unknownLine,
 } from "../sync/check.ts";
-import { NAGIOS } from "../cli/nagios.ts";
-import { parseDuration } from "../cli/duration.ts";
+import { NAGIOS } from "../text/nagios.ts";
+import { parseDuration } from "../text/duration.ts";
 import { limitsFrom } from "./listen.ts";
 
 /** The options of `busmsg report`. */

@@ -2,7 +2,7 @@
 import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { out } from "../cli/output.ts";
+import { out } from "../io/output.ts";
 import { allRules, catalogueSchema, flatSchema, ruleFor } from "../message/schemas.ts";
 
 /** The options of `busmsg schema`. */

@@ -2,10 +2,10 @@
 import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION, SPOOL_DIR_OPTION } from "../cli/option_table.ts";
 import { HelpRequested, UsageError } from "../errors.ts";
-import { closest } from "../cli/suggest.ts";
-import { out } from "../cli/output.ts";
-import { formatAge, parseDuration } from "../cli/duration.ts";
-import { exitCodeFor, type State } from "../cli/nagios.ts";
+import { closest } from "../text/suggest.ts";
+import { out } from "../io/output.ts";
+import { formatAge, parseDuration } from "../text/duration.ts";
+import { exitCodeFor, type State } from "../text/nagios.ts";
 import { resolveSpool, type SpoolSummary, summarizeSpool } from "../spool/spool.ts";
 
 /** The options of `busmsg spool status`. */

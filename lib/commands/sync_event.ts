@@ -7,16 +7,16 @@ import {
   OUTPUT_OPTIONS,
   SPOOL_OPTIONS,
 } from "../cli/option_table.ts";
-import { reporterFor } from "../cli/outcomes.ts";
-import { closest } from "../cli/suggest.ts";
+import { reporterFor } from "../delivery/outcomes.ts";
+import { closest } from "../text/suggest.ts";
 import { UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
 import { localFqdn } from "../message/host.ts";
-import { out } from "../cli/output.ts";
+import { out } from "../io/output.ts";
 import type { JsonObject } from "../message/pyjson.ts";
 import { flatSchema, ruleFor, SYNC_EVENTS, type TopicRule } from "../message/schemas.ts";
 import { defaultsFor, messageFromFields, parseSeverity } from "../message/compose.ts";
-import { deliverAndReport, dryRun } from "../bus/send.ts";
+import { deliverAndReport, dryRun } from "../delivery/send.ts";
 
 /** The options of `busmsg sync-event`. */
 export const OPTIONS = {

@@ -2,13 +2,13 @@
 import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { loadConfig } from "../config.ts";
-import { frameMaxOf } from "../bus/wire.ts";
+import { frameMaxOf } from "../message/wire.ts";
 import { EXIT } from "../errors.ts";
-import { inputName, sayReadingStdin, stdinOnce } from "../cli/input.ts";
+import { inputName, readLineBatches, sayReadingStdin, stdinOnce } from "../io/input.ts";
 import { checkedLines } from "../message/lines.ts";
 import { type Defaults, formatSentAt } from "../message/message.ts";
-import { out, say } from "../cli/output.ts";
-import { Progress } from "../cli/progress.ts";
+import { out, say } from "../io/output.ts";
+import { Progress } from "../io/progress.ts";
 
 /** The options of `busmsg validate`. */
 export const OPTIONS = {
@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   for (const path of paths) {
     const name = inputName(path);
     if (path === "-") sayReadingStdin("dump lines to check");
-    for await (const batch of checkedLines(path, defaults)) {
+    for await (const batch of checkedLines(readLineBatches(path), defaults)) {
       let text = "";
       for (const { number, parsed } of batch) {
         lines++;

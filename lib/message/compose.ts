@@ -3,14 +3,13 @@
  * test-message): defaults, host, severity and priority options, and every check before
  * anything connects.
  */
-import type { Config } from "../config.ts";
-import { frameMaxOf } from "../bus/wire.ts";
+import { controlIn } from "../text/printable.ts";
+import { frameMaxOf } from "./wire.ts";
 import { UsageError } from "../errors.ts";
 import { localFqdn } from "./host.ts";
 import {
   checkDraft,
   complete,
-  controlIn,
   type Defaults,
   type Draft,
   formatProblem,
@@ -23,8 +22,15 @@ import {
 import type { JsonObject } from "./pyjson.ts";
 import { checkBody, ruleFor } from "./schemas.ts";
 
+/** What of a config a message's defaults come from. */
+export interface DefaultsSource {
+  priority: number | undefined;
+  topicPrefix: string;
+  amqpUrl: string;
+}
+
 /** The defaults a message is completed with, for one config. */
-export function defaultsFor(config: Config): Defaults {
+export function defaultsFor(config: DefaultsSource): Defaults {
   return {
     sentAt: formatSentAt(new Date()),
     newId: () => crypto.randomUUID(),

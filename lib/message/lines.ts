@@ -2,8 +2,7 @@
  * Dump lines checked end to end: envelope (message model) and, for logging.stats topics, the
  * topic schema. Shared by `publish FILE` and `validate`, so they can never disagree.
  */
-import { readLineBatches } from "../cli/input.ts";
-import { headerProblems } from "../bus/wire.ts";
+import { headerProblems } from "./wire.ts";
 import { type Defaults, type Parsed, parseDumpLine, stripPrefix } from "./message.ts";
 import { checkBody, familyTopic } from "./schemas.ts";
 
@@ -29,13 +28,22 @@ export interface CheckedLine {
   size: number;
 }
 
-/** Reads and checks every line of `path` (`-` for stdin; `opened` instead when given), in batches. */
+/** A line as read from an input: its text, or why it could not be read (e.g. not UTF-8). */
+export interface RawLine {
+  number: number;
+  text?: string | undefined;
+  error?: string | undefined;
+}
+
+/**
+ * Checks every line of `batches` (an input read by `readLineBatches`), batch by batch; the
+ * defaults are asked for once per batch. Reading stays with the caller: this module is pure.
+ */
 export async function* checkedLines(
-  path: string,
+  batches: AsyncIterable<RawLine[]>,
   defaults: () => Defaults,
-  opened?: ReadableStream<Uint8Array>,
 ): AsyncGenerator<CheckedLine[]> {
-  for await (const batch of readLineBatches(path, opened)) {
+  for await (const batch of batches) {
     const d = defaults();
     yield batch.map((line) => ({
       number: line.number,

@@ -2,6 +2,8 @@
  * The serialized fedora-messaging message ("dump" line): parse, check the envelope, fill in
  * what the Python client fills in. Pure: the clock and the id source are passed in.
  */
+import { controlIn } from "../text/printable.ts";
+import { utf8Length } from "../text/utf8.ts";
 import {
   dumps,
   isJsonObject,
@@ -65,19 +67,6 @@ const SCHEMA_PACKAGE = "fedora_messaging";
 const MAX_SHORTSTR = 255;
 const SENT_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const INT64 = 2n ** 63n;
-
-/** The UTF-8 length of a string, without encoding it. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) i++, n += 2; // a surrogate pair: 4 bytes for 2 units
-    else n += 2;
-  }
-  return n;
-}
 
 /** `sent-at` as the Python client writes it: UTC, whole seconds, `+00:00`. */
 export function formatSentAt(now: Date): string {
@@ -174,18 +163,6 @@ function carriable(field: string, value: JsonValue, problems: Problem[]): boolea
   const flaw = flawIn(value);
   if (flaw) problems.push({ field: field + flaw.path, message: flaw.message });
   return flaw === undefined;
-}
-
-/** A control character: C0, DEL or C1 (a topic is printed by listen, report and diagnostics). */
-// deno-lint-ignore no-control-regex
-export const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
-
-/** The first control character (C0, DEL, C1) of `s` as `U+XXXX`, or undefined. */
-export function controlIn(s: string): string | undefined {
-  const c = CONTROL.exec(s)?.[0];
-  return c === undefined
-    ? undefined
-    : "U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
 }
 
 /** Checks the envelope of a draft; returns every problem found. */

@@ -4,14 +4,9 @@
  * sent. fedora-messaging's loader ignores keys it does not know, so the file stays a dump line.
  * Pure.
  */
+import { utf8Length } from "../text/utf8.ts";
 import { parseAndCheck } from "../message/lines.ts";
-import {
-  type Defaults,
-  type Message,
-  type Problem,
-  toDumpLine,
-  utf8Length,
-} from "../message/message.ts";
+import { type Defaults, type Message, type Problem, toDumpLine } from "../message/message.ts";
 import { dumps, isJsonObject, parseJson } from "../message/pyjson.ts";
 
 /** Where a message goes: the exchange and the full routing key (prefix included). */

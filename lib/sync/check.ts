@@ -5,7 +5,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { NO_RUN, plural, type RunSummary } from "./report.ts";
-import { NAGIOS, STATES } from "../cli/nagios.ts";
+import { NAGIOS, STATES } from "../text/nagios.ts";
 
 /** Which runs to report on, by the time they started. */
 export interface Selection {

@@ -6,7 +6,7 @@
 import { stripPrefix } from "../message/message.ts";
 import { checkBody, familyTopic } from "../message/schemas.ts";
 import { formatProblem } from "../message/message.ts";
-import { printable } from "../cli/printable.ts";
+import { printable } from "../text/printable.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../message/pyjson.ts";
 
 /** One event as the report needs it. */

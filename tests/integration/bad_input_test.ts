@@ -1,15 +1,7 @@
 /** Bad input never crashes and never half-publishes: exit 2, file, line and field named. */
-import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import {
-  busmsg,
-  ENTRY,
-  PLAIN_URL,
-  Reader,
-  ROOT,
-  runCommand,
-  spoolLines,
-  writeConfig,
-} from "../helpers.ts";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
+import { PLAIN_URL, Reader } from "../support/broker.ts";
+import { busmsg, ENTRY, ROOT, runCommand, spoolLines, writeConfig } from "../support/run.ts";
 
 const CORPUS = `${ROOT}tests/corpus`;
 const EXPECTED: Record<string, string> = {

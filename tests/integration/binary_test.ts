@@ -3,8 +3,9 @@
  * and run where there is no deno, node or python on PATH and HOME is empty. Where deno compile
  * cannot get its denort base binary, the smoke test is reported as ignored, with the reason.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, ROOT, tlsConfig } from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { tlsConfig } from "../support/broker.ts";
+import { busmsg, ROOT } from "../support/run.ts";
 
 const target = `${Deno.build.arch}-unknown-linux-gnu`;
 const dist = await Deno.makeTempDir({ prefix: "busmsg-dist-" });

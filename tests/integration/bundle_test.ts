@@ -2,8 +2,9 @@
  * dist/busmsg.js, the program that ships: it runs from an empty Deno cache with no config and
  * nothing fetched, and the paths that connect to nothing never load amqplib.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { BUNDLE, ENTRY, PLAIN_URL, Reader, ROOT, runCommand, tlsConfig } from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
+import { BUNDLE, ENTRY, ROOT, runCommand } from "../support/run.ts";
 
 /** Runs a bundle as {@link ENTRY} runs dist/busmsg.js, in an empty directory, empty DENO_DIR. */
 async function runBundle(bundle: string, args: string[]) {

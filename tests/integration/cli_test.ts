@@ -2,8 +2,9 @@
  * The command-line contract scripts rely on: arguments never lose an event, mistakes are one
  * line with a suggestion, fedora-messaging's option order works, help is there for every command.
  */
-import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import { busmsg, ENTRY, PLAIN_URL, Reader, spoolLines } from "../helpers.ts";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
+import { PLAIN_URL, Reader } from "../support/broker.ts";
+import { busmsg, ENTRY, spoolLines } from "../support/run.ts";
 import { COMMANDS } from "../../main.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -3,8 +3,8 @@
  * command and option, bash completes commands, options, events and files, the units get the
  * binary's path, and the install puts each file where a Fedora package would.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { ROOT, runCommand } from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { ROOT, runCommand } from "../support/run.ts";
 import { COMMANDS } from "../../main.ts";
 import { optionsOf } from "../../lib/cli/docs.ts";
 import { SHARED_OPTIONS } from "../../lib/cli/option_table.ts";

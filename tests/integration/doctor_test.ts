@@ -1,16 +1,9 @@
 /** `busmsg doctor` against the private broker: each check's line, in order, and its exit code. */
 import { X509Certificate } from "node:crypto";
-import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import {
-  busmsg,
-  CERTS,
-  Reader,
-  relay,
-  silentServer,
-  TLS_PORT,
-  tlsConfig,
-  writeConfig,
-} from "../helpers.ts";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
+import { CERTS, Reader, TLS_PORT, tlsConfig } from "../support/broker.ts";
+import { relay, silentServer } from "../support/faults.ts";
+import { busmsg, writeConfig } from "../support/run.ts";
 
 /** `STATE check` of every check line, without the summary (the first line). */
 function checks(stdout: string): string[] {

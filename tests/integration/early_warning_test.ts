@@ -3,19 +3,10 @@
  * problems named with their fix, fail-fast after a failure, and --verbose connection steps.
  */
 import { X509Certificate } from "node:crypto";
-import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import {
-  busmsg,
-  CERTS,
-  PLAIN_PORT,
-  PLAIN_URL,
-  publishedIds,
-  Reader,
-  relay,
-  silentServer,
-  spoolLines,
-  tlsConfig,
-} from "../helpers.ts";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
+import { CERTS, PLAIN_PORT, PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
+import { relay, silentServer } from "../support/faults.ts";
+import { busmsg, publishedIds, spoolLines } from "../support/run.ts";
 
 const send = (
   conf: string,

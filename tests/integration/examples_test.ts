@@ -1,6 +1,7 @@
-import { assert, assertEquals } from "../assert.ts";
-import { Reader, ROOT } from "../helpers.ts";
-import { bash, PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { Reader } from "../support/broker.ts";
+import { ROOT } from "../support/run.ts";
+import { bash, PREFIX, runExampleSync, sandbox } from "../support/example_sandbox.ts";
 
 Deno.test("the example sync emits the exact sequence of events for good, flaky, failing and unknown proxies", async () => {
   const { dir, env } = await sandbox();

@@ -1,22 +1,17 @@
 /** Bounded time and broker faults: real misbehaving sockets and a real broker stopped mid-way. */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import {
-  blackHole,
   brokerScript,
-  busmsg,
   drainQueue,
   durableQueue,
   PLAIN_PORT,
   PLAIN_URL,
-  publishedIds,
   rabbitmqctl,
-  relay,
-  silentServer,
-  spawnBusmsg,
-  spoolLines,
   TLS_PORT,
   tlsConfig,
-} from "../helpers.ts";
+} from "../support/broker.ts";
+import { blackHole, relay, silentServer } from "../support/faults.ts";
+import { busmsg, publishedIds, spawnBusmsg, spoolLines } from "../support/run.ts";
 
 // Process start-up plus a little: what "within the timeout plus a small margin" allows.
 const MARGIN_MS = 1500;

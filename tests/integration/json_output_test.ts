@@ -2,8 +2,9 @@
  * `--json` and `--quiet` on the sending commands: one JSON object per message on stdout with
  * its fate (delivered, spooled, refused, failed), or nothing but errors.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL, Reader, spoolLines, tlsConfig } from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
+import { busmsg, spoolLines } from "../support/run.ts";
 
 const DOWN = "amqp://127.0.0.1:1/";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,6 +1,6 @@
 /** Memory does not grow with line size: publish rounds are bounded by bytes as well as by count. */
-import { assertEquals } from "../assert.ts";
-import { ENTRY } from "../helpers.ts";
+import { assertEquals } from "../support/assert.ts";
+import { ENTRY } from "../support/run.ts";
 
 Deno.test("60 lines of 1 MiB go through publish --dry-run in a 128 MB heap, in order", async () => {
   const path = `${await Deno.makeTempDir()}/large.jsonl`;

@@ -1,8 +1,9 @@
 /** listen and report against the private broker, with the example sync as the source of events. */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, tlsConfig } from "../helpers.ts";
-import { background } from "./listener.ts";
-import { PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { tlsConfig } from "../support/broker.ts";
+import { busmsg } from "../support/run.ts";
+import { background } from "../support/listener.ts";
+import { PREFIX, runExampleSync, sandbox } from "../support/example_sandbox.ts";
 
 Deno.test("listen records the example sync; validate accepts it; report tells exactly what happened", async () => {
   const { dir, env } = await sandbox();

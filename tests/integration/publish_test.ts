@@ -1,17 +1,14 @@
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { SEED_FRAMES, SEED_LINE } from "../fixtures.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { SEED_FRAMES, SEED_LINE } from "../support/fixtures.ts";
+import { PLAIN_PORT, PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
 import {
   busmsg,
   ENTRY,
-  PLAIN_PORT,
-  PLAIN_URL,
   publishedIds,
-  Reader,
   runCommand,
   spoolLines,
-  tlsConfig,
   writeConfig,
-} from "../helpers.ts";
+} from "../support/run.ts";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 

@@ -2,22 +2,12 @@
  * `listen` as the log server's recorder, against the private broker: a durable named queue,
  * acknowledgement after the line is written, day files, SIGHUP, reconnecting, a closed pipe.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import {
-  busmsg,
-  drainQueue,
-  ENTRY,
-  PLAIN_PORT,
-  PLAIN_URL,
-  publishedIds,
-  rabbitmqctl,
-  relay,
-  spawnBusmsg,
-  tlsConfig,
-  writeConfig,
-} from "../helpers.ts";
-import { background, linesOf } from "./listener.ts";
-import { PREFIX } from "./example_sandbox.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { drainQueue, PLAIN_PORT, PLAIN_URL, rabbitmqctl, tlsConfig } from "../support/broker.ts";
+import { relay } from "../support/faults.ts";
+import { busmsg, ENTRY, publishedIds, spawnBusmsg, writeConfig } from "../support/run.ts";
+import { background, linesOf } from "../support/listener.ts";
+import { PREFIX } from "../support/example_sandbox.ts";
 
 const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
 const logging = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);

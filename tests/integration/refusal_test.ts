@@ -2,19 +2,17 @@
  * Refusals for good (403 on a topic, 406 over max_message_size) are per message: the guilty
  * message is named (by line) or moved aside with the broker's reason, the innocent ones go.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { CONFIRM_WINDOW } from "../../lib/bus/transport.ts";
 import {
-  busmsg,
   drainQueue,
   durableQueue,
   PLAIN_URL,
-  publishedIds,
   rabbitmqctl,
   Reader,
-  spoolLines,
   tlsConfig,
-} from "../helpers.ts";
+} from "../support/broker.ts";
+import { busmsg, publishedIds, spoolLines } from "../support/run.ts";
 
 const DOWN = "amqp://127.0.0.1:1/%2Fpubsub";
 

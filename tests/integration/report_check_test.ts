@@ -1,8 +1,9 @@
 /** `report` as the log server's daily check: day files, expected proxies, Nagios, record files. */
-import { assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, drainQueue, tlsConfig, writeConfig } from "../helpers.ts";
-import { background, linesOf } from "./listener.ts";
-import { PREFIX, runExampleSync, sandbox } from "./example_sandbox.ts";
+import { assertEquals, assertIncludes } from "../support/assert.ts";
+import { drainQueue, tlsConfig } from "../support/broker.ts";
+import { busmsg, writeConfig } from "../support/run.ts";
+import { background, linesOf } from "../support/listener.ts";
+import { PREFIX, runExampleSync, sandbox } from "../support/example_sandbox.ts";
 
 Deno.test("report --nagios on the recorder's day file: the example sync with a proxy that never showed up", async () => {
   const { dir, env } = await sandbox();

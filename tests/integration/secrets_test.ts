@@ -1,15 +1,8 @@
 /** A password in amqp_url never appears in stdout, stderr, spool files or dry-run output. */
-import { assert, assertEquals } from "../assert.ts";
-import {
-  blackHole,
-  busmsg,
-  PLAIN_PORT,
-  PLAIN_URL,
-  spawnBusmsg,
-  spoolLines,
-  TEST_PASSWORD,
-  writeConfig,
-} from "../helpers.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { PLAIN_PORT, PLAIN_URL, TEST_PASSWORD } from "../support/broker.ts";
+import { blackHole } from "../support/faults.ts";
+import { busmsg, spawnBusmsg, spoolLines, writeConfig } from "../support/run.ts";
 
 const CANARY = "Canary-pw_7f3e";
 const leaks = (text: string) => [CANARY, encodeURIComponent(CANARY)].some((c) => text.includes(c));

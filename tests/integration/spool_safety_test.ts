@@ -3,8 +3,9 @@
  * owned by this user or root and not writable by group or others. Otherwise whoever can write
  * there could publish with this user's credentials: busmsg says so once and delivers anyway.
  */
-import { assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, PLAIN_URL, publishedIds, Reader, spoolLines } from "../helpers.ts";
+import { assertEquals, assertIncludes } from "../support/assert.ts";
+import { PLAIN_URL, Reader } from "../support/broker.ts";
+import { busmsg, publishedIds, spoolLines } from "../support/run.ts";
 
 const DOWN = "amqp://127.0.0.1:1/%2Fpubsub";
 const NOBODY = 65534;

@@ -1,6 +1,7 @@
 /** `busmsg spool status`: the spool as a monitoring check, at each age, and with files moved aside. */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { busmsg, tlsConfig } from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { tlsConfig } from "../support/broker.ts";
+import { busmsg } from "../support/run.ts";
 
 /** Spools `n` messages the real way: a broker that refuses connections. */
 async function spoolSome(spoolDir: string, topics: string[]): Promise<string[]> {

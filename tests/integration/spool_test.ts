@@ -1,15 +1,8 @@
 /** The spool: nothing lost when the broker is away, nothing sent twice when it is back. */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import {
-  busmsg,
-  PLAIN_PORT,
-  PLAIN_URL,
-  publishedIds,
-  Reader,
-  relay,
-  spawnBusmsg,
-  spoolLines,
-} from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { PLAIN_PORT, PLAIN_URL, Reader } from "../support/broker.ts";
+import { relay } from "../support/faults.ts";
+import { busmsg, publishedIds, spawnBusmsg, spoolLines } from "../support/run.ts";
 
 const DOWN = "amqp://127.0.0.1:1/%2Fpubsub";
 

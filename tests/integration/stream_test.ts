@@ -1,14 +1,7 @@
 /** Large inputs and live pipes: memory-bounded batches, lines published as they arrive. */
-import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../assert.ts";
-import {
-  busmsg,
-  ENTRY,
-  PLAIN_URL,
-  publishedIds,
-  Reader,
-  spawnBusmsg,
-  spoolLines,
-} from "../helpers.ts";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
+import { PLAIN_URL, Reader } from "../support/broker.ts";
+import { busmsg, ENTRY, publishedIds, spawnBusmsg, spoolLines } from "../support/run.ts";
 
 Deno.test("publish --stream: each line goes out as it arrives; bad lines skipped, exit 2 at the end", async () => {
   const spoolDir = await Deno.makeTempDir();

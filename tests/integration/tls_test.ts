@@ -1,15 +1,8 @@
 /** TLS and auth failures against the Fedora-like listener: each refused with one clear line. */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import {
-  busmsg,
-  CERTS,
-  PLAIN_URL,
-  relay,
-  spoolLines,
-  TLS_PORT,
-  TLS_URL,
-  writeConfig,
-} from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { CERTS, PLAIN_URL, TLS_PORT, TLS_URL } from "../support/broker.ts";
+import { relay } from "../support/faults.ts";
+import { busmsg, spoolLines, writeConfig } from "../support/run.ts";
 
 function tlsConf(
   files: { ca?: string; cert?: string; key?: string },

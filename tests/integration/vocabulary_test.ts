@@ -1,6 +1,7 @@
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { dumps } from "../../lib/message/pyjson.ts";
-import { busmsg, PLAIN_URL, Reader, ROOT, tlsConfig } from "../helpers.ts";
+import { PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
+import { busmsg, ROOT } from "../support/run.ts";
 
 const PREFIX = "org.fedoraproject.prod";
 const conf = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);

@@ -1,0 +1,119 @@
+/**
+ * Where `listen` writes its lines: stdout, or a file whose path may hold strftime fields (one
+ * file a day), reopened on SIGHUP (logrotate). Each line is written whole and handed to the
+ * disk before the caller acknowledges its message, so a crash loses nothing and leaves no
+ * half line.
+ */
+import { ioReason } from "../errors.ts";
+import { UsageError } from "../errors.ts";
+import { strftime } from "../text/strftime.ts";
+
+const encoder = new TextEncoder();
+
+/** A place lines go to, one whole line at a time. */
+export interface LineSink {
+  /**
+   * Writes one line (newline included) and makes sure it is kept. False when the reader is
+   * gone (a closed pipe); throws when the line could not be written.
+   */
+  write(line: string): boolean;
+  /** Closes the file so that the next line opens its path anew (SIGHUP). */
+  reopen(): void;
+  close(): void;
+}
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+/** Lines to stdout; a reader that went away (`listen | head -1`) ends the writing. */
+export function stdoutSink(): LineSink {
+  return {
+    write(line) {
+      try {
+        writeAll(Deno.stdout, encoder.encode(line));
+        return true;
+      } catch (e) {
+        if (e instanceof Deno.errors.BrokenPipe) return false;
+        throw new Error(`cannot write to stdout: ${ioReason(e)}`);
+      }
+    },
+    reopen() {},
+    close() {},
+  };
+}
+
+/**
+ * Only a regular file (or a path not there yet) may be opened: opening a FIFO with no reader
+ * blocks forever, beyond any timeout or signal, and a device is not a log.
+ */
+function refuseSpecial(at: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(at);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  if (!info.isFile) {
+    const what = info.isDirectory ? "a directory" : info.isFifo ? "a FIFO" : "a device or socket";
+    throw new Error(`${what}, not a regular file`);
+  }
+}
+
+/**
+ * Lines appended to the file `pattern` names at the time of writing (strftime fields, UTC),
+ * each synced to disk. The first file is opened at once, so a path that cannot work is
+ * reported before anything is consumed.
+ */
+export function fileSink(pattern: string, now: () => Date = () => new Date()): LineSink {
+  let file: Deno.FsFile | undefined;
+  let path: string | undefined;
+  const open = (at: string) => {
+    try {
+      const dir = at.slice(0, at.lastIndexOf("/"));
+      if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
+      refuseSpecial(at);
+      file = Deno.openSync(at, { append: true, create: true, mode: 0o640 });
+      path = at;
+    } catch (e) {
+      throw new Error(`${at}: cannot open for writing: ${ioReason(e)}`);
+    }
+    return file;
+  };
+  const close = () => {
+    try {
+      file?.close();
+    } catch { /* already closed */ }
+    file = undefined;
+    path = undefined;
+  };
+  try {
+    open(strftime(pattern, now()));
+  } catch (e) {
+    // Before anything is consumed, a path that cannot work is a usage error.
+    throw new UsageError(`--output: ${(e as Error).message}`);
+  }
+  return {
+    write(line) {
+      const at = strftime(pattern, now());
+      if (at !== path) close();
+      const f = file ?? open(at);
+      let size: number | undefined;
+      try {
+        size = f.statSync().size;
+        writeAll(f, encoder.encode(line));
+        f.syncDataSync();
+      } catch (e) {
+        // A partial write (disk full) is cut off again: the file never ends in half a line.
+        try {
+          if (size !== undefined) f.truncateSync(size);
+        } catch { /* not a regular file */ }
+        throw new Error(`${at}: cannot write: ${ioReason(e)}`);
+      }
+      return true;
+    },
+    reopen: close,
+    close,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The systemd units in systemd/: their syntax, checked by `systemd-analyze verify` with the
+ * binary's path filled in as an installation would, and the % of the output path escaped.
+ */
+import { assertEquals, assertIncludes } from "../support/assert.ts";
+import { ROOT } from "../support/run.ts";
+
+const UNITS = ["busmsg-recorder.service", "busmsg-flush.service", "busmsg-flush.timer"];
+
+async function analyzer(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("systemd-analyze", { args: ["--version"], stdout: "null" })
+      .output();
+    return out.success ? undefined : "systemd-analyze --version failed";
+  } catch {
+    return "systemd-analyze is not installed (Debian: apt-get install systemd)";
+  }
+}
+
+const missing = await analyzer();
+if (missing) console.log(`systemd units: verification skipped: ${missing}`);
+
+Deno.test({
+  name:
+    "systemd units: systemd-analyze verify finds nothing to say, with the binary path filled in",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "busmsg-units-" });
+    await Deno.mkdir(`${dir}/bin`);
+    // verify checks that ExecStart names an executable.
+    await Deno.writeTextFile(`${dir}/bin/busmsg`, "#!/bin/sh\n");
+    await Deno.chmod(`${dir}/bin/busmsg`, 0o755);
+    for (const unit of UNITS) {
+      const text = await Deno.readTextFile(`${ROOT}systemd/${unit}`);
+      await Deno.writeTextFile(`${dir}/${unit}`, text.replaceAll("@BINDIR@", `${dir}/bin`));
+    }
+    const out = await new Deno.Command("systemd-analyze", {
+      args: ["verify", "--man=no", ...UNITS.map((u) => `${dir}/${u}`)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const said = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+    // Only what concerns these units (a container may have complaints of its own).
+    const ours = said.split("\n").filter((l) => UNITS.some((u) => l.includes(u)));
+    assertEquals([out.code, ours], [0, []], said);
+  },
+});
+
+Deno.test("systemd units: the recorder's output path reaches busmsg with its strftime fields", async () => {
+  const unit = await Deno.readTextFile(`${ROOT}systemd/busmsg-recorder.service`);
+  const exec = unit.split("\n").find((l) => l.startsWith("ExecStart="))!;
+  // systemd would expand %Y, %m and %d itself (unit directory, machine id, ...).
+  assertIncludes(exec, " --output /var/log/busmsg/sync-%%Y-%%m-%%d.jsonl");
+  assertEquals(/%[^%]/.test(exec.replaceAll("%%", "")), false, exec);
+  assertIncludes(exec, "ExecStart=@BINDIR@/busmsg listen ");
+  assertIncludes(unit, "\nUser=busmsg\n");
+  assertIncludes(unit, "\nRestart=on-failure\n");
+  const flush = await Deno.readTextFile(`${ROOT}systemd/busmsg-flush.service`);
+  assertIncludes(flush, "\nExecStart=@BINDIR@/busmsg flush\n");
+});

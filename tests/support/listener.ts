@@ -1,0 +1,66 @@
+/** A `busmsg listen` (or `report --live`) running in the background for the integration tests. */
+import { spawnBusmsg } from "./run.ts";
+
+/** A background busmsg whose stderr is read as it comes. */
+export interface Background {
+  child: Deno.ChildProcess;
+  /** Resolves once stderr holds `text` (rejects when the process ends first or after `ms`). */
+  said(text: string, ms?: number): Promise<void>;
+  /** Waits for the end: exit code, all of stdout and stderr. */
+  done(): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/** Starts `busmsg ARGS` in the background and resolves once it says it is listening. */
+export async function background(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Background> {
+  const child = spawnBusmsg(args, env);
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  let ended = false;
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        ended = true;
+        return stderr;
+      }
+      stderr += value;
+    }
+  })();
+  const stdout = new Response(child.stdout).text();
+  const said = async (text: string, ms = 15_000) => {
+    const end = Date.now() + ms;
+    while (!stderr.includes(text)) {
+      if (ended) throw new Error(`ended before saying "${text}": ${stderr}`);
+      if (Date.now() > end) throw new Error(`did not say "${text}" within ${ms} ms: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await said("listening on");
+  return {
+    child,
+    said,
+    done: async () => ({
+      code: (await child.status).code,
+      stdout: await stdout,
+      stderr: await rest,
+    }),
+  };
+}
+
+/** The lines of a file once it has at least `n` (waits up to `ms`; fewer if they never come). */
+export async function linesOf(path: string, n: number, ms = 10_000): Promise<string[]> {
+  const end = Date.now() + ms;
+  for (;;) {
+    let lines: string[] = [];
+    try {
+      lines = (await Deno.readTextFile(path)).split("\n").filter(Boolean);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (lines.length >= n || Date.now() > end) return lines;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,161 @@
+import { assert, assertEquals } from "../../support/assert.ts";
+import {
+  allRules,
+  checkBody,
+  flatSchema,
+  isCalendarDate,
+  ruleFor,
+  SYNC_EVENTS,
+  validatorProblems,
+} from "../../../lib/message/schemas.ts";
+import { type JsonObject, parseJson } from "../../../lib/message/pyjson.ts";
+
+const FULL = {
+  host: "log01",
+  run_id: "r",
+  synced_host: "proxy01",
+  log_date: "2026-11-27",
+  reason: "timed out",
+};
+
+Deno.test("schemas: the nine sync events, with the fields each inherits", () => {
+  assertEquals(SYNC_EVENTS, [
+    "start",
+    "finish",
+    "host.start",
+    "host.finish",
+    "host.skip",
+    "host.logdate.start",
+    "host.logdate.finish",
+    "host.logdate.fail.retry",
+    "host.logdate.fail.final",
+  ]);
+  const required = (topic: string) => {
+    const rule = ruleFor(topic);
+    assert(typeof rule === "object", topic);
+    return flatSchema(rule)["required"];
+  };
+  assertEquals(required("logging.stats.sync.start"), ["host", "run_id"]);
+  assertEquals(required("logging.stats.sync.host.skip"), [
+    "host",
+    "run_id",
+    "synced_host",
+    "reason",
+  ]);
+  assertEquals(required("logging.stats.sync.host.logdate.finish"), [
+    "host",
+    "run_id",
+    "synced_host",
+    "log_date",
+  ]);
+  assertEquals(required("logging.stats.sync.host.logdate.fail.final"), [
+    "host",
+    "run_id",
+    "synced_host",
+    "log_date",
+    "reason",
+  ]);
+  assertEquals(required("logging.stats.debug.anything"), ["host"]);
+  assertEquals(required("logging.stats.merge.start"), ["host"]);
+});
+
+Deno.test("schemas: severities by event", () => {
+  const sev = (t: string) => (ruleFor(t) as { severity: number }).severity;
+  assertEquals(sev("logging.stats.sync.host.logdate.fail.final"), 40);
+  assertEquals(sev("logging.stats.sync.host.logdate.fail.retry"), 30);
+  assertEquals(sev("logging.stats.sync.host.skip"), 30);
+  assertEquals(sev("logging.stats.sync.start"), 20);
+  assertEquals(sev("logging.stats.debug.x"), 10);
+});
+
+Deno.test("schemas: bodies are checked, every problem named by field", () => {
+  assertEquals(checkBody("logging.stats.sync.host.logdate.fail.final", FULL), []);
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.fail.final", { ...FULL, extra: [1] }),
+    [],
+  );
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.fail.final", {
+      host: "",
+      run_id: 5,
+      log_date: "2026-02-30",
+    }).map(
+      (p) => p.field,
+    ).sort(),
+    ["body.host", "body.log_date", "body.reason", "body.run_id", "body.synced_host"],
+  );
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.start", { ...FULL, log_date: "2026-2-3" })[0]?.field,
+    "body.log_date",
+  );
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.start", { ...FULL, log_date: "2024-02-29" }),
+    [],
+  );
+  assertEquals(checkBody("logging.stats.sync.bogus", FULL)[0]?.field, "topic");
+  assertEquals(checkBody("logging.stats.sync", FULL)[0]?.field, "topic");
+  assertEquals(checkBody("logging.stats.debug.x", {})[0]?.field, "body.host");
+  assertEquals(checkBody("org.other.topic", {}), []);
+  assertEquals(checkBody("logging.statsx", {}), []);
+});
+
+Deno.test("schemas: bodies holding big integers and floats are checked, not thrown on (found by fuzzing)", () => {
+  const body = parseJson(
+    '{"host": "h", "n": 123456789012345678901, "f": 1.5, "deep": [{"x": 99999999999999999999}]}',
+  );
+  assertEquals(checkBody("logging.stats.debug.x", body as JsonObject), []);
+  assertEquals(
+    checkBody("logging.stats.debug.x", { host: 12345678901234567890n })[0]?.field,
+    "body.host",
+  );
+});
+
+Deno.test("schemas: the quick check and the general validator agree on fuzzed bodies", () => {
+  const topics = allRules().map((r) => r.topic.replace(".*", ".x"));
+  const values: unknown[] = [
+    "",
+    "x",
+    "2026-11-27",
+    "2026-02-30",
+    "2024-02-29",
+    "2026-2-3",
+    5,
+    null,
+    [],
+    {},
+    "é",
+  ];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 3000; i++) {
+    const body: Record<string, unknown> = {};
+    for (const f of ["host", "run_id", "synced_host", "log_date", "reason", "extra"]) {
+      if (next() < 0.8) body[f] = values[Math.floor(next() * values.length)];
+    }
+    const topic = topics[Math.floor(next() * topics.length)]!;
+    const rule = ruleFor(topic);
+    if (typeof rule !== "object") continue;
+    const quick = checkBody(topic, body as JsonObject).length === 0;
+    const general = validatorProblems(rule, topic, body as JsonObject).length === 0;
+    assertEquals(quick, general, `${topic} ${JSON.stringify(body)}`);
+  }
+});
+
+Deno.test("schemas: isCalendarDate", () => {
+  for (const d of ["2026-11-27", "2024-02-29", "2000-02-29", "2026-12-31"]) {
+    assertEquals(isCalendarDate(d), true, d);
+  }
+  for (
+    const d of [
+      "2026-02-29",
+      "1900-02-29",
+      "2026-13-01",
+      "2026-00-10",
+      "2026-04-31",
+      "26-11-27",
+      "2026-11-27T00",
+    ]
+  ) {
+    assertEquals(isCalendarDate(d), false, d);
+  }
+});
