@@ -1,6 +1,6 @@
 /** `report` on day files that logrotate compressed (`compress` in the README's snippet). */
-import { assertEquals } from "../assert.ts";
-import { busmsg, runCommand } from "../helpers.ts";
+import { assertEquals } from "../support/assert.ts";
+import { busmsg, runCommand } from "../support/run.ts";
 
 const event = (topic: string, at: string, body: Record<string, string> = {}) =>
   JSON.stringify({

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../../assert.ts";
+import { assertEquals, assertRejects } from "../../support/assert.ts";
 import { openDayFile, ungzipped } from "../../../lib/io/day_file.ts";
 import { UsageError } from "../../../lib/errors.ts";
 
