@@ -9,20 +9,15 @@ import { listen } from "../bus/listening.ts";
 import { out, say } from "../io/output.ts";
 import { parseJson } from "../message/pyjson.ts";
 import { printable } from "../text/printable.ts";
+import { formatReport, type Ignored, syncEvent } from "../sync/report.ts";
+import { DEFAULT_ATTEMPTS, summarize, type SyncEvent } from "../sync/runs.ts";
+import { pluginLine, verdict } from "../sync/verdict.ts";
 import {
-  formatReport,
-  needsAttention,
-  summarize,
-  type SyncEvent,
-  syncEvent,
-} from "../sync/report.ts";
-import {
+  countIgnored,
   expectHosts,
-  nagiosLine,
   parseDate,
   parseExpectedHosts,
   type Selection,
-  selectRuns,
   unknownLine,
 } from "../sync/check.ts";
 import { NAGIOS } from "../text/nagios.ts";
@@ -47,12 +42,26 @@ export const OPTIONS = {
     help: "proxies that must appear in each run, one a line (# comments); one\n" +
       'with no event is a failure ("p2.example.org  MISSING: no events")',
   },
+  attempts: {
+    type: "string",
+    arg: "N",
+    help: "attempts the sync makes per date (default: $BUSMSG_REPORT_ATTEMPTS,\n" +
+      "else 3); N fail.retry for a date, even without fail.final, is a failure",
+  },
+  "warn-retries": {
+    type: "boolean",
+    help: "a date fetched only after failed attempts is a WARNING (default:\n" +
+      "OK, and the report says so)",
+  },
   nagios: {
     type: "boolean",
     help: "first one plugin line (SYNC OK|WARNING|CRITICAL|UNKNOWN - summary |\n" +
       "perfdata), then the report; exit codes as Nagios reads them (not with --json)",
   },
-  json: { type: "boolean", help: "the summary as JSON, for tools" },
+  json: {
+    type: "boolean",
+    help: "the verdict and every run, proxy, sync and date as JSON, for tools",
+  },
   live: {
     type: "boolean",
     help: "listen on the bus (logging.stats.sync.#) instead of reading files,\n" +
@@ -74,16 +83,22 @@ export const OPTIONS = {
 export const HELP = `Usage: busmsg report [options] [FILE|-]...
        busmsg report --live [--count N] [--timeout SECONDS] [broker options]
 
-Summarises each sync run (by run_id) from logging.stats.sync.* dump lines (what 'busmsg
-listen' and 'fedora-messaging record' write, topic prefix or not): start, finish and
-duration; per proxy the dates finished, dates that failed for good (and why), retries,
-skipped proxies (and why); dates and runs that never finished. The same events give the
-same report in any order; an event seen twice (same id) counts once. Other topics are
-passed over; a line not JSON or UTF-8, or a sync event its schema refuses, is said on stderr
-(FILE:LINE: why, ignored). Reads stdin when no FILE is given; several files (day-*.jsonl) are read as one.
-The config is read as by every command (for the topic prefix).
+Tells, for each sync run (by run_id) in logging.stats.sync.* dump lines (what 'busmsg
+listen' and 'fedora-messaging record' write, topic prefix or not), what became of each date
+of each proxy: fetched, fetched after retries, FAILED (a fail.final, or --attempts fail.retry
+without one; logdate.finish means "done", not "fetched"), NOT FINISHED; skipped proxies,
+proxies synced more than once, with the last reason (reason or failure field) of each
+failed or retried date. The same events give the same report in any order; an event seen
+twice (same id) counts once. Other topics are passed over; a line not JSON or UTF-8, or a
+sync event its schema refuses, is said on stderr (FILE:LINE: why, ignored) and counted
+("N events ignored": at least WARNING). Ends with the one verdict (SYNC STATE - summary),
+the same as --json's state and summary and the --nagios plugin line. Reads stdin when no
+FILE is given; several files (day-*.jsonl, or .gz as logrotate leaves them) are read as
+one. The config is read as by every command (for the topic prefix).
 
 ${formatOptions(OPTIONS)}
+
+Environment: BUSMSG_REPORT_ATTEMPTS, the default of --attempts.
 
 Examples:
   busmsg report day.jsonl
@@ -91,10 +106,12 @@ Examples:
       --nagios /var/log/busmsg/sync-*.jsonl
   busmsg report --live --conf consumer.toml --timeout 600 --json
 
-Exit status: 1 when no run was found (a job that did not run is not a good day), or a run
-has a final failure, a missing proxy, a date that never finished, or never finished
-itself; else 0; 2 usage or config. With --nagios: 0 OK, 1 WARNING (proxies skipped), 2
-CRITICAL (any of the above), 3 UNKNOWN (the check could not be made: bad option,
+Verdict: CRITICAL when no run was found (a job that did not run is not a good day), a date
+failed or never finished, an expected proxy is missing, a proxy was synced without a date,
+or a run never finished; WARNING for events ignored, proxies skipped or not finished, and
+with --warn-retries dates fetched after retries; else OK.
+Exit status: 1 when the verdict is CRITICAL, else 0; 2 usage or config. With --nagios:
+0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not be made: bad option,
 unreadable file, lost connection).`;
 
 /** --json with --nagios: stdout would be neither JSON nor a plugin's output. */
@@ -127,7 +144,9 @@ async function report(args: string[]): Promise<number> {
   const expected = values["expect-hosts"] === undefined
     ? undefined
     : parseExpectedHosts(await readText(values["expect-hosts"]));
+  const attempts = attemptsFrom(values.attempts, Deno.env.get("BUSMSG_REPORT_ATTEMPTS"));
   const events: SyncEvent[] = [];
+  const ignored: Ignored[] = [];
   if (values.live) {
     if (positionals.length > 0) throw new UsageError("report: --live reads the bus, not files");
     const limits = limitsFrom(values);
@@ -137,7 +156,10 @@ async function report(args: string[]): Promise<number> {
         const e = syncEvent(
           { topic: m.topic, body: m.body, headers: m.headers, id: m.id },
           "",
-          (why) => say(printable(`message ${m.id}: ${why}, ignored`)),
+          (what) => {
+            ignored.push(what);
+            say(printable(`message ${m.id}: ${what.why}, ignored`));
+          },
         );
         if (e) events.push(e);
         return true;
@@ -152,11 +174,13 @@ async function report(args: string[]): Promise<number> {
     for (const path of positionals.length > 0 ? positionals : ["-"]) {
       for await (const batch of readLineBatches(path, await openDayFile(path))) {
         for (const line of batch) {
-          // Every line not counted is said, one way: FILE:LINE: why, ignored.
-          const ignored = (why: string) =>
-            say(printable(`${inputName(path)}:${line.number}: ${why}, ignored`));
+          // Every line not counted is said, one way (FILE:LINE: why, ignored), and counted.
+          const ignore = (what: Ignored) => {
+            ignored.push(what);
+            say(printable(`${inputName(path)}:${line.number}: ${what.why}, ignored`));
+          };
           if (line.text === undefined) {
-            ignored(line.error ?? "cannot be read");
+            ignore({ why: line.error ?? "cannot be read" });
             continue;
           }
           if (line.text.trim() === "") continue;
@@ -164,25 +188,47 @@ async function report(args: string[]): Promise<number> {
           try {
             parsed = parseJson(line.text);
           } catch {
-            ignored("not JSON");
+            ignore({ why: "not JSON" });
             continue;
           }
-          const e = syncEvent(parsed, prefix, ignored);
+          const e = syncEvent(parsed, prefix, ignore);
           if (e) events.push(e);
         }
       }
     }
   }
-  let runs = selectRuns(summarize(events), selection);
-  if (expected) runs = expectHosts(runs, expected);
-  const text = values.json ? JSON.stringify(runs, null, 2) + "\n" : formatReport(runs);
+  const chosen = countIgnored(summarize(events, { attempts }), ignored, selection);
+  const runs = expected ? expectHosts(chosen.runs, expected) : chosen.runs;
+  const warnRetries = values["warn-retries"] ?? false;
+  // One verdict, computed once: the text, the JSON and the plugin line all show this one.
+  const v = verdict(runs, { ignored: chosen.ignored, warnRetries });
+  const text = values.json
+    ? JSON.stringify(
+      { state: v.state, summary: v.summary, ignored: chosen.ignored, attempts, runs },
+      null,
+      2,
+    ) + "\n"
+    : formatReport(runs, v, warnRetries);
   if (values.nagios) {
-    const { line, state } = nagiosLine(runs);
-    out(`${printable(line)}\n${text}`);
-    return state;
+    out(`${printable(pluginLine(v))}\n${text}`);
+    return NAGIOS[v.state];
   }
   out(text);
-  return needsAttention(runs) ? EXIT.FAILURE : EXIT.OK;
+  return v.state === "CRITICAL" ? EXIT.FAILURE : EXIT.OK;
+}
+
+/** `--attempts`, else `$BUSMSG_REPORT_ATTEMPTS`, else 3: a whole number from 1 to 100. */
+export function attemptsFrom(flag: string | undefined, env: string | undefined): number {
+  const [name, text] = flag !== undefined
+    ? ["--attempts", flag]
+    : env !== undefined && env !== ""
+    ? ["BUSMSG_REPORT_ATTEMPTS", env]
+    : ["", String(DEFAULT_ATTEMPTS)];
+  const n = Number(text);
+  if (!/^[0-9]+$/.test(text) || n < 1 || n > 100) {
+    throw new UsageError(`${name}: must be a whole number from 1 to 100, got "${text}"`);
+  }
+  return n;
 }
 
 async function readText(path: string): Promise<string> {

@@ -3,11 +3,20 @@ import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { out } from "../io/output.ts";
-import { allRules, catalogueSchema, flatSchema, ruleFor } from "../message/schemas.ts";
+import {
+  allRules,
+  catalogueSchema,
+  flatSchema,
+  requiredFields,
+  ruleFor,
+} from "../message/schemas.ts";
 
 /** The options of `busmsg schema`. */
 export const OPTIONS = {
-  list: { type: "boolean", help: "one line per topic: topic, severity, required fields" },
+  list: {
+    type: "boolean",
+    help: "one line per topic: topic, severity, required fields (a|b: either one)",
+  },
   ...HELP_OPTION,
 } as const;
 
@@ -31,7 +40,7 @@ export function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("schema", args, OPTIONS);
   if (values.list) {
     const rows = allRules().map((r) => {
-      const required = (flatSchema(r)["required"] as string[]).join(", ");
+      const required = requiredFields(r).map((alternatives) => alternatives.join("|")).join(", ");
       return `${r.topic.padEnd(44)} ${String(r.severity).padEnd(3)} ${required}\n`;
     });
     out(`${"TOPIC".padEnd(44)} SEV REQUIRED\n${rows.join("")}`);

@@ -14,7 +14,13 @@ import { parseFields } from "../message/fields.ts";
 import { localFqdn } from "../message/host.ts";
 import { out } from "../io/output.ts";
 import type { JsonObject } from "../message/pyjson.ts";
-import { flatSchema, ruleFor, SYNC_EVENTS, type TopicRule } from "../message/schemas.ts";
+import {
+  flatSchema,
+  requiredFields,
+  ruleFor,
+  SYNC_EVENTS,
+  type TopicRule,
+} from "../message/schemas.ts";
 import { defaultsFor, messageFromFields, parseSeverity } from "../message/compose.ts";
 import { deliverAndReport, dryRun } from "../delivery/send.ts";
 
@@ -141,8 +147,9 @@ export async function run(args: string[]): Promise<number> {
     }
     body[field] = value;
   }
-  for (const field of allowed) {
-    if (!(field in body)) {
+  // A choice (reason or failure) is written under its first name: sync-event writes reason.
+  for (const [field] of requiredFields(rule)) {
+    if (field !== undefined && !(field in body)) {
       const option = FIELD_OPTIONS.find(([f]) => f === field)?.[1] ?? field;
       const hint = field === "run_id" ? " (or set BUSMSG_RUN_ID)" : "";
       throw new UsageError(`sync-event ${event}: ${option} is required${hint}`);

@@ -87,10 +87,14 @@ function resolveRef(s: Schema): Schema {
   return def;
 }
 
-/** One self-contained schema for a rule: the inherited fields flattened, references resolved. */
+/**
+ * One self-contained schema for a rule: the inherited fields flattened, references resolved.
+ * A choice of fields (`reason` or `failure`) stays a JSON Schema `anyOf` of `required` lists.
+ */
 export function flatSchema(rule: TopicRule): Record<string, unknown> {
   const required: string[] = [];
   const properties: Record<string, Schema> = {};
+  const choices: Schema[][] = [];
   const walk = (name: string) => {
     const def = DEFS[name]!;
     for (const parent of def.allOf ?? []) walk(String(parent.$ref).replace("#/$defs/", ""));
@@ -98,6 +102,7 @@ export function flatSchema(rule: TopicRule): Record<string, unknown> {
     for (const [k, v] of Object.entries(def.properties ?? {})) {
       properties[k] = resolveRef(v as Schema);
     }
+    if (Array.isArray(def.anyOf)) choices.push(def.anyOf as Schema[]);
   };
   walk(rule.schema);
   return {
@@ -107,10 +112,31 @@ export function flatSchema(rule: TopicRule): Record<string, unknown> {
     description: rule.description,
     type: "object",
     required,
+    ...(choices.length === 1 ? { anyOf: choices[0] } : {}),
+    ...(choices.length > 1 ? { allOf: choices.map((anyOf) => ({ anyOf })) } : {}),
     properties,
     additionalProperties: true,
     "x-busmsg-severity": rule.severity,
   };
+}
+
+/** The `anyOf` choices of a flat schema, each as its lists of required fields. */
+function choicesOf(schema: Record<string, unknown>): string[][][] {
+  const groups = schema["anyOf"] !== undefined
+    ? [schema["anyOf"]]
+    : ((schema["allOf"] ?? []) as { anyOf: unknown }[]).map((g) => g.anyOf);
+  return groups.map((g) => (g as { required?: string[] }[]).map((a) => a.required ?? []));
+}
+
+/**
+ * The fields a rule requires, each as its alternatives: `[["host"], ..., ["reason",
+ * "failure"]]` (the first alternative is the field's own name, the one `sync-event` writes).
+ */
+export function requiredFields(rule: TopicRule): string[][] {
+  const schema = flatSchema(rule);
+  const alone = (schema["required"] as string[]).map((f) => [f]);
+  const either = choicesOf(schema).map((alternatives) => alternatives.flat());
+  return [...alone, ...either];
 }
 
 /** The whole catalogue, as shipped. */
@@ -168,8 +194,15 @@ function fastCheck(rule: TopicRule): Check | null {
       (!date || isCalendarDate(v))
     );
   }
+  const choices = choicesOf(schema);
+  if (((schema["anyOf"] ?? []) as object[]).some((a) => Object.keys(a).join() !== "required")) {
+    return null;
+  }
   return (body) => {
     for (const r of required) if (!Object.hasOwn(body, r)) return false;
+    for (const alternatives of choices) {
+      if (!alternatives.some((names) => names.every((n) => Object.hasOwn(body, n)))) return false;
+    }
     for (let i = 0; i < names.length; i++) {
       if (Object.hasOwn(body, names[i]!) && !checks[i]!(body[names[i]!])) return false;
     }
@@ -225,7 +258,10 @@ export function validatorProblems(rule: TopicRule, topic: string, body: JsonObje
   const result = validator.validate(plain(body));
   if (result.valid) return [];
   const problems = new Map<string, Problem>();
+  const choices = choicesOf(flatSchema(rule));
+  const chosen = new Set(choices.flat(2));
   for (const e of result.errors) {
+    if (e.keyword === "required" && chosen.has(/"([^"]+)"/.exec(e.error)?.[1] ?? "")) continue;
     if (e.keyword === "required") {
       const field = /"([^"]+)"/.exec(e.error)?.[1] ?? "?";
       problems.set(field, { field: `body.${field}`, message: `is required for ${topic}` });
@@ -234,6 +270,16 @@ export function validatorProblems(rule: TopicRule, topic: string, body: JsonObje
       if (!problems.has(field)) {
         problems.set(field, { field: `body.${field}`, message: ERROR_TEXT[e.keyword]! });
       }
+    }
+  }
+  // A missing choice (reason or failure) is one problem, named by its first field.
+  for (const alternatives of choices) {
+    if (!alternatives.some((names) => names.every((n) => Object.hasOwn(body, n)))) {
+      const [first, ...others] = alternatives.map((names) => names.join(" and "));
+      problems.set(first!, {
+        field: `body.${first}`,
+        message: `is required for ${topic} (or ${others.map((o) => `body.${o}`).join(", or ")})`,
+      });
     }
   }
   return [...problems.values()];

@@ -1,11 +1,11 @@
 /**
  * The report as a daily check: which runs count (`--date`, `--since`), which proxies must
- * appear (`--expect-hosts`), and the verdict as one monitoring plugin line with its Nagios
- * state. Pure: runs and settings in, runs and a line out.
+ * appear (`--expect-hosts`), and which events that could not be counted belong to them. Pure:
+ * runs and settings in, runs out.
  */
 import { UsageError } from "../errors.ts";
-import { NO_RUN, plural, type RunSummary } from "./report.ts";
-import { NAGIOS, STATES } from "../text/nagios.ts";
+import type { RunSummary } from "./runs.ts";
+import type { Ignored } from "./report.ts";
 
 /** Which runs to report on, by the time they started. */
 export interface Selection {
@@ -35,73 +35,51 @@ function startOf(run: RunSummary): number {
   return Date.parse(run.start ?? run.first_seen);
 }
 
+/** Whether a time (ms since the epoch) is in the selection. */
+function selected(time: number, selection: Selection): boolean {
+  if (Number.isNaN(time)) return false;
+  if (
+    selection.date !== undefined && new Date(time).toISOString().slice(0, 10) !== selection.date
+  ) return false;
+  return selection.since === undefined || time >= selection.since;
+}
+
 /** The runs that started on the selected day or since the selected time. */
 export function selectRuns(runs: RunSummary[], selection: Selection): RunSummary[] {
-  return runs.filter((run) => {
-    const start = startOf(run);
-    if (Number.isNaN(start)) return false;
-    if (
-      selection.date !== undefined && new Date(start).toISOString().slice(0, 10) !== selection.date
-    ) return false;
-    return selection.since === undefined || start >= selection.since;
-  });
+  return runs.filter((run) => selected(startOf(run), selection));
+}
+
+/**
+ * The runs with the events that could not be counted added to theirs (`ignored`), and how many
+ * of them count for the selection: those of a selected run, those of no known run sent in the
+ * selected time, and those that say neither run nor time (an unreadable line), always.
+ */
+export function countIgnored(
+  runs: RunSummary[],
+  ignored: Ignored[],
+  selection: Selection,
+): { runs: RunSummary[]; ignored: number } {
+  const byRun = new Map<string, number>();
+  const known = new Set(runs.map((r) => r.run_id));
+  let loose = 0;
+  for (const i of ignored) {
+    if (i.run_id !== undefined && known.has(i.run_id)) {
+      byRun.set(i.run_id, (byRun.get(i.run_id) ?? 0) + 1);
+    } else {
+      const time = Date.parse(i.sentAt ?? "");
+      if (Number.isNaN(time) || selected(time, selection)) loose++;
+    }
+  }
+  const out = selectRuns(runs, selection).map((r) => ({
+    ...r,
+    ignored: r.ignored + (byRun.get(r.run_id) ?? 0),
+  }));
+  return { runs: out, ignored: loose + out.reduce((n, r) => n + r.ignored, 0) };
 }
 
 /** The runs with each expected proxy that has no event in a run named as missing there. */
 export function expectHosts(runs: RunSummary[], hosts: string[]): RunSummary[] {
   return runs.map((run) => ({ ...run, missing_hosts: hosts.filter((h) => !(h in run.hosts)) }));
-}
-
-/**
- * The verdict as a plugin line (`SYNC CRITICAL - 3 final failures, 1 proxy missing | perfdata`)
- * and its state: CRITICAL for what needs a person (no run, a final failure, a missing proxy,
- * something unfinished), WARNING for skipped proxies, else OK.
- */
-export function nagiosLine(runs: RunSummary[]): { line: string; state: number } {
-  const count = (f: (r: RunSummary) => number) => runs.reduce((n, r) => n + f(r), 0);
-  const failures = count((r) => r.final_failures);
-  const missing = count((r) => r.missing_hosts.length);
-  const unfinishedDates = count((r) => r.unfinished_dates);
-  const unfinishedRuns = count((r) => (r.unfinished ? 1 : 0));
-  const skipped = count((r) =>
-    Object.values(r.hosts).filter((h) => h.skipped !== undefined).length
-  );
-  const retries = count((r) =>
-    Object.values(r.hosts).reduce(
-      (n, h) => n + Object.values(h.dates).reduce((m, d) => m + d.retries, 0),
-      0,
-    )
-  );
-  const finished = count((r) =>
-    Object.values(r.hosts).reduce(
-      (n, h) => n + Object.values(h.dates).filter((d) => d.status === "finished").length,
-      0,
-    )
-  );
-  let state: number = NAGIOS.OK;
-  let summary: string;
-  if (runs.length === 0) {
-    state = NAGIOS.CRITICAL;
-    summary = NO_RUN;
-  } else {
-    const found = [
-      failures > 0 ? plural(failures, "final failure") : "",
-      missing > 0 ? `${plural(missing, "proxy", "proxies")} missing` : "",
-      unfinishedDates > 0 ? plural(unfinishedDates, "unfinished date") : "",
-      unfinishedRuns > 0 ? plural(unfinishedRuns, "run not finished", "runs not finished") : "",
-    ].filter(Boolean);
-    if (found.length > 0) state = NAGIOS.CRITICAL;
-    else if (skipped > 0) state = NAGIOS.WARNING;
-    summary = [
-      ...found,
-      skipped > 0 ? `${plural(skipped, "proxy", "proxies")} skipped` : "",
-    ].filter(Boolean).join(", ") ||
-      `${plural(runs.length, "run")}, ${plural(finished, "date")} finished`;
-  }
-  const perf = `runs=${runs.length} final_failures=${failures} missing=${missing} ` +
-    `unfinished_dates=${unfinishedDates} unfinished_runs=${unfinishedRuns} skipped=${skipped} ` +
-    `retries=${retries} dates_finished=${finished}`;
-  return { line: `SYNC ${STATES[state]} - ${summary} | ${perf}`, state };
 }
 
 /** The plugin line for a check that could not be made (bad option, unreadable file). */

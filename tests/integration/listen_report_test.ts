@@ -43,24 +43,47 @@ Deno.test("listen records the example sync; validate accepts it; report tells ex
     ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`
     : `${seconds}s`;
   const why = "rsync exited with 23, giving up after 3 attempts";
+  const cut = "rsync exited with 23, giving up after...";
+  const flaky = (day: string) => `${day} fetched after 1 retry (last: rsync exited with 12)`;
+  const bad = (day: string) => `FAILED ${day}: ${why} (fail.final after 3 attempts)`;
   assertEquals(
     report.stdout,
     `run ${first.body.run_id} on ${first.body.host}: ${start} to ${finish} (${took})\n` +
-      "  bad.example.org      0/3 date(s) finished; " +
-      `FAILED 2026-11-25: ${why}; FAILED 2026-11-26: ${why}; FAILED 2026-11-27: ${why}; 6 retries\n` +
-      "  flaky.example.org    3/3 date(s) finished; 3 retries\n" +
-      "  good.example.org     3/3 date(s) finished\n" +
+      `  bad.example.org      0/3 dates fetched; ${bad("2026-11-25")}; ${bad("2026-11-26")}; ` +
+      `${bad("2026-11-27")}\n` +
+      `  flaky.example.org    3/3 dates fetched; ${flaky("2026-11-25")}; ${flaky("2026-11-26")}; ` +
+      `${flaky("2026-11-27")}\n` +
+      "  good.example.org     3/3 dates fetched\n" +
       "  unknown.example.org  skipped: Synced host unknown\n" +
-      "  => 3 final failures\n",
+      `SYNC CRITICAL - 3 dates failed: bad.example.org 2026-11-25 (${cut}), bad.example.org ` +
+      `2026-11-26 (${cut}), bad.example.org 2026-11-27 (${cut}), 1 proxy skipped, ` +
+      "3 dates fetched after retries\n",
   );
   const json = JSON.parse((await busmsg(["report", "--json", day])).stdout);
-  assertEquals(json[0].final_failures, 3);
+  assertEquals([json.state, json.ignored, json.attempts], ["CRITICAL", 0, 3]);
+  assertEquals(
+    json.summary,
+    report.stdout.trimEnd().split("\n").at(-1)!.slice("SYNC CRITICAL - ".length),
+  );
   // Report JSON speaks the messages' vocabulary: snake_case keys only.
-  assertEquals(Object.keys(json[0]).filter((k) => /[A-Z]/.test(k)), []);
-  assert("run_id" in json[0] && "first_seen" in json[0], Object.keys(json[0]).join());
-  assertEquals(json[0].hosts["flaky.example.org"].dates["2026-11-26"], {
-    status: "finished",
+  assertEquals(Object.keys(json.runs[0]).filter((k) => /[A-Z]/.test(k)), []);
+  assert(
+    "run_id" in json.runs[0] && "first_seen" in json.runs[0],
+    Object.keys(json.runs[0]).join(),
+  );
+  assertEquals(json.runs[0].hosts["flaky.example.org"].syncs[0].dates["2026-11-26"], {
+    status: "fetched_after_retry",
+    attempts: 2,
     retries: 1,
+    fail_final: false,
+    last_reason: "rsync exited with 12",
+  });
+  assertEquals(json.runs[0].hosts["bad.example.org"].syncs[0].dates["2026-11-26"], {
+    status: "failed",
+    attempts: 3,
+    retries: 2,
+    fail_final: true,
+    last_reason: why,
   });
   // Duplicated and shuffled input gives the same report.
   const shuffled = [...lines].reverse().concat(lines.slice(0, 5)).join("\n") + "\n";

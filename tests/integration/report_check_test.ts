@@ -44,19 +44,22 @@ Deno.test("report --nagios on the recorder's day file: the example sync with a p
     ]);
     assertEquals(check.code, 2, check.stderr);
     const [plugin, ...text] = check.stdout.split("\n");
+    const why = "rsync exited with 23, giving up after...";
     assertEquals(
       plugin,
-      "SYNC CRITICAL - 3 final failures, 1 proxy missing, 1 proxy skipped | runs=1 " +
-        "final_failures=3 missing=1 unfinished_dates=0 unfinished_runs=0 skipped=1 retries=9 " +
-        "dates_finished=6",
+      `SYNC CRITICAL - 3 dates failed: bad.example.org 2026-11-25 (${why}), bad.example.org ` +
+        `2026-11-26 (${why}), bad.example.org 2026-11-27 (${why}), 1 proxy missing: ` +
+        "p2.example.org, 1 proxy skipped, 3 dates fetched after retries | runs=1 dates_fetched=6 " +
+        "dates_fetched_after_retry=3 dates_failed=3 dates_unfinished=0 retries=9 missing=1 " +
+        "skipped=1 ignored=0 unfinished_runs=0",
     );
     assertIncludes(text.join("\n"), "\n  p2.example.org       MISSING: no events\n");
-    assertIncludes(text.join("\n"), "\n  => 3 final failures, 1 proxy missing\n");
+    assertIncludes(text.join("\n"), `\n${plugin!.split(" | ")[0]}\n`);
     const plain = await busmsg(["report", "--expect-hosts", hosts, day]);
     assertEquals(plain.code, 1);
     assertEquals(plain.stdout, text.join("\n"), "--nagios adds one line in front of the report");
     const otherDay = await busmsg(["report", "--date", "2026-01-01", day]);
-    assertEquals([otherDay.code, otherDay.stdout], [1, "no sync run found\n"]);
+    assertEquals([otherDay.code, otherDay.stdout], [1, "SYNC CRITICAL - no sync run found\n"]);
   } finally {
     await drainQueue(queue).catch(() => {});
   }
@@ -96,8 +99,9 @@ Deno.test("report and validate read fedora-messaging record files (topics with t
   assertEquals(
     report.stdout,
     "run r-1 on log01.example.org: 2026-11-28T03:00:00+00:00 to 2026-11-28T03:00:10+00:00 (10s)\n" +
-      "  proxy01.example.org  0/1 date(s) finished; FAILED 2026-11-27: rsync 23\n" +
-      "  => 1 final failure\n",
+      "  proxy01.example.org  0/1 dates fetched; FAILED 2026-11-27: rsync 23 " +
+      "(fail.final after 1 attempt)\n" +
+      "SYNC CRITICAL - 1 date failed: proxy01.example.org 2026-11-27 (rsync 23)\n",
   );
   const valid = await busmsg(["validate", "-"], { stdin: lines.join("\n") + "\n" });
   assertEquals(valid.code, 0, valid.stdout + valid.stderr);
@@ -107,7 +111,8 @@ Deno.test("report and validate read fedora-messaging record files (topics with t
   assertEquals(invalid.code, 2);
   assertEquals(
     invalid.stdout,
-    "<stdin>:1: body.reason: is required for logging.stats.sync.host.logdate.fail.final\n",
+    "<stdin>:1: body.reason: is required for logging.stats.sync.host.logdate.fail.final " +
+      "(or body.failure)\n",
   );
 });
 
@@ -159,20 +164,23 @@ Deno.test("report over several day files: --date picks runs by their start; unfi
   assertEquals(
     first.stdout,
     "run late on log01.example.org: 2026-11-27T23:59:50+00:00 to 2026-11-28T00:00:07+00:00 (17s)\n" +
-      "  proxy01.example.org  1/1 date(s) finished\n" +
-      "  => ok\n",
+      "  proxy01.example.org  1/1 dates fetched\n" +
+      "SYNC OK - 1 run, 1 date fetched\n",
   );
   const second = await busmsg(["report", "--date", "2026-11-28", "--nagios", ...files]);
   assertEquals(second.code, 2, second.stdout);
-  assertEquals(second.stdout.split("\n")[0]!.split(" | ")[0], "SYNC CRITICAL - 1 unfinished date");
+  assertEquals(
+    second.stdout.split("\n")[0]!.split(" | ")[0],
+    "SYNC CRITICAL - 1 date not finished: proxy01.example.org 2026-11-27",
+  );
   assertIncludes(
     second.stdout,
-    "  proxy01.example.org  0/1 date(s) finished; NOT FINISHED 2026-11-27\n",
+    "  proxy01.example.org  0/1 dates fetched; NOT FINISHED 2026-11-27\n",
   );
   const none = await busmsg(["report", "--since", "1h", ...files]);
-  assertEquals([none.code, none.stdout], [1, "no sync run found\n"]);
+  assertEquals([none.code, none.stdout], [1, "SYNC CRITICAL - no sync run found\n"]);
   const empty = await busmsg(["report", "-"], { stdin: "" });
-  assertEquals([empty.code, empty.stdout], [1, "no sync run found\n"]);
+  assertEquals([empty.code, empty.stdout], [1, "SYNC CRITICAL - no sync run found\n"]);
 });
 
 Deno.test("report --nagios: a check that cannot be made is UNKNOWN (exit 3), one plugin line", async () => {
@@ -222,7 +230,8 @@ Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored
     `busmsg: ${day}:2: line is not valid UTF-8, ignored\n` +
       `busmsg: ${day}:3: not JSON, ignored\n` +
       `busmsg: ${day}:4: not a valid sync event: body.host: ${need}; body.run_id: ${need}; ` +
-      `body.synced_host: ${need}; body.log_date: ${need}; body.reason: ${need}, ignored\n` +
+      `body.synced_host: ${need}; body.log_date: ${need}; body.reason: ${need} (or body.failure), ` +
+      "ignored\n" +
       `busmsg: ${day}:5: not a valid sync event: topic: unknown sync event ` +
       '"logging.stats.sync.host\\x1b[2J" (known: start, finish, host.start, host.finish, ' +
       "host.skip, host.logdate.start, host.logdate.finish, host.logdate.fail.retry, " +
@@ -231,7 +240,18 @@ Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored
   assertEquals(
     got.stdout,
     "run r1 on log\\x1b]0;x\\x07: 2026-11-28T03:00:01+00:00 to 2026-11-28T03:00:04+00:00 (3s)\n" +
-      "  => ok\n",
+      "  (1 event of this run ignored)\n" +
+      "SYNC WARNING - 4 events ignored\n",
+  );
+  // Never only stderr: what could not be counted is in the verdict, the JSON and the plugin line.
+  const json = JSON.parse((await busmsg(["report", "--json", day])).stdout);
+  assertEquals([json.state, json.ignored, json.runs[0].ignored], ["WARNING", 4, 1]);
+  const plugin = await busmsg(["report", "--nagios", day]);
+  assertEquals(plugin.code, 1);
+  assertEquals(
+    plugin.stdout.split("\n")[0],
+    "SYNC WARNING - 4 events ignored | runs=1 dates_fetched=0 dates_fetched_after_retry=0 " +
+      "dates_failed=0 dates_unfinished=0 retries=0 missing=0 skipped=0 ignored=4 unfinished_runs=0",
   );
 });
 

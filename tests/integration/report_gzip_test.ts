@@ -32,7 +32,9 @@ Deno.test("report reads a gzip day file (as logrotate leaves it) as it reads the
   assertEquals(
     plain.stdout,
     "run r-gz on log01.example.org: 2026-11-28T03:00:00+00:00 to 2026-11-28T03:00:07+00:00 (7s)\n" +
-      "  proxy01.example.org  1/1 date(s) finished\n  => ok\n",
+      "  proxy01.example.org  1/1 dates fetched\n" +
+      // The line that is not JSON is counted, not only said on stderr.
+      "SYNC WARNING - 1 event ignored\n",
   );
   const gz = await runCommand("gzip", ["--keep", day]);
   assertEquals(gz.code, 0, gz.stderr);

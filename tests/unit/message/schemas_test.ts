@@ -2,8 +2,8 @@ import { assert, assertEquals } from "../../support/assert.ts";
 import {
   allRules,
   checkBody,
-  flatSchema,
   isCalendarDate,
+  requiredFields,
   ruleFor,
   SYNC_EVENTS,
   validatorProblems,
@@ -33,14 +33,14 @@ Deno.test("schemas: the nine sync events, with the fields each inherits", () => 
   const required = (topic: string) => {
     const rule = ruleFor(topic);
     assert(typeof rule === "object", topic);
-    return flatSchema(rule)["required"];
+    return requiredFields(rule).map((alternatives) => alternatives.join("|"));
   };
   assertEquals(required("logging.stats.sync.start"), ["host", "run_id"]);
   assertEquals(required("logging.stats.sync.host.skip"), [
     "host",
     "run_id",
     "synced_host",
-    "reason",
+    "reason|failure",
   ]);
   assertEquals(required("logging.stats.sync.host.logdate.finish"), [
     "host",
@@ -53,7 +53,7 @@ Deno.test("schemas: the nine sync events, with the fields each inherits", () => 
     "run_id",
     "synced_host",
     "log_date",
-    "reason",
+    "reason|failure",
   ]);
   assertEquals(required("logging.stats.debug.anything"), ["host"]);
   assertEquals(required("logging.stats.merge.start"), ["host"]);
@@ -129,7 +129,7 @@ Deno.test("schemas: the quick check and the general validator agree on fuzzed bo
   const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < 3000; i++) {
     const body: Record<string, unknown> = {};
-    for (const f of ["host", "run_id", "synced_host", "log_date", "reason", "extra"]) {
+    for (const f of ["host", "run_id", "synced_host", "log_date", "reason", "failure", "extra"]) {
       if (next() < 0.8) body[f] = values[Math.floor(next() * values.length)];
     }
     const topic = topics[Math.floor(next() * topics.length)]!;
@@ -158,4 +158,32 @@ Deno.test("schemas: isCalendarDate", () => {
   ) {
     assertEquals(isCalendarDate(d), false, d);
   }
+});
+
+Deno.test("schemas: a failure or skip gives its text as reason or failure (the deployed bash script's name), at least one", () => {
+  const { reason: _, ...noReason } = FULL;
+  for (const topic of ["host.logdate.fail.retry", "host.logdate.fail.final", "host.skip"]) {
+    const t = `logging.stats.sync.${topic}`;
+    assertEquals(checkBody(t, { ...noReason, failure: "Error code: 23" }), [], t);
+    assertEquals(checkBody(t, { ...FULL, failure: "Error code: 23" }), [], t);
+    assertEquals(checkBody(t, noReason), [{
+      field: "body.reason",
+      message: `is required for ${t} (or body.failure)`,
+    }]);
+    // Each one given must be a non-empty string, as reason always had to be.
+    assertEquals(checkBody(t, { ...noReason, failure: "" }), [{
+      field: "body.failure",
+      message: "must not be empty",
+    }]);
+    assertEquals(checkBody(t, { ...FULL, reason: "", failure: "x" }), [{
+      field: "body.reason",
+      message: "must not be empty",
+    }]);
+    assertEquals(checkBody(t, { ...noReason, failure: 23 })[0]?.field, "body.failure");
+  }
+  // Only there: other events keep their fields, and failure is no field of theirs.
+  assertEquals(
+    checkBody("logging.stats.sync.host.logdate.finish", { ...noReason, failure: "" }),
+    [],
+  );
 });

@@ -1,19 +1,21 @@
 import { assertEquals, assertThrows } from "../../support/assert.ts";
-import {
-  expectHosts,
-  nagiosLine,
-  parseDate,
-  parseExpectedHosts,
-  selectRuns,
-} from "../../../lib/sync/check.ts";
-import {
-  formatReport,
-  needsAttention,
-  summarize,
-  type SyncEvent,
-} from "../../../lib/sync/report.ts";
+import { expectHosts, parseDate, parseExpectedHosts, selectRuns } from "../../../lib/sync/check.ts";
 import { UsageError } from "../../../lib/errors.ts";
 import { parseDuration } from "../../../lib/text/duration.ts";
+import { type RunSummary, summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
+import { formatReport } from "../../../lib/sync/report.ts";
+import { pluginLine, verdict } from "../../../lib/sync/verdict.ts";
+
+const nagiosLine = (runs: RunSummary[]) => {
+  const v = verdict(runs, { ignored: 0, warnRetries: false });
+  return { state: { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 }[v.state], line: pluginLine(v) };
+};
+
+const sum = (events: SyncEvent[]) => summarize(events, { attempts: 3 });
+const text = (runs: RunSummary[]) =>
+  formatReport(runs, verdict(runs, { ignored: 0, warnRetries: false }));
+const critical = (runs: RunSummary[]) =>
+  verdict(runs, { ignored: 0, warnRetries: false }).state === "CRITICAL";
 
 let n = 0;
 const ev = (event: string, at: string, body: Record<string, string> = {}): SyncEvent => ({
@@ -46,7 +48,7 @@ function run(id: string, at: string, proxies: string[], fail: string[] = [], ski
 }
 
 Deno.test("check: --date and --since choose runs by their start", () => {
-  const runs = summarize([
+  const runs = sum([
     ...run("a", "2026-11-27T23:59:00+00:00", ["p1"]),
     ...run("b", "2026-11-28T03:00:00+00:00", ["p1"]),
   ]);
@@ -55,7 +57,7 @@ Deno.test("check: --date and --since choose runs by their start", () => {
   const since = Date.parse("2026-11-28T00:00:00Z");
   assertEquals(selectRuns(runs, { since }).map((r) => r.run_id), ["b"]);
   // A run whose start was not seen is placed by its first event.
-  const late = summarize(run("c", "2026-11-26T10:00:00+00:00", ["p1"]).slice(1));
+  const late = sum(run("c", "2026-11-26T10:00:00+00:00", ["p1"]).slice(1));
   assertEquals(selectRuns(late, { date: "2026-11-26" }).map((r) => r.run_id), ["c"]);
 });
 
@@ -79,26 +81,28 @@ Deno.test("check: option values are checked", () => {
 });
 
 Deno.test("check: an expected proxy without events is missing, named, and a failure", () => {
-  const runs = expectHosts(summarize(run("a", "2026-11-28T03:00:00+00:00", ["p1", "p3"], ["p3"])), [
+  const runs = expectHosts(sum(run("a", "2026-11-28T03:00:00+00:00", ["p1", "p3"], ["p3"])), [
     "p1",
     "p2",
     "p3",
   ]);
   assertEquals(runs[0]!.missing_hosts, ["p2"]);
-  assertEquals(needsAttention(runs), true);
+  assertEquals(critical(runs), true);
   assertEquals(
-    formatReport(runs).split("\n").slice(1).join("\n"),
-    "  p1    1/1 date(s) finished\n" +
+    text(runs).split("\n").slice(1).join("\n"),
+    "  p1    1/1 dates fetched\n" +
       "  p2    MISSING: no events\n" +
-      "  p3    0/1 date(s) finished; FAILED 2026-11-28: rsync exited with 23\n" +
-      "  => 1 final failure, 1 proxy missing\n",
+      "  p3    0/1 dates fetched; FAILED 2026-11-28: rsync exited with 23 " +
+      "(fail.final after 1 attempt)\n" +
+      "SYNC CRITICAL - 1 date failed: p3 2026-11-28 (rsync exited with 23), 1 proxy missing: p2\n",
   );
   assertEquals(
     nagiosLine(runs),
     {
       state: 2,
-      line: "SYNC CRITICAL - 1 final failure, 1 proxy missing | runs=1 final_failures=1 " +
-        "missing=1 unfinished_dates=0 unfinished_runs=0 skipped=0 retries=0 dates_finished=1",
+      line: "SYNC CRITICAL - 1 date failed: p3 2026-11-28 (rsync exited with 23), 1 proxy " +
+        "missing: p2 | runs=1 dates_fetched=1 dates_fetched_after_retry=0 dates_failed=1 " +
+        "dates_unfinished=0 retries=0 missing=1 skipped=0 ignored=0 unfinished_runs=0",
     },
   );
 });
@@ -106,12 +110,12 @@ Deno.test("check: an expected proxy without events is missing, named, and a fail
 Deno.test("check: the Nagios states: no run is CRITICAL, skips WARNING, a clean day OK", () => {
   assertEquals(nagiosLine([]).state, 2);
   assertEquals(nagiosLine([]).line.startsWith("SYNC CRITICAL - no sync run found | runs=0 "), true);
-  const skipped = summarize(run("a", "2026-11-28T03:00:00+00:00", ["p1", "p9"], [], ["p9"]));
+  const skipped = sum(run("a", "2026-11-28T03:00:00+00:00", ["p1", "p9"], [], ["p9"]));
   assertEquals(nagiosLine(skipped).state, 1);
   assertEquals(nagiosLine(skipped).line.startsWith("SYNC WARNING - 1 proxy skipped | "), true);
-  const clean = summarize(run("a", "2026-11-28T03:00:00+00:00", ["p1", "p2"]));
+  const clean = sum(run("a", "2026-11-28T03:00:00+00:00", ["p1", "p2"]));
   assertEquals(nagiosLine(clean).state, 0);
-  assertEquals(nagiosLine(clean).line.startsWith("SYNC OK - 1 run, 2 dates finished | "), true);
-  const open = summarize(run("a", "2026-11-28T03:00:00+00:00", ["p1"]).slice(0, -1));
+  assertEquals(nagiosLine(clean).line.startsWith("SYNC OK - 1 run, 2 dates fetched | "), true);
+  const open = sum(run("a", "2026-11-28T03:00:00+00:00", ["p1"]).slice(0, -1));
   assertEquals(nagiosLine(open).line.startsWith("SYNC CRITICAL - 1 run not finished | "), true);
 });

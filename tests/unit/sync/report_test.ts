@@ -1,12 +1,15 @@
 import { assertEquals } from "../../support/assert.ts";
-import {
-  formatReport,
-  needsAttention,
-  summarize,
-  type SyncEvent,
-  syncEvent,
-} from "../../../lib/sync/report.ts";
+import { syncEvent } from "../../../lib/sync/report.ts";
 import { parseJson } from "../../../lib/message/pyjson.ts";
+import { type RunSummary, summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
+import { formatReport } from "../../../lib/sync/report.ts";
+import { verdict } from "../../../lib/sync/verdict.ts";
+
+const sum = (events: SyncEvent[]) => summarize(events, { attempts: 3 });
+const text = (runs: RunSummary[]) =>
+  formatReport(runs, verdict(runs, { ignored: 0, warnRetries: false }));
+const critical = (runs: RunSummary[]) =>
+  verdict(runs, { ignored: 0, warnRetries: false }).state === "CRITICAL";
 
 let n = 0;
 const ev = (event: string, second: number, body: Record<string, string> = {}): SyncEvent => ({
@@ -38,32 +41,37 @@ Deno.test("report: runs, proxies, dates, retries, skips; out of order and duplic
   const shuffled = [...events].reverse();
   shuffled.push({ ...events[3]! });
   for (const input of [events, shuffled]) {
-    const runs = summarize(input);
+    const runs = sum(input);
     assertEquals(runs.length, 1);
     assertEquals(runs[0]!.duration_seconds, 75);
-    assertEquals(runs[0]!.hosts["proxy01"]!.dates["2026-11-27"], {
-      status: "finished",
+    assertEquals(runs[0]!.hosts["proxy01"]!.syncs[0]!.dates["2026-11-27"], {
+      status: "fetched_after_retry",
+      attempts: 2,
       retries: 1,
+      fail_final: false,
+      last_reason: "timed out",
     });
     assertEquals(
-      formatReport(runs),
+      text(runs),
       "run r1 on log01: 2026-11-28T03:00:00+00:00 to 2026-11-28T03:01:15+00:00 (1m15s)\n" +
-        "  proxy01  1/2 date(s) finished; FAILED 2026-11-26: rsync exited with 23; 1 retry\n" +
+        "  proxy01  1/2 dates fetched; FAILED 2026-11-26: rsync exited with 23 " +
+        "(fail.final after 1 attempt); 2026-11-27 fetched after 1 retry (last: timed out)\n" +
         "  proxy99  skipped: Synced host unknown\n" +
-        "  => 1 final failure\n",
+        "SYNC CRITICAL - 1 date failed: proxy01 2026-11-26 (rsync exited with 23), " +
+        "1 proxy skipped, 1 date fetched after retries\n",
     );
-    assertEquals(needsAttention(runs), true);
+    assertEquals(critical(runs), true);
   }
 });
 
 Deno.test("report: a clean run needs no attention; one that never finished does", () => {
-  const clean = summarize([ev("start", 0, { run_id: "r2" }), ev("finish", 1, { run_id: "r2" })]);
-  assertEquals(formatReport(clean).endsWith("  => ok\n"), true);
-  assertEquals(needsAttention(clean), false);
-  const open = summarize([ev("start", 0, { run_id: "r3" })]);
-  assertEquals(needsAttention(open), true);
-  assertEquals(formatReport([]), "no sync run found\n");
-  assertEquals(needsAttention([]), true, "a job that did not run is not a good day");
+  const clean = sum([ev("start", 0, { run_id: "r2" }), ev("finish", 1, { run_id: "r2" })]);
+  assertEquals(text(clean).endsWith("\nSYNC OK - 1 run, 0 dates fetched\n"), true);
+  assertEquals(critical(clean), false);
+  const open = sum([ev("start", 0, { run_id: "r3" })]);
+  assertEquals(critical(open), true);
+  assertEquals(text([]), "SYNC CRITICAL - no sync run found\n");
+  assertEquals(critical([]), true, "a job that did not run is not a good day");
 });
 
 Deno.test("report: only valid logging.stats.sync events count, each invalid one said; the prefix is stripped", () => {
@@ -72,7 +80,7 @@ Deno.test("report: only valid logging.stats.sync events count, each invalid one 
       JSON.stringify({ topic, body, id: "x", headers: { "sent-at": "2026-11-28T03:00:00+00:00" } }),
     );
   const said: string[] = [];
-  const invalid = (why: string) => said.push(why);
+  const invalid = (what: { why: string }) => said.push(what.why);
   assertEquals(
     syncEvent(
       line("org.fedoraproject.prod.logging.stats.sync.start", { run_id: "r", host: "h" }),
@@ -103,12 +111,12 @@ Deno.test("report: only valid logging.stats.sync events count, each invalid one 
     "body.run_id: is required for logging.stats.sync.host.logdate.fail.final; " +
     "body.synced_host: is required for logging.stats.sync.host.logdate.fail.final; " +
     "body.log_date: is required for logging.stats.sync.host.logdate.fail.final; " +
-    "body.reason: is required for logging.stats.sync.host.logdate.fail.final",
+    "body.reason: is required for logging.stats.sync.host.logdate.fail.final (or body.failure)",
   ]);
 });
 
 Deno.test("report text: control characters from the bus (run id, host, proxy, reason, dates) are shown escaped", () => {
-  const runs = summarize([
+  const runs = sum([
     ev("start", 0, { run_id: "r\x1b]0;t\x07", host: "h\x9b2J" }),
     ev("host.logdate.fail.final", 1, {
       run_id: "r\x1b]0;t\x07",
@@ -117,13 +125,14 @@ Deno.test("report text: control characters from the bus (run id, host, proxy, re
       reason: "why\x7f\nnext",
     }),
   ]);
-  const text = formatReport(runs);
+  const shown = text(runs);
   // deno-lint-ignore no-control-regex
-  assertEquals(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/.test(text), false, text);
-  assertEquals(text.split("\n")[0]!.startsWith("run r\\x1b]0;t\\x07 on h\\x9b2J: "), true, text);
+  assertEquals(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/.test(shown), false, shown);
+  assertEquals(shown.split("\n")[0]!.startsWith("run r\\x1b]0;t\\x07 on h\\x9b2J: "), true, shown);
   assertEquals(
-    text.split("\n")[1],
-    "  p\\x1b[31m  0/1 date(s) finished; FAILED 2026-11-27: why\\x7f\\x0anext; host not finished",
+    shown.split("\n")[1],
+    "  p\\x1b[31m  0/1 dates fetched; FAILED 2026-11-27: why\\x7f\\x0anext " +
+      "(fail.final after 1 attempt); proxy not finished",
   );
 });
 
@@ -159,28 +168,34 @@ Deno.test("report: the same events give the same report in any arrival order, ev
   }
   events.push(ev("host.skip", 1, { synced_host: "p0", reason: "Synced host unknown" }));
   events.push(ev("finish", 1));
-  const expected = formatReport(summarize(events));
+  const expected = text(sum(events));
   assertEquals(
     expected,
     "run r1 on log01: 2026-11-28T03:00:00+00:00 to 2026-11-28T03:00:01+00:00 (1s)\n" +
       "  p0    skipped: Synced host unknown\n" +
-      "  p1    3/3 date(s) finished; 3 retries\n" +
-      "  p2    3/3 date(s) finished; 3 retries\n" +
-      "  p3    0/3 date(s) finished; FAILED 2026-11-25: gave up; FAILED 2026-11-26: gave up; " +
-      "FAILED 2026-11-27: gave up; 3 retries\n" +
-      "  => 3 final failures\n",
+      "  p1    3/3 dates fetched; 2026-11-25 fetched after 1 retry (last: timed out); " +
+      "2026-11-26 fetched after 1 retry (last: timed out); 2026-11-27 fetched after 1 retry " +
+      "(last: timed out)\n" +
+      "  p2    3/3 dates fetched; 2026-11-25 fetched after 1 retry (last: timed out); " +
+      "2026-11-26 fetched after 1 retry (last: timed out); 2026-11-27 fetched after 1 retry " +
+      "(last: timed out)\n" +
+      "  p3    0/3 dates fetched; FAILED 2026-11-25: gave up (fail.final after 2 attempts); " +
+      "FAILED 2026-11-26: gave up (fail.final after 2 attempts); FAILED 2026-11-27: gave up " +
+      "(fail.final after 2 attempts)\n" +
+      "SYNC CRITICAL - 3 dates failed: p3 2026-11-25 (gave up), p3 2026-11-26 (gave up), " +
+      "p3 2026-11-27 (gave up), 1 proxy skipped, 6 dates fetched after retries\n",
   );
-  const json = JSON.stringify(summarize(events));
+  const json = JSON.stringify(sum(events));
   for (let seed = 1; seed <= 50; seed++) {
     const order = shuffle(events, seed);
-    assertEquals(formatReport(summarize(order)), expected, `seed ${seed}`);
-    assertEquals(JSON.stringify(summarize(order)), json, `seed ${seed}`);
+    assertEquals(text(sum(order)), expected, `seed ${seed}`);
+    assertEquals(JSON.stringify(sum(order)), json, `seed ${seed}`);
   }
 });
 
 Deno.test("report: a date that started and never finished or failed makes the run need attention", () => {
   const p = { synced_host: "proxy01", run_id: "r4" };
-  const runs = summarize([
+  const runs = sum([
     ev("start", 0, { run_id: "r4" }),
     ev("host.start", 1, p),
     ev("host.logdate.start", 2, { ...p, log_date: "2026-11-27" }),
@@ -189,11 +204,12 @@ Deno.test("report: a date that started and never finished or failed makes the ru
     ev("host.finish", 5, p),
     ev("finish", 6, { run_id: "r4" }),
   ]);
-  assertEquals(runs[0]!.unfinished_dates, 1);
-  assertEquals(needsAttention(runs), true);
+  assertEquals(runs[0]!.hosts["proxy01"]!.syncs[0]!.dates["2026-11-27"]!.status, "unfinished");
+  assertEquals(critical(runs), true);
   assertEquals(
-    formatReport(runs).split("\n").slice(1).join("\n"),
-    "  proxy01  1/2 date(s) finished; NOT FINISHED 2026-11-27\n  => 1 unfinished date\n",
+    text(runs).split("\n").slice(1).join("\n"),
+    "  proxy01  1/2 dates fetched; NOT FINISHED 2026-11-27\n" +
+      "SYNC CRITICAL - 1 date not finished: proxy01 2026-11-27\n",
   );
 });
 
