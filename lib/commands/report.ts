@@ -23,6 +23,7 @@ import {
 import { NAGIOS } from "../text/nagios.ts";
 import { parseDuration } from "../text/duration.ts";
 import { limitsFrom } from "./listen.ts";
+import { coverageReport } from "./report_coverage.ts";
 
 /** The options of `busmsg report`. */
 export const OPTIONS = {
@@ -62,6 +63,23 @@ export const OPTIONS = {
     type: "boolean",
     help: "the verdict and every run, proxy, sync and date as JSON, for tools",
   },
+  coverage: {
+    type: "boolean",
+    help: "one state per proxy and log date across all runs read (fetched, retried,\n" +
+      "recovered, pending, lost, missing); --date/--since then choose log dates",
+  },
+  window: {
+    type: "string",
+    arg: "N",
+    help: "with --coverage: the nights after a log date whose runs try it (default\n" +
+      "$BUSMSG_REPORT_WINDOW, else 3, as both real sync scripts fetch 3 days)",
+  },
+  html: {
+    type: "string",
+    arg: "FILE",
+    help: "with --coverage: also write the coverage as one static page (heat map),\n" +
+      "replaced whole; - prints it instead of the text",
+  },
   live: {
     type: "boolean",
     help: "listen on the bus (logging.stats.sync.#) instead of reading files,\n" +
@@ -82,6 +100,8 @@ export const OPTIONS = {
 
 export const HELP = `Usage: busmsg report [options] [FILE|-]...
        busmsg report --live [--count N] [--timeout SECONDS] [broker options]
+       busmsg report --coverage [--since DURATION|--date D] [--window N] [--expect-hosts FILE]
+                     [--html FILE] [--json|--nagios] [FILE|-]...
 
 Tells, for each sync run (by run_id) in logging.stats.sync.* dump lines (what 'busmsg
 listen' and 'fedora-messaging record' write, topic prefix or not), what became of each date
@@ -98,13 +118,31 @@ one. The config is read as by every command (for the topic prefix).
 
 ${formatOptions(OPTIONS)}
 
-Environment: BUSMSG_REPORT_ATTEMPTS, the default of --attempts.
+Environment: BUSMSG_REPORT_ATTEMPTS, the default of --attempts; BUSMSG_REPORT_WINDOW, the
+default of --window.
 
 Examples:
   busmsg report day.jsonl
   busmsg report --date "$(date -u -d yesterday +%F)" --expect-hosts /etc/busmsg/proxies \\
       --nagios /var/log/busmsg/sync-*.jsonl
   busmsg report --live --conf consumer.toml --timeout 600 --json
+  busmsg report --coverage --since 7d --nagios /var/log/busmsg/sync-*.jsonl*
+  busmsg report --coverage --since 31d --html /var/log/busmsg/coverage.html \\
+      /var/log/busmsg/sync-*.jsonl*
+
+Coverage (--coverage): every proxy's every log date gets one state across all the runs
+read, taken in the order they started (files in any order): fetched (by the first run
+that tried it, no failure), retried (fetched within one run after failed attempts),
+recovered (failed in an earlier run, fetched by a later one), pending (not fetched; a run
+of the window will still try it), lost (not fetched, and the window's last night has a
+finished run, or a later run started), missing (an expected proxy with no event for the
+date). The runs of the N nights (--window) after a log date try it (run days in UTC). A
+proxy skipped by a run counts as not fetched by it. Failure is decided as in the report.
+Text: one row of symbols per proxy (. r R ? X -, blank when no run tried it), then each
+lost, missing and pending date with its last reason and its runs. --nagios: COVERAGE
+CRITICAL for any lost or missing date or no run at all, WARNING for a date still pending
+after 2 or more runs failed it or for events that could not be counted, else OK;
+perfdata per state. Without --nagios it exits 1 where that says CRITICAL, else 0.
 
 Verdict: CRITICAL when no run was found (a job that did not run is not a good day), a date
 failed or never finished, an expected proxy is missing, a proxy was synced without a date,
@@ -126,7 +164,8 @@ export async function run(args: string[]): Promise<number> {
     if (e instanceof HelpRequested || e instanceof Incompatible) throw e;
     // A monitoring system reads stdout and the exit code: a check that could not be made
     // is UNKNOWN there, not a usage error it would take for CRITICAL.
-    out(printable(unknownLine((e as Error).message)) + "\n");
+    const line = unknownLine((e as Error).message);
+    out(printable(args.includes("--coverage") ? line.replace(/^SYNC/, "COVERAGE") : line) + "\n");
     return NAGIOS.UNKNOWN;
   }
 }
@@ -135,6 +174,13 @@ async function report(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("report", args, OPTIONS);
   if (values.json && values.nagios) {
     throw new Incompatible("report: --json and --nagios do not go together");
+  }
+  if (!values.coverage) {
+    for (const only of ["window", "html"] as const) {
+      if (values[only] !== undefined) {
+        throw new UsageError(`report: --${only} goes with --coverage`);
+      }
+    }
   }
   const selection: Selection = {};
   if (values.date !== undefined) selection.date = parseDate(values.date);
@@ -196,6 +242,19 @@ async function report(args: string[]): Promise<number> {
         }
       }
     }
+  }
+  if (values.coverage) {
+    // Every run read, not only the chosen ones: a date is decided by the runs after it too.
+    return await coverageReport(summarize(events, { attempts }), {
+      window: values.window,
+      date: values.date,
+      since: values.since,
+      html: values.html,
+      json: values.json,
+      nagios: values.nagios,
+      expected,
+      ignored: ignored.length,
+    });
   }
   const chosen = countIgnored(summarize(events, { attempts }), ignored, selection);
   const runs = expected ? expectHosts(chosen.runs, expected) : chosen.runs;

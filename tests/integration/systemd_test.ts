@@ -5,7 +5,13 @@
 import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { ROOT } from "../support/run.ts";
 
-const UNITS = ["busmsg-recorder.service", "busmsg-flush.service", "busmsg-flush.timer"];
+const UNITS = [
+  "busmsg-recorder.service",
+  "busmsg-flush.service",
+  "busmsg-flush.timer",
+  "busmsg-coverage.service",
+  "busmsg-coverage.timer",
+];
 
 async function analyzer(): Promise<string | undefined> {
   try {
@@ -57,4 +63,23 @@ Deno.test("systemd units: the recorder's output path reaches busmsg with its str
   assertIncludes(unit, "\nRestart=on-failure\n");
   const flush = await Deno.readTextFile(`${ROOT}systemd/busmsg-flush.service`);
   assertIncludes(flush, "\nExecStart=@BINDIR@/busmsg flush\n");
+});
+
+Deno.test("systemd units: the coverage page is written daily next to the day files, as the recorder's user", async () => {
+  const unit = await Deno.readTextFile(`${ROOT}systemd/busmsg-coverage.service`);
+  const exec = unit.split("\n").find((l) => l.startsWith("ExecStart="))!;
+  // A shell expands the glob (systemd does not); plain and gzipped day files.
+  assertEquals(
+    exec,
+    "ExecStart=/bin/sh -c 'exec @BINDIR@/busmsg report --coverage --since 31d --nagios " +
+      "--html /var/log/busmsg/coverage.html /var/log/busmsg/sync-*.jsonl*'",
+  );
+  assertEquals(/%/.test(exec), false, "no % for systemd to expand");
+  assertIncludes(unit, "\nUser=busmsg\n");
+  assertIncludes(unit, "\nReadWritePaths=/var/log/busmsg\n");
+  // WARNING and CRITICAL are what the page shows; only UNKNOWN (no page) fails the unit.
+  assertIncludes(unit, "\nSuccessExitStatus=1 2\n");
+  const timer = await Deno.readTextFile(`${ROOT}systemd/busmsg-coverage.timer`);
+  assertIncludes(timer, "\nOnCalendar=*-*-* 07:00:00\n");
+  assertIncludes(timer, "\nPersistent=true\n");
 });

@@ -1,0 +1,114 @@
+/**
+ * `busmsg report --coverage`: whether every proxy's every log date was fetched in the end, over
+ * all the runs read, as text, `--json`, a `--nagios` check and an `--html` page.
+ */
+import { EXIT, UsageError } from "../errors.ts";
+import { ioReason } from "../errors.ts";
+import { out } from "../io/output.ts";
+import { printable } from "../text/printable.ts";
+import { NAGIOS } from "../text/nagios.ts";
+import { parseDuration } from "../text/duration.ts";
+import { parseDate } from "../sync/check.ts";
+import type { RunSummary } from "../sync/runs.ts";
+import {
+  coverage,
+  coveragePluginLine,
+  coverageVerdict,
+  dayOf,
+  DEFAULT_WINDOW,
+} from "../sync/coverage.ts";
+import { coverageRuns } from "../sync/coverage_runs.ts";
+import { formatCoverage } from "../sync/coverage_text.ts";
+import { coverageHtml } from "../sync/coverage_html.ts";
+import { VERSION } from "../version.ts";
+
+/** The environment variable that sets the window when `--window` is not given. */
+export const WINDOW_ENV = "BUSMSG_REPORT_WINDOW";
+
+/** What `--coverage` needs from the command line. */
+export interface CoverageArgs {
+  window?: string | undefined;
+  date?: string | undefined;
+  since?: string | undefined;
+  html?: string | undefined;
+  json?: boolean | undefined;
+  nagios?: boolean | undefined;
+  expected?: string[] | undefined;
+  /** Events that could not be counted. */
+  ignored?: number;
+}
+
+/** `--window`, else `$BUSMSG_REPORT_WINDOW` (when set and not empty), else 3: a whole number of nights from 1 to 366. */
+export function windowFrom(flag: string | undefined, env: string | undefined): number {
+  const [where, text] = flag !== undefined
+    ? ["--window", flag]
+    : env !== undefined && env !== ""
+    ? [WINDOW_ENV, env]
+    : ["", String(DEFAULT_WINDOW)];
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 366) {
+    throw new UsageError(
+      `${where}: must be a whole number of nights from 1 to 366, got "${printable(text)}"`,
+    );
+  }
+  return n;
+}
+
+/** Which log dates to show: `--date D` that one, `--since DURATION` those from that day on. */
+export function dateFilter(
+  args: CoverageArgs,
+  now: number,
+): ((date: string) => boolean) | undefined {
+  if (args.date !== undefined) {
+    const day = parseDate(args.date);
+    return (d) => d === day;
+  }
+  if (args.since !== undefined) {
+    const first = dayOf(new Date(now - parseDuration(args.since, "--since")).toISOString())!;
+    return (d) => d >= first;
+  }
+  return undefined;
+}
+
+/** Writes the page whole or not at all: a web server never serves half of it. */
+async function writePage(path: string, html: string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  try {
+    await Deno.writeTextFile(tmp, html);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new Error(`--html ${path}: cannot write: ${ioReason(e)}`);
+  }
+}
+
+/** Prints the coverage of `runs` and returns the exit code. */
+export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Promise<number> {
+  const now = Date.now();
+  const window = windowFrom(args.window, Deno.env.get(WINDOW_ENV));
+  const options: Parameters<typeof coverage>[1] = { window };
+  const keep = dateFilter(args, now);
+  if (keep) options.keep = keep;
+  if (args.expected) options.expected = args.expected;
+  const c = coverage(coverageRuns(runs), options);
+  const v = coverageVerdict(c, args.ignored ?? 0);
+  if (args.html !== undefined) {
+    const page = coverageHtml(c, v, { generated: new Date(now).toISOString(), version: VERSION });
+    if (args.html === "-") {
+      out(page);
+      return exitCode(v.state, args.nagios);
+    }
+    await writePage(args.html, page);
+  }
+  const text = args.json
+    ? JSON.stringify({ state: v.state, summary: v.summary, ...c }, null, 2) + "\n"
+    : formatCoverage(c, v);
+  out(args.nagios ? `${printable(coveragePluginLine(v))}\n${text}` : text);
+  return exitCode(v.state, args.nagios);
+}
+
+/** With --nagios the state's plugin code; else 1 when a date needs a person (CRITICAL), 0. */
+function exitCode(state: keyof typeof NAGIOS, nagios: boolean | undefined): number {
+  if (nagios) return NAGIOS[state];
+  return state === "CRITICAL" ? EXIT.FAILURE : EXIT.OK;
+}

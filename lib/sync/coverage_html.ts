@@ -1,0 +1,238 @@
+/**
+ * Coverage as one self-contained static page: a heat map of proxies × log dates with a legend,
+ * each state a colour and a symbol (told apart in greyscale and with any colour vision), the
+ * reason and the runs on hover and in a table below, the time range and when it was made. No
+ * script, no external URL: it reads the same from a file, a web server or a mail attachment.
+ * Pure.
+ */
+import { printable } from "../text/printable.ts";
+import {
+  type Cell,
+  type Coverage,
+  type CoverageState,
+  type CoverageVerdict,
+  MEANINGS,
+  STATES,
+  SYMBOLS,
+} from "./coverage.ts";
+import { calendar, describeTry } from "./coverage_text.ts";
+
+/** What the page says about itself. */
+export interface PageInfo {
+  /** When the page was made, ISO 8601. */
+  generated: string;
+  /** busmsg's version. */
+  version: string;
+}
+
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Text from the bus as HTML text or attribute value: markup escaped, control characters shown. */
+export function escapeHtml(text: string): string {
+  return printable(text).replace(/[&<>"']/g, (c: string) => ENTITIES[c]!);
+}
+
+// Luminance falls from fetched to lost, so the map reads in greyscale; blues for what was
+// fetched and orange / dark red for what was not keep apart with any colour vision, and the
+// symbol says it again. Missing is hatched: no data, not a colour of its own.
+const STYLE = `
+:root { color-scheme: light; font-family: system-ui, sans-serif; color: #1b1b1b; }
+body { margin: 1.5rem; background: #fff; }
+h1 { font-size: 1.4rem; margin: 0 0 .4rem; }
+h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; }
+.verdict { font-weight: 600; padding: .4rem .6rem; border-left: .4rem solid; margin: .4rem 0; }
+.v-OK { border-color: #2c7bb6; background: #eef3f8; }
+.v-WARNING { border-color: #e08a00; background: #fdf1dc; }
+.v-CRITICAL { border-color: #7a0019; background: #f6e3e6; }
+.v-UNKNOWN { border-color: #555; background: #eee; }
+dl.meta { display: grid; grid-template-columns: max-content auto; gap: .15rem 1rem; margin: .6rem 0; }
+dl.meta dt { font-weight: 600; }
+dl.meta dd { margin: 0; }
+ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; }
+ul.legend li { display: flex; align-items: center; gap: .4rem; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; }
+table.heat th, table.heat td { border: 1px solid #fff; }
+table.heat thead th { font-weight: 500; font-size: .72rem; color: #444; padding: 0 .1rem; text-align: center; }
+table.heat tbody th { text-align: left; font-weight: 500; font-family: ui-monospace, monospace; font-size: .85rem; padding-right: .6rem; white-space: nowrap; }
+.c { width: 1.6rem; height: 1.6rem; min-width: 1.6rem; text-align: center; font: 700 .95rem ui-monospace, monospace; }
+span.c { display: inline-block; line-height: 1.6rem; border: 1px solid #ccc; }
+.s-fetched { background: #eef3f8; color: #4a6a88; }
+.s-retried { background: #b9d7ee; color: #0b3050; }
+.s-recovered { background: #4d93cf; color: #fff; }
+.s-pending { background: #f2b134; color: #2b1a00; }
+.s-lost { background: #7a0019; color: #fff; }
+.s-missing { background: repeating-linear-gradient(135deg, #fff 0 3px, #9a9a9a 3px 5px); color: #000; text-shadow: 0 0 2px #fff, 0 0 3px #fff; }
+.s-none { background: #fff; color: #bbb; }
+table.details th, table.details td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+table.details td.runs { font-size: .85rem; }
+table.details td.date, table.details td.state { white-space: nowrap; }
+table.details ul { margin: 0; padding-left: 1rem; }
+footer { margin-top: 1.5rem; font-size: .8rem; color: #555; }
+@media print { .scroll { overflow: visible; } }
+`;
+
+// The states worth a row in the table below the map, the worst first.
+const DETAILED: CoverageState[] = ["lost", "missing", "pending", "recovered", "retried"];
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The hover text of a cell: state, reason, and every run that tried it. */
+function hover(proxy: string, date: string, cell: Cell): string {
+  const lines = [`${proxy} ${date}: ${cell.state} (${MEANINGS[cell.state]})`];
+  if (cell.last_reason !== undefined) lines.push(`last reason: ${cell.last_reason}`);
+  if (cell.nights_left !== undefined) lines.push(`${cell.nights_left} more night(s) will try it`);
+  // A date fetched at once is most of the map: its first run says enough (and keeps a month
+  // of 50 proxies a page of some hundred KiB rather than a megabyte).
+  const shown = cell.state === "fetched" ? cell.runs.slice(0, 1) : cell.runs;
+  for (const t of shown) lines.push(`run ${t.run_id} (${t.start}): ${describeTry(t)}`);
+  if (shown.length < cell.runs.length) {
+    lines.push(`and ${cell.runs.length - shown.length} later run(s)`);
+  }
+  // A newline in a title attribute is a line break in the tooltip.
+  return lines.map(escapeHtml).join("&#10;");
+}
+
+/** The whole page. */
+export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): string {
+  const days = calendar(c.from, c.to);
+  const proxies = Object.keys(c.proxies);
+  const range = c.from === undefined ? "no log date" : `${c.from} to ${c.to}`;
+  const h: string[] = [];
+  h.push(
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>Log sync coverage: ${escapeHtml(range)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    "<header>",
+    "<h1>Log sync coverage</h1>",
+    `<p class="verdict v-${v.state}" id="verdict">COVERAGE ${v.state} - ${
+      escapeHtml(v.summary)
+    }</p>`,
+    '<dl class="meta">',
+    `<dt>Log dates</dt><dd id="range">${
+      c.from === undefined
+        ? "none"
+        : `<time datetime="${c.from}">${c.from}</time> to <time datetime="${c.to}">${c.to}</time> (${days.length} day${
+          days.length === 1 ? "" : "s"
+        })`
+    }</dd>`,
+    `<dt>Runs</dt><dd id="runs">${
+      c.runs.length === 0
+        ? "none"
+        : `${c.runs.length}, started ${escapeHtml(c.runs[0]!.start)} to ${
+          escapeHtml(c.runs.at(-1)!.start)
+        }`
+    }</dd>`,
+    `<dt>Window</dt><dd>${c.window} night${
+      c.window === 1 ? "" : "s"
+    }: the runs of the ${c.window} nights after a log date try it</dd>`,
+    `<dt>Generated</dt><dd id="generated"><time datetime="${escapeHtml(info.generated)}">${
+      escapeHtml(info.generated)
+    }</time> by busmsg ${escapeHtml(info.version)}</dd>`,
+    "</dl>",
+    "</header>",
+    '<section id="legend" aria-label="Legend">',
+    "<h2>Legend</h2>",
+    '<ul class="legend">',
+  );
+  for (const s of STATES) {
+    h.push(
+      `<li data-state="${s}"><span class="c s-${s}" aria-hidden="true">${
+        escapeHtml(SYMBOLS[s])
+      }</span><span><b>${s}</b> (${c.totals[s]}): ${escapeHtml(MEANINGS[s])}</span></li>`,
+    );
+  }
+  h.push(
+    '<li data-state="none"><span class="c s-none" aria-hidden="true"></span><span>blank: no run tried it</span></li>',
+    "</ul>",
+    "</section>",
+    '<section id="map" aria-label="Proxies by log date">',
+    "<h2>Proxies × log dates</h2>",
+    '<div class="scroll"><table class="heat">',
+    '<thead><tr><th scope="col">proxy</th>',
+  );
+  for (const d of days) {
+    h.push(`<th scope="col" title="${d}">${d.slice(5, 7)}<br>${d.slice(8)}</th>`);
+  }
+  h.push("</tr></thead>", "<tbody>");
+  for (const proxy of proxies) {
+    const row = c.proxies[proxy]!;
+    h.push(`<tr><th scope="row">${escapeHtml(proxy)}</th>`);
+    for (const d of days) {
+      const cell = row[d];
+      h.push(
+        cell
+          ? `<td class="c s-${cell.state}" data-state="${cell.state}" data-date="${d}" title="${
+            hover(proxy, d, cell)
+          }">${escapeHtml(SYMBOLS[cell.state])}</td>`
+          : `<td class="c s-none" data-state="none" data-date="${d}" title="${
+            escapeHtml(`${proxy} ${d}: no run tried it`)
+          }"></td>`,
+      );
+    }
+    h.push("</tr>");
+  }
+  h.push("</tbody></table></div>", "</section>");
+
+  const rows: [string, string, Cell][] = [];
+  for (const [proxy, row] of Object.entries(c.proxies)) {
+    for (const [date, cell] of Object.entries(row)) {
+      if (DETAILED.includes(cell.state)) rows.push([proxy, date, cell]);
+    }
+  }
+  rows.sort(([p, d, a], [q, e, b]) =>
+    DETAILED.indexOf(a.state) - DETAILED.indexOf(b.state) || compare(d, e) || compare(p, q)
+  );
+  h.push('<section id="details" aria-label="Dates that were not fetched at once">');
+  h.push("<h2>Dates not fetched at once</h2>");
+  if (rows.length === 0) {
+    h.push("<p>None: every date was fetched by the first run that tried it.</p>");
+  } else {
+    h.push(
+      '<table class="details"><thead><tr><th>proxy</th><th>log date</th><th>state</th>' +
+        "<th>last reason</th><th>runs that tried it</th></tr></thead><tbody>",
+    );
+    for (const [proxy, date, cell] of rows) {
+      const runs = cell.runs.length === 0 ? "none" : "<ul>" +
+        cell.runs.map((t) =>
+          `<li>${escapeHtml(`${t.start} run ${t.run_id}: ${describeTry(t)}`)}${
+            t.reason !== undefined && t.outcome !== "skipped" ? ` (${escapeHtml(t.reason)})` : ""
+          }</li>`
+        ).join("") + "</ul>";
+      h.push(
+        `<tr data-state="${cell.state}"><td>${escapeHtml(proxy)}</td><td class="date">${
+          escapeHtml(date)
+        }</td>` +
+          `<td class="state"><span class="c s-${cell.state}" aria-hidden="true">${
+            escapeHtml(SYMBOLS[cell.state])
+          }</span> ${cell.state}${
+            cell.nights_left !== undefined
+              ? ` (${cell.nights_left} more night${cell.nights_left === 1 ? "" : "s"})`
+              : ""
+          }</td><td class="reason">${
+            escapeHtml(cell.last_reason ?? (cell.state === "missing" ? "no event" : ""))
+          }</td><td class="runs">${runs}</td></tr>`,
+      );
+    }
+    h.push("</tbody></table>");
+  }
+  h.push(
+    "</section>",
+    `<footer>Made by <code>busmsg report --coverage</code> from the recorded logging.stats.sync events.</footer>`,
+    "</body>",
+    "</html>",
+  );
+  return h.join("\n") + "\n";
+}

@@ -1,0 +1,127 @@
+/**
+ * The coverage page in a real browser: `report --coverage --html` over six recorded nights,
+ * rendered by headless Chromium; what the page shows is read back from the rendered DOM (cells,
+ * symbols, colours, legend, a lost date's reason) and a screenshot is taken.
+ */
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { busmsg } from "../support/run.ts";
+import { sixNights, writeDayFiles } from "../support/nights.ts";
+import { findChromium, withPage } from "../support/chromium.ts";
+
+const chromium = await findChromium();
+if (chromium.missing) console.log(`coverage page in a browser: skipped: ${chromium.missing}`);
+
+interface Shown {
+  rows: { proxy: string; cells: { date: string; state: string; text: string; bg: string }[] }[];
+  legend: { state: string; text: string; bg: string }[];
+  details: { proxy: string; date: string; state: string; reason: string; runs: string }[];
+  verdict: string;
+  range: string;
+  generated: string;
+  lostTitle: string;
+  resources: number;
+  scripts: number;
+  width: number;
+}
+
+// What a person sees: rendered text (innerText), computed colours, the hover text.
+const READ = `(() => {
+  const bg = (e) => getComputedStyle(e).backgroundImage !== "none"
+    ? "pattern" : getComputedStyle(e).backgroundColor;
+  const rows = [...document.querySelectorAll("table.heat tbody tr")].map((tr) => ({
+    proxy: tr.querySelector("th").innerText,
+    cells: [...tr.querySelectorAll("td")].map((td) => ({
+      date: td.dataset.date, state: td.dataset.state, text: td.innerText, bg: bg(td),
+    })),
+  }));
+  const legend = [...document.querySelectorAll("#legend li")].map((li) => ({
+    state: li.dataset.state, text: li.innerText, bg: bg(li.querySelector(".c")),
+  }));
+  const details = [...document.querySelectorAll("#details tbody tr")].map((tr) => {
+    const td = [...tr.querySelectorAll("td")].map((c) => c.innerText);
+    return { proxy: td[0], date: td[1], state: td[2], reason: td[3], runs: td[4] };
+  });
+  const lost = document.querySelector('td[data-state="lost"]');
+  return {
+    rows, legend, details,
+    verdict: document.querySelector("#verdict").innerText,
+    range: document.querySelector("#range").innerText,
+    generated: document.querySelector("#generated").innerText,
+    lostTitle: lost ? lost.title : "",
+    resources: performance.getEntriesByType("resource").length,
+    scripts: document.scripts.length,
+    width: document.querySelector("table.heat").getBoundingClientRect().width,
+  };
+})()`;
+
+Deno.test({
+  name: "coverage page: Chromium renders the heat map, legend and a lost date's reason; screenshot",
+  ignore: chromium.missing !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "busmsg-coverage-page-" });
+    const files = await writeDayFiles(dir, sixNights());
+    await Deno.writeTextFile(`${dir}/proxies`, "proxy09.fedoraproject.org\n");
+    const page = `${dir}/coverage.html`;
+    const args = ["report", "--coverage", "--expect-hosts", `${dir}/proxies`, ...files];
+    const made = await busmsg([...args, "--html", page]);
+    assertEquals(made.code, 1, made.stderr);
+    const json = await busmsg([...args, "--json"]);
+    const want = JSON.parse(json.stdout) as {
+      proxies: Record<string, Record<string, { state: string; last_reason?: string }>>;
+    };
+
+    const shot = `${dir}/coverage.png`;
+    const shown = await withPage(chromium.path!, `file://${page}`, async (p) => {
+      await Deno.writeFile(shot, await p.screenshot());
+      return await p.evaluate<Shown>(READ);
+    });
+    console.log(`coverage page: screenshot ${shot}`);
+
+    // Every proxy a row, every log date a column, each cell the state --json gives, shown
+    // by its symbol.
+    const symbols: Record<string, string> = {
+      fetched: ".",
+      retried: "r",
+      recovered: "R",
+      pending: "?",
+      lost: "X",
+      missing: "-",
+      none: "",
+    };
+    assertEquals(shown.rows.map((r) => r.proxy), Object.keys(want.proxies));
+    for (const row of shown.rows) {
+      assertEquals(row.cells.length, 8, row.proxy);
+      for (const cell of row.cells) {
+        const state = want.proxies[row.proxy]![cell.date!]?.state ?? "none";
+        assertEquals([cell.state, cell.text], [state, symbols[state]], `${row.proxy} ${cell.date}`);
+      }
+    }
+    // The legend names each state once, with the colour its cells have; no two alike.
+    assertEquals(shown.legend.map((l) => l.state), [...Object.keys(symbols)]);
+    const colour = new Map(shown.legend.map((l) => [l.state, l.bg]));
+    assertEquals(new Set(colour.values()).size, 7, JSON.stringify([...colour]));
+    for (const cell of shown.rows.flatMap((r) => r.cells)) {
+      assertEquals(cell.bg, colour.get(cell.state), `${cell.state} cell colour`);
+    }
+    assertIncludes(shown.legend.find((l) => l.state === "lost")!.text, "lost (1)");
+
+    // The lost date: its hover text and its row below the map give the reason and the runs.
+    const lost = shown.details.find((d) => d.state.includes("lost"))!;
+    assertEquals([lost.proxy, lost.date], ["proxy04.fedoraproject.org", "2026-11-30"]);
+    assertEquals(lost.reason, "Error code: 23");
+    assertEquals(lost.runs.split("\n").length, 3, lost.runs);
+    assertIncludes(shown.lostTitle, "proxy04.fedoraproject.org 2026-11-30: lost");
+    assertIncludes(shown.lostTitle, "last reason: Error code: 23");
+    assertIncludes(shown.verdict, "COVERAGE CRITICAL - 1 date lost: proxy04.fedoraproject.org");
+    assertEquals(shown.range, "2026-11-28 to 2026-12-05 (8 days)");
+    assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z by busmsg /.test(shown.generated));
+    // Self-contained: nothing fetched, nothing run.
+    assertEquals([shown.resources, shown.scripts], [0, 0]);
+    assert(shown.width > 200, `the map is drawn (${shown.width} px wide)`);
+
+    const png = await Deno.readFile(shot);
+    assertEquals([...png.slice(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
+    assert(png.length > 10_000, `a screenshot with something on it (${png.length} bytes)`);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -1,0 +1,205 @@
+/**
+ * Nights of recorded sync events in the patterns of Fedora's two real sync scripts (our own
+ * simulation of how they call the bus, see ../shared/spec/logging-stats-topics.md), as the
+ * recorder's day files hold them. Used by the coverage tests and `scripts/coverage_bench.ts`.
+ *
+ * - `bash` (the deployed script): one proxy after another, `host` a short name, failures
+ *   carried as `failure`, `fail.retry` for every failed attempt and no `fail.final`,
+ *   `logdate.finish` after every date, also after the last failed attempt.
+ * - `python` (its successor): 5 worker processes whose events interleave, `host` an FQDN,
+ *   `reason`, the same retry-never-final bug, `sync.host.skip` for a proxy that does not
+ *   resolve, and a proxy listed twice synced twice.
+ */
+
+/** One night's run. */
+export interface Night {
+  /** The UTC day the run starts on, `YYYY-MM-DD`; it fetches the `window` days before. */
+  day: string;
+  pattern: "bash" | "python";
+  /** The host list in order; a name twice is synced twice. */
+  proxies: string[];
+  /** Failed attempts per proxy and log date: `attempts` or more means none succeeded. */
+  fails?: Record<string, Record<string, number>>;
+  /** Proxies that do not resolve (python: `host.skip`). */
+  skip?: string[];
+  /** Whether `sync.finish` is sent (default true). */
+  finished?: boolean;
+  /** The failure text (default `Error code: 23`). */
+  reason?: string;
+  window?: number;
+  attempts?: number;
+  /** When the run starts (default 03:15:00). */
+  time?: string;
+  /** How the lines were recorded: `busmsg listen` (default) or `fedora-messaging record`. */
+  format?: "listen" | "record";
+}
+
+/** One recorded event: when it was sent, and its dump line. */
+export interface Recorded {
+  /** When it was sent (ms since the epoch, whole seconds). */
+  at: number;
+  /** Emission order, for events of the same second. */
+  seq: number;
+  line: string;
+}
+
+const PREFIX = "org.fedoraproject.prod.";
+
+/** `date` plus `n` days. */
+export function plusDays(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+function sentAt(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
+}
+
+/** The night's events, in the order the recorder wrote them. */
+export function nightEvents(n: Night): Recorded[] {
+  const window = n.window ?? 3, attempts = n.attempts ?? 3;
+  const python = n.pattern === "python";
+  const host = python ? "log01.iad2.fedoraproject.org" : "log01";
+  const runId = crypto.randomUUID();
+  const start = Date.parse(`${n.day}T${n.time ?? "03:15:00"}Z`);
+  const out: Recorded[] = [];
+  let serial = 0;
+  const emit = (at: number, event: string, body: Record<string, string>) => {
+    const severity = event.endsWith("fail.final") ? 40 : event.includes("fail") ? 30 : 20;
+    const record = n.format === "record";
+    const line: Record<string, unknown> = {
+      topic: `${record ? PREFIX : ""}logging.stats.sync.${event}`,
+      body: { host, run_id: runId, ...body },
+      headers: {
+        fedora_messaging_schema: "base.message",
+        fedora_messaging_severity: severity,
+        "sent-at": sentAt(at),
+      },
+      id: crypto.randomUUID(),
+    };
+    if (record) line["queue"] = "busmsg-recorder";
+    out.push({ at, seq: serial++, line: JSON.stringify(line) });
+  };
+  emit(start, "start", {});
+  const dates = Array.from({ length: window }, (_, i) => plusDays(n.day, -(i + 1)));
+  const workers = python ? 5 : 1;
+  const clocks = Array.from({ length: workers }, () => start + 1000);
+  n.proxies.forEach((proxy, i) => {
+    const w = i % workers;
+    let t = clocks[w]!;
+    const step = () => (t += 1000);
+    const p = { synced_host: proxy };
+    if (n.skip?.includes(proxy)) {
+      if (python) emit(step(), "host.skip", { ...p, reason: "Synced host unknown" });
+      clocks[w] = t;
+      return;
+    }
+    emit(step(), "host.start", p);
+    for (const date of dates) {
+      const d = { ...p, log_date: date };
+      emit(step(), "host.logdate.start", d);
+      const failed = Math.min(n.fails?.[proxy]?.[date] ?? 0, attempts);
+      for (let a = 0; a < failed; a++) {
+        const text = n.reason ?? "Error code: 23";
+        emit(t += 7000, "host.logdate.fail.retry", {
+          ...d,
+          ...(python ? { reason: text } : { failure: text }),
+        });
+      }
+      emit(step(), "host.logdate.finish", d);
+    }
+    emit(step(), "host.finish", p);
+    clocks[w] = t;
+  });
+  if (n.finished ?? true) emit(Math.max(...clocks) + 1000, "finish", {});
+  // Five publishers: the recorder writes what arrives, interleaved.
+  return out.sort((a, b) => a.at - b.at || a.seq - b.seq);
+}
+
+/** Day files as the recorder writes them: `sync-YYYY-MM-DD.jsonl` → lines (by sent-at day). */
+export function dayFiles(nights: Night[]): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  for (const night of nights) {
+    for (const e of nightEvents(night)) {
+      const name = `sync-${new Date(e.at).toISOString().slice(0, 10)}.jsonl`;
+      let lines = files.get(name);
+      if (!lines) files.set(name, lines = []);
+      lines.push(e.line);
+    }
+  }
+  return files;
+}
+
+/** Writes the day files into `dir`; returns their paths, in the order given by `order`. */
+export async function writeDayFiles(
+  dir: string,
+  nights: Night[],
+  order: (names: string[]) => string[] = (names) => names.sort(),
+): Promise<string[]> {
+  const files = dayFiles(nights);
+  for (const [name, lines] of files) {
+    await Deno.writeTextFile(`${dir}/${name}`, lines.join("\n") + "\n");
+  }
+  return order([...files.keys()]).map((name) => `${dir}/${name}`);
+}
+
+/** Proxies of {@link SIX_NIGHTS}. */
+export const PROXIES = Array.from({ length: 8 }, (_, i) => `proxy0${i + 1}.fedoraproject.org`);
+
+/**
+ * Six nights (runs of 12-01 to 12-06) with every coverage state, three nights of each script:
+ * - proxy02 2026-11-30: 2 failed attempts, then fetched in the first run (retried);
+ * - proxy03 2026-11-30: all attempts failed on 12-01, fetched on 12-02 (recovered);
+ * - proxy04 2026-11-30: all attempts failed on 12-01, 12-02 and 12-03, the window's last
+ *   run (lost); proxy05 2026-12-01 failed on 12-02 and 12-03, fetched by its last run on
+ *   12-04 (recovered at the edge);
+ * - proxy06 2026-12-04 failed on 12-05 and 12-06 (pending after 2 runs), 2026-12-05 failed on
+ *   12-06 (pending);
+ * - proxy07 is listed twice in the python nights; proxy08 does not resolve on 12-06 (skipped);
+ * - proxy09 is expected and never synced (missing).
+ */
+export function sixNights(): Night[] {
+  const all = 3;
+  const p = (n: number) => PROXIES[n - 1]!;
+  const list = PROXIES;
+  const twice = [...PROXIES.slice(0, 7), p(7), p(8)];
+  return [
+    {
+      day: "2026-12-01",
+      pattern: "bash",
+      proxies: list,
+      fails: {
+        [p(2)]: { "2026-11-30": 2 },
+        [p(3)]: { "2026-11-30": all },
+        [p(4)]: { "2026-11-30": all },
+      },
+    },
+    {
+      day: "2026-12-02",
+      pattern: "bash",
+      proxies: list,
+      fails: { [p(4)]: { "2026-11-30": all }, [p(5)]: { "2026-12-01": all } },
+    },
+    {
+      day: "2026-12-03",
+      pattern: "bash",
+      proxies: list,
+      fails: { [p(4)]: { "2026-11-30": all }, [p(5)]: { "2026-12-01": all } },
+      format: "record",
+    },
+    { day: "2026-12-04", pattern: "python", proxies: twice },
+    {
+      day: "2026-12-05",
+      pattern: "python",
+      proxies: twice,
+      fails: { [p(6)]: { "2026-12-04": all } },
+      reason: "Timeout expired.",
+    },
+    {
+      day: "2026-12-06",
+      pattern: "python",
+      proxies: twice,
+      fails: { [p(6)]: { "2026-12-04": all, "2026-12-05": all } },
+      skip: [p(8)],
+    },
+  ];
+}

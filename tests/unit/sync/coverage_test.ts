@@ -1,0 +1,193 @@
+import { assertEquals } from "../../support/assert.ts";
+import {
+  coverage,
+  coveragePluginLine,
+  type CoverageRun,
+  coverageVerdict,
+  type Try,
+} from "../../../lib/sync/coverage.ts";
+import { formatCoverage } from "../../../lib/sync/coverage_text.ts";
+
+const ok: Try = { outcome: "fetched", attempts: 1 };
+const retried: Try = { outcome: "fetched_after_retry", attempts: 3, reason: "Error code: 23" };
+const failed = (reason = "Error code: 23"): Try => ({ outcome: "failed", attempts: 3, reason });
+
+/** A nightly run on `day` (03:15 UTC) that tried each proxy's dates as given. */
+function run(
+  day: string,
+  tries: Record<string, Record<string, Try>>,
+  extra: Partial<CoverageRun> = {},
+): CoverageRun {
+  return {
+    run_id: `run-${day}`,
+    start: `${day}T03:15:00+00:00`,
+    finished: true,
+    tries,
+    skipped: {},
+    ...extra,
+  };
+}
+
+/** What every cell's state is, as `proxy date state`. */
+function states(c: ReturnType<typeof coverage>): string[] {
+  return Object.entries(c.proxies).flatMap(([p, row]) =>
+    Object.entries(row).map(([d, cell]) => `${p} ${d} ${cell.state}`)
+  );
+}
+
+Deno.test("coverage: every state, from the runs of four nights with a window of 3", () => {
+  // Night of 12-02 tries 11-29..12-01, and so on: 11-29 is closed after the run of 12-02.
+  const runs = [
+    run("2026-12-02", {
+      p1: { "2026-11-29": ok, "2026-11-30": ok, "2026-12-01": ok },
+      p2: { "2026-11-29": failed(), "2026-11-30": ok, "2026-12-01": failed() },
+      p3: { "2026-11-29": failed("Timeout expired."), "2026-11-30": ok, "2026-12-01": ok },
+    }),
+    run("2026-11-30", {
+      p1: { "2026-11-27": ok, "2026-11-28": ok, "2026-11-29": ok },
+      p2: { "2026-11-27": failed(), "2026-11-28": ok, "2026-11-29": failed() },
+      p3: { "2026-11-27": ok, "2026-11-28": ok, "2026-11-29": failed() },
+    }),
+    run("2026-12-01", {
+      p1: { "2026-11-28": ok, "2026-11-29": ok, "2026-11-30": ok },
+      p2: { "2026-11-28": ok, "2026-11-29": ok, "2026-11-30": retried },
+      p3: { "2026-11-28": ok, "2026-11-29": failed(), "2026-11-30": ok },
+    }),
+  ];
+  const c = coverage(runs, { window: 3, expected: ["p1", "p4"] });
+  assertEquals(c.runs.map((r) => r.run_id), ["run-2026-11-30", "run-2026-12-01", "run-2026-12-02"]);
+  assertEquals([c.from, c.to], ["2026-11-27", "2026-12-01"]);
+  const s = states(c);
+  assertEquals(s.filter((x) => x.startsWith("p2 ")), [
+    // 11-27: failed on 11-30, and the runs of 11-28 and 11-29 are not in the input; the run of
+    // 11-30 is its window's last: closed and never fetched.
+    "p2 2026-11-27 lost",
+    "p2 2026-11-28 fetched",
+    "p2 2026-11-29 recovered",
+    "p2 2026-11-30 retried",
+    "p2 2026-12-01 pending",
+  ]);
+  // p3 2026-11-29 failed in all three runs of its window (11-30, 12-01, 12-02): lost.
+  assertEquals(s.includes("p3 2026-11-29 lost"), true);
+  assertEquals(s.filter((x) => x.startsWith("p4 ")).length, 5);
+  assertEquals(s.filter((x) => x.startsWith("p4 ") && !x.endsWith(" missing")), []);
+  const lost = c.proxies["p3"]!["2026-11-29"]!;
+  assertEquals(lost.last_reason, "Timeout expired.");
+  assertEquals(lost.runs.map((t) => [t.run_id, t.outcome]), [
+    ["run-2026-11-30", "failed"],
+    ["run-2026-12-01", "failed"],
+    ["run-2026-12-02", "failed"],
+  ]);
+  assertEquals(c.proxies["p2"]!["2026-12-01"]!.nights_left, 2);
+  assertEquals(c.totals, {
+    fetched: 5 + 1 + 4,
+    retried: 1,
+    recovered: 1,
+    pending: 1,
+    lost: 2,
+    missing: 5,
+  });
+  const v = coverageVerdict(c);
+  assertEquals(
+    coveragePluginLine(v),
+    "COVERAGE CRITICAL - 2 dates lost: p2 2026-11-27, p3 2026-11-29, " +
+      "5 dates missing: p4 (5 dates) | " +
+      "fetched=10 retried=1 recovered=1 pending=1 lost=2 missing=5 runs=3 proxies=4",
+  );
+});
+
+Deno.test("coverage: the window's edge: the last run that tries a date decides, not the one before", () => {
+  const tries = (t: Try) => ({ p: { "2026-11-29": t } });
+  // Runs of 11-30 and 12-01 failed it: the run of 12-02 will still try it.
+  const two = [run("2026-11-30", tries(failed())), run("2026-12-01", tries(failed()))];
+  const pending = coverage(two, { window: 3 });
+  assertEquals(states(pending), ["p 2026-11-29 pending"]);
+  assertEquals(pending.proxies["p"]!["2026-11-29"]!.nights_left, 1);
+  // Pending after two failed runs: one more and it may be lost.
+  assertEquals(
+    coveragePluginLine(coverageVerdict(pending)),
+    "COVERAGE WARNING - 1 date pending after 2 or more runs: p 2026-11-29 | fetched=0 " +
+      "retried=0 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1",
+  );
+  // The last night's run still running: it may yet fetch it.
+  const running = [...two, run("2026-12-02", { q: { "2026-12-01": ok } }, { finished: false })];
+  assertEquals(states(coverage(running, { window: 3 }))[0], "p 2026-11-29 pending");
+  // ... and it did: recovered by the window's last run.
+  const last = [...two, run("2026-12-02", tries(ok))];
+  assertEquals(states(coverage(last, { window: 3 })), ["p 2026-11-29 recovered"]);
+  // ... it finished without fetching it: lost.
+  const done = [...two, run("2026-12-02", tries(failed()))];
+  assertEquals(states(coverage(done, { window: 3 })), ["p 2026-11-29 lost"]);
+  // The last night had no run at all: known to be closed once a later run starts.
+  const gap = [...two, run("2026-12-03", { q: { "2026-12-02": ok } }, { finished: false })];
+  assertEquals(states(coverage(gap, { window: 3 }))[0], "p 2026-11-29 lost");
+  // With a window of 2 the run of 12-01 was the last one.
+  assertEquals(states(coverage(two, { window: 2 })), ["p 2026-11-29 lost"]);
+  // Any input order gives the same.
+  assertEquals(coverage([...done].reverse(), { window: 3 }), coverage(done, { window: 3 }));
+});
+
+Deno.test("coverage: a skipped proxy is tried and not fetched on every date its run tried", () => {
+  const skipped = { gone: "Synced host unknown" };
+  const runs = [
+    run("2026-12-01", { p: { "2026-11-30": ok } }, { skipped }),
+    run("2026-12-02", { p: { "2026-12-01": ok } }, { skipped }),
+    run("2026-12-03", { p: { "2026-12-02": ok } }, { skipped, finished: false }),
+  ];
+  const c = coverage(runs, { window: 1 });
+  const gone = c.proxies["gone"]!;
+  assertEquals(Object.values(gone).map((cell) => cell.state), ["lost", "lost", "pending"]);
+  assertEquals(gone["2026-11-30"]!.last_reason, "skipped: Synced host unknown");
+  assertEquals(gone["2026-11-30"]!.runs[0]!.outcome, "skipped");
+});
+
+Deno.test("coverage: --date and --since choose log dates; the runs after them still count", () => {
+  const runs = [
+    run("2026-11-30", { p: { "2026-11-29": failed() } }),
+    run("2026-12-01", { p: { "2026-11-29": ok, "2026-11-30": ok } }),
+  ];
+  const c = coverage(runs, { window: 3, keep: (d) => d === "2026-11-29" });
+  assertEquals(states(c), ["p 2026-11-29 recovered"]);
+  assertEquals(c.runs.length, 2);
+  assertEquals(states(coverage([], { window: 3 })), []);
+  assertEquals(
+    coveragePluginLine(coverageVerdict(coverage([], { window: 3 }))),
+    "COVERAGE CRITICAL - no sync run found | fetched=0 retried=0 recovered=0 pending=0 lost=0 " +
+      "missing=0 runs=0 proxies=0",
+  );
+});
+
+Deno.test("coverage: OK summary counts what was fetched; a date that is no calendar date is passed over", () => {
+  const c = coverage([
+    run("2026-12-01", { p: { "2026-11-30": retried, "2026-13-45": ok, "<b>": ok } }),
+    run("2026-12-02", { p: { "2026-12-01": failed() } }),
+  ], { window: 3 });
+  assertEquals(states(c), ["p 2026-11-30 retried", "p 2026-12-01 pending"]);
+  assertEquals(
+    coveragePluginLine(coverageVerdict(c)),
+    "COVERAGE OK - 1 date of 1 proxy fetched (1 after retries, 0 recovered), 1 pending | " +
+      "fetched=0 retried=1 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1",
+  );
+});
+
+Deno.test("coverage text: a row of symbols per proxy, a gap for a night with no data, then the details", () => {
+  const c = coverage([
+    run("2026-11-30", { "p\x1b[31m": { "2026-11-27": failed("bad\x07"), "2026-11-29": ok } }),
+  ], { window: 3, expected: ["q"] });
+  assertEquals(
+    formatCoverage(c, coverageVerdict(c)),
+    "coverage of log dates 2026-11-27 to 2026-11-29, 1 run (2026-11-30T03:15:00+00:00 to " +
+      "2026-11-30T03:15:00+00:00), window 3 nights\n" +
+      "  . fetched  r retried  R recovered  ? pending  X lost  - missing  (blank: no run tried it)\n" +
+      "             222\n" +
+      "             789\n" +
+      "  p\\x1b[31m  X .\n" +
+      "  q          - -\n" +
+      "lost (not fetched, and no run will try it again):\n" +
+      "  p\\x1b[31m 2026-11-27: bad\\x07\n" +
+      "    run run-2026-11-30 (2026-11-30T03:15:00+00:00): failed, 3 attempts\n" +
+      "missing (an expected proxy with no event for this date at all):\n" +
+      "  q: no event on 2 dates, 2026-11-27 to 2026-11-29\n" +
+      "=> CRITICAL: 1 date lost: p\\x1b[31m 2026-11-27, 2 dates missing: q (2 dates)\n",
+  );
+});
