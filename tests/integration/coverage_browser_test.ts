@@ -75,6 +75,7 @@ Deno.test({
       await Deno.writeFile(shot, await p.screenshot());
       return await p.evaluate<Shown>(READ);
     });
+    // Kept (with the page) when an assertion below fails; removed at the end otherwise.
     console.log(`coverage page: screenshot ${shot}`);
 
     // Every proxy a row, every log date a column, each cell the state --json gives, shown

@@ -1,0 +1,71 @@
+import { assertEquals } from "../../support/assert.ts";
+import { summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
+import { coverageRuns, mergeSyncs } from "../../../lib/sync/coverage_runs.ts";
+
+let n = 0;
+const ev = (event: string, second: number, body: Record<string, string> = {}): SyncEvent => ({
+  id: `id-${n++}`,
+  event,
+  sentAt: new Date(Date.UTC(2026, 11, 1, 3, 15, second)).toISOString().replace(".000Z", "+00:00"),
+  body: { host: "log01", run_id: "r1", ...body },
+});
+
+/** One sync of `proxy` for `date`: `fails` failed attempts (`failure=`, no fail.final), finish. */
+function sync(proxy: string, date: string, fails: number, at: number): SyncEvent[] {
+  const p = { synced_host: proxy }, d = { ...p, log_date: date };
+  return [
+    ev("host.start", at, p),
+    ev("host.logdate.start", at, d),
+    ...Array.from(
+      { length: fails },
+      (_, i) => ev("host.logdate.fail.retry", at + 1 + i, { ...d, failure: `Error code: 2${i}` }),
+    ),
+    // Both real senders say "done with this date" also after the last failed attempt.
+    ev("host.logdate.finish", at + 5, d),
+    ev("host.finish", at + 5, p),
+  ];
+}
+
+Deno.test("coverage runs: the per-run model decides; a proxy listed twice is one outcome per run", () => {
+  const events = [
+    ev("start", 0),
+    ...sync("all-failed", "2026-11-30", 3, 1),
+    ...sync("retried", "2026-11-30", 1, 1),
+    // Listed twice: the first sync fails every attempt, the second fetches it.
+    ...sync("twice", "2026-11-30", 3, 1),
+    ...sync("twice", "2026-11-30", 0, 10),
+    ev("host.skip", 20, { synced_host: "gone", reason: "Synced host unknown" }),
+    ev("finish", 30),
+  ];
+  const [run] = coverageRuns(summarize(events, { attempts: 3 }));
+  assertEquals(run, {
+    run_id: "r1",
+    start: "2026-12-01T03:15:00+00:00",
+    finished: true,
+    tries: {
+      "all-failed": { "2026-11-30": { outcome: "failed", attempts: 3, reason: "Error code: 22" } },
+      retried: {
+        "2026-11-30": { outcome: "fetched_after_retry", attempts: 2, reason: "Error code: 20" },
+      },
+      twice: {
+        "2026-11-30": { outcome: "fetched_after_retry", attempts: 4, reason: "Error code: 22" },
+      },
+    },
+    skipped: { gone: "Synced host unknown" },
+  });
+  // --attempts is the per-run model's: with 4, three failures and a finish were a success.
+  const [four] = coverageRuns(summarize(events, { attempts: 4 }));
+  assertEquals(four!.tries["all-failed"]!["2026-11-30"]!.outcome, "fetched_after_retry");
+});
+
+Deno.test("coverage runs: syncs merged: fetched wins, then failed, then unfinished", () => {
+  const d = (status: "fetched" | "failed" | "unfinished", attempts: number) => ({
+    status,
+    attempts,
+    retries: status === "fetched" ? 0 : attempts,
+    fail_final: false,
+  });
+  assertEquals(mergeSyncs([d("fetched", 1), d("fetched", 1)]), { outcome: "fetched", attempts: 2 });
+  assertEquals(mergeSyncs([d("unfinished", 1), d("failed", 3)]).outcome, "failed");
+  assertEquals(mergeSyncs([d("unfinished", 0)]).outcome, "unfinished");
+});
