@@ -38,9 +38,10 @@ export function escapeHtml(text: string): string {
   return printable(text).replace(/[&<>"']/g, (c: string) => ENTITIES[c]!);
 }
 
-// Luminance falls from fetched to lost, so the map reads in greyscale; blues for what was
-// fetched and orange / dark red for what was not keep apart with any colour vision, and the
-// symbol says it again. Missing is hatched: no data, not a colour of its own.
+// Luminance falls with urgency, fetched (lightest) to retried, recovered, pending and lost
+// (darkest), so the map reads in greyscale; blues for what was fetched and orange-brown / dark
+// red for what was not keep apart with any colour vision, and the symbol says it again.
+// Missing is hatched: no data, not a colour of its own.
 const STYLE = `
 :root { color-scheme: light; font-family: system-ui, sans-serif; color: #1b1b1b; }
 body { margin: 1.5rem; background: #fff; }
@@ -63,12 +64,12 @@ table.heat thead th { font-weight: 500; font-size: .72rem; color: #444; padding:
 table.heat tbody th { text-align: left; font-weight: 500; font-family: ui-monospace, monospace; font-size: .85rem; padding-right: .6rem; white-space: nowrap; }
 .c { width: 1.6rem; height: 1.6rem; min-width: 1.6rem; text-align: center; font: 700 .95rem ui-monospace, monospace; }
 span.c { display: inline-block; line-height: 1.6rem; border: 1px solid #ccc; }
-.s-fetched { background: #eef3f8; color: #4a6a88; }
-.s-retried { background: #b9d7ee; color: #0b3050; }
-.s-recovered { background: #4d93cf; color: #fff; }
-.s-pending { background: #f2b134; color: #2b1a00; }
+.s-fetched { background: #f1f5f9; color: #5a7894; }
+.s-retried { background: #cfe4f4; color: #0b3050; }
+.s-recovered { background: #7fb2de; color: #0b2038; }
+.s-pending { background: #c06d00; color: #000; }
 .s-lost { background: #7a0019; color: #fff; }
-.s-missing { background: repeating-linear-gradient(135deg, #fff 0 3px, #9a9a9a 3px 5px); color: #000; text-shadow: 0 0 2px #fff, 0 0 3px #fff; }
+.s-missing { background: repeating-linear-gradient(135deg, #fff 0 4px, #b0b0b0 4px 6px); color: #000; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
 .s-none { background: #fff; color: #bbb; }
 table.details th, table.details td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 table.details td.runs { font-size: .85rem; }
