@@ -10,13 +10,13 @@ import { out, say } from "../io/output.ts";
 import { parseJson } from "../message/pyjson.ts";
 import { printable } from "../text/printable.ts";
 import { formatReport, type Ignored, syncEvent } from "../sync/report.ts";
+import { parseExpectedHosts } from "../sync/hosts.ts";
 import { DEFAULT_ATTEMPTS, summarize, type SyncEvent } from "../sync/runs.ts";
 import { pluginLine, verdict } from "../sync/verdict.ts";
 import {
   countIgnored,
   expectHosts,
   parseDate,
-  parseExpectedHosts,
   type Selection,
   unknownLine,
 } from "../sync/check.ts";
@@ -40,8 +40,10 @@ export const OPTIONS = {
   "expect-hosts": {
     type: "string",
     arg: "FILE",
-    help: "proxies that must appear in each run, one a line (# comments); one\n" +
-      'with no event is a failure ("p2.example.org  MISSING: no events")',
+    help: "proxies that must appear in each run: the sync job's YAML host list\n" +
+      "(its synced_hosts list) or one name a line (# comments); one with no\n" +
+      'event is a failure ("p2.example.org  MISSING: no events"); a short name\n' +
+      "and an FQDN match when the pairing is unique",
   },
   attempts: {
     type: "string",
@@ -189,7 +191,7 @@ async function report(args: string[]): Promise<number> {
   }
   const expected = values["expect-hosts"] === undefined
     ? undefined
-    : parseExpectedHosts(await readText(values["expect-hosts"]));
+    : await parseExpectedHosts(await readText(values["expect-hosts"]), values["expect-hosts"]);
   const attempts = attemptsFrom(values.attempts, Deno.env.get("BUSMSG_REPORT_ATTEMPTS"));
   const events: SyncEvent[] = [];
   const ignored: Ignored[] = [];
@@ -290,10 +292,26 @@ export function attemptsFrom(flag: string | undefined, env: string | undefined):
   return n;
 }
 
+/** The largest `--expect-hosts` file read (a host list is a few kB). */
+const MAX_HOSTS_BYTES = 1024 * 1024;
+
+/** An `--expect-hosts` file's text: a regular file (a FIFO would block), UTF-8, at most 1 MiB. */
 async function readText(path: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new UsageError(`--expect-hosts ${path}: not a regular file`);
+    if (info.size > MAX_HOSTS_BYTES) {
+      throw new UsageError(`--expect-hosts ${path}: larger than ${MAX_HOSTS_BYTES} bytes`);
+    }
+    bytes = await Deno.readFile(path);
   } catch (e) {
-    throw new UsageError(`${path}: cannot read: ${ioReason(e)}`);
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--expect-hosts ${path}: cannot read: ${ioReason(e)}`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`--expect-hosts ${path}: not valid UTF-8`);
   }
 }

@@ -6,6 +6,7 @@
 import { UsageError } from "../errors.ts";
 import type { RunSummary } from "./runs.ts";
 import type { Ignored } from "./report.ts";
+import { missingHosts } from "./hosts.ts";
 
 /** Which runs to report on, by the time they started. */
 export interface Selection {
@@ -22,12 +23,6 @@ export function parseDate(text: string): string {
     day.toISOString().startsWith(text);
   if (!ok) throw new UsageError(`--date: must be a calendar date YYYY-MM-DD, got "${text}"`);
   return text;
-}
-
-/** The proxies of an `--expect-hosts` file: one a line, `#` starts a comment. */
-export function parseExpectedHosts(text: string): string[] {
-  const hosts = text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
-  return [...new Set(hosts)];
 }
 
 /** When a run started: its start event, else its first event. */
@@ -77,9 +72,16 @@ export function countIgnored(
   return { runs: out, ignored: loose + out.reduce((n, r) => n + r.ignored, 0) };
 }
 
-/** The runs with each expected proxy that has no event in a run named as missing there. */
+/**
+ * The runs with each expected proxy that has no event in a run named as missing there (short
+ * names and FQDNs matched as `missingHosts` says).
+ */
 export function expectHosts(runs: RunSummary[], hosts: string[]): RunSummary[] {
-  return runs.map((run) => ({ ...run, missing_hosts: hosts.filter((h) => !(h in run.hosts)) }));
+  const unique = [...new Set(hosts)];
+  return runs.map((run) => ({
+    ...run,
+    missing_hosts: missingHosts(unique, Object.keys(run.hosts)),
+  }));
 }
 
 /** The plugin line for a check that could not be made (bad option, unreadable file). */

@@ -12,8 +12,9 @@
  * - `attempts` or more `fail.retry` is a failure even without `fail.final` (the deployed senders
  *   send `fail.retry` for every failed attempt and rarely or never `fail.final`).
  * - Events are taken in `sent-at` order, within one second in the order of a run's life, then by
- *   id (a total order, so any arrival order gives the same runs); an event seen twice (same id)
- *   counts once. The order matters only to tell apart the syncs of a proxy listed twice: each
+ *   the `attempt` field when there is one, then by id (a total order, so any arrival order gives
+ *   the same runs); an event seen twice (same id) counts once. The "last" reason of a date whose
+ *   failures share one second is so one of them, the same one every time. The order matters only to tell apart the syncs of a proxy listed twice: each
  *   `host.start` / `logdate.start` opens a sync of that proxy / date, and a later event goes to
  *   the earliest one still open (a failure to the earliest still open that has not failed yet).
  */
@@ -115,10 +116,20 @@ const rank = (event: string) => {
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const str = (v: JsonValue | undefined) => (typeof v === "string" ? v : undefined);
 
-/** A total order of events: sent-at, then place in the life of a run, then id, then body. */
+/** The `attempt` number a sender may add to its events (busmsg's example does), else -1. */
+function attemptOf(e: SyncEvent): number {
+  const a = e.body["attempt"];
+  return typeof a === "number" || typeof a === "bigint" ? Number(a) : -1;
+}
+
+/**
+ * A total order of events: sent-at (whole seconds), then place in the life of a run, then the
+ * `attempt` field when the sender gives one, then id, then body.
+ */
 export function byTime(a: SyncEvent, b: SyncEvent): number {
   return compare(a.sentAt, b.sentAt) || rank(a.event) - rank(b.event) ||
-    compare(a.id, b.id) || compare(JSON.stringify(a.body), JSON.stringify(b.body));
+    attemptOf(a) - attemptOf(b) || compare(a.id, b.id) ||
+    compare(JSON.stringify(a.body), JSON.stringify(b.body));
 }
 
 /** The text of a failure or skip: `reason`, else `failure` (the deployed bash script's name). */

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../support/assert.ts";
-import { expectHosts, parseDate, parseExpectedHosts, selectRuns } from "../../../lib/sync/check.ts";
+import { expectHosts, parseDate, selectRuns } from "../../../lib/sync/check.ts";
 import { UsageError } from "../../../lib/errors.ts";
 import { parseDuration } from "../../../lib/text/duration.ts";
 import { type RunSummary, summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
@@ -72,12 +72,6 @@ Deno.test("check: option values are checked", () => {
   for (const bad of ["", "36", "1.5h", "h", "3x", "1h 30m"]) {
     assertThrows(() => parseDuration(bad, "--since"), UsageError, "--since: must be a duration");
   }
-  assertEquals(
-    parseExpectedHosts(
-      "# proxies\np1.example.org\n\n  p2.example.org  # the new one\np1.example.org\n",
-    ),
-    ["p1.example.org", "p2.example.org"],
-  );
 });
 
 Deno.test("check: an expected proxy without events is missing, named, and a failure", () => {
