@@ -26,6 +26,9 @@ Without TOPIC: prints the whole catalogue (JSON Schema 2020-12), the one file ev
 command checks logging.stats bodies against.
 With TOPIC (e.g. logging.stats.sync.host.skip): prints that topic's schema, inherited
 fields flattened, as one self-contained JSON Schema.
+The text of host.skip and host.logdate.fail.* is reason or failure (the name Fedora's
+deployed bash sync script uses), at least one, each given a non-empty string: an anyOf
+in the schema, reason|failure in --list.
 
 ${formatOptions(OPTIONS)}
 

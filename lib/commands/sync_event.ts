@@ -42,7 +42,12 @@ export const OPTIONS = {
     arg: "DATE",
     help: "the date synced, YYYY-MM-DD (host.logdate.* events)",
   },
-  reason: { type: "string", arg: "TEXT", help: "why (host.skip, host.logdate.fail.*)" },
+  reason: {
+    type: "string",
+    arg: "TEXT",
+    help: "why (host.skip, host.logdate.fail.*); written as the body's reason\n" +
+      "(the schema also takes failure, the deployed bash script's name for it)",
+  },
   host: {
     type: "string",
     arg: "NAME",

@@ -73,7 +73,11 @@ export async function parseYamlHosts(text: string, path: string): Promise<string
     if (typeof value !== "string" || !NAME.test(value)) {
       const shown = isScalar(item)
         ? JSON.stringify(item.value)
-        : "a " + (isMap(item) ? "mapping" : isSeq(item) ? "list" : "nothing");
+        : isMap(item)
+        ? "a mapping"
+        : isSeq(item)
+        ? "a list"
+        : "an alias";
       refuse(path, lineAt(item), `not a host name: ${shown}`);
     }
     names.push(value);

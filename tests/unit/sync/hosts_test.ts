@@ -73,6 +73,10 @@ Deno.test("hosts: a file that is neither is refused naming file and line, never 
     "--expect-hosts /etc/hosts.yaml:3: not a host name: a mapping",
   );
   await refused(
+    "synced_hosts:\n  - &p proxy01\n  - *p\n",
+    "--expect-hosts /etc/hosts.yaml:3: not a host name: an alias",
+  );
+  await refused(
     "synced_hosts:\n  - a\n  - 12\n",
     "--expect-hosts /etc/hosts.yaml:3: not a host name: 12",
   );
