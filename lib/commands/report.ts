@@ -177,6 +177,10 @@ async function report(args: string[]): Promise<number> {
   if (values.json && values.nagios) {
     throw new Incompatible("report: --json and --nagios do not go together");
   }
+  if (values.coverage && values["warn-retries"]) {
+    // Coverage has its own rule for retries (a date fetched after them is fine in the end).
+    throw new UsageError("report: --warn-retries does not go with --coverage");
+  }
   if (!values.coverage) {
     for (const only of ["window", "html"] as const) {
       if (values[only] !== undefined) {

@@ -144,6 +144,17 @@ Deno.test("report --coverage: the window's edge, --date, the window from the env
   )).join("");
   const piped = await busmsg(["report", "--coverage", "-"], { stdin: all });
   assertEquals(piped.code, 0, piped.stdout);
+  // A line that cannot be counted is said on stderr and makes the check a WARNING at least.
+  const broken = await busmsg(["report", "--coverage", "--nagios", "-"], {
+    stdin: all + '{"topic": "logging.stats.sync.host.logdate.fail.final", "body": {}}\nnot json\n',
+  });
+  assertEquals(broken.code, 1);
+  assertEquals(broken.stderr.split("\n").filter((l) => l.endsWith(", ignored")).length, 2);
+  assertIncludes(
+    broken.stdout.split("\n")[0]!,
+    "2026-11-30, 2 events ignored | fetched=",
+  );
+  assertIncludes(broken.stdout.split("\n")[0]!, " ignored=2");
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -179,6 +190,11 @@ Deno.test("report --coverage: bad options are usage errors, or UNKNOWN with --na
     unwritable.stdout,
     "COVERAGE UNKNOWN - --html /nonexistent/dir/page.html: cannot write:",
   );
+  const retries = await busmsg(["report", "--coverage", "--warn-retries", "-"], { stdin: "" });
+  assertEquals([retries.code, retries.stderr.trim()], [
+    2,
+    "busmsg: report: --warn-retries does not go with --coverage",
+  ]);
   const none = await busmsg(["report", "--coverage", "-"], { stdin: "" });
   assertEquals([none.code, none.stdout], [
     1,
