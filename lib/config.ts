@@ -25,6 +25,25 @@ export interface Config {
   expiryWarnDays: number;
   /** pika's URL parameters that were given but have no use here (each is warned about). */
   unusedUrlParameters: string[];
+  /** A consumer's `[[bindings]]` (what `listen` binds when given no binding). */
+  bindings: ConfigBinding[];
+  /** A consumer's `[queues.NAME]` (how `listen --queue-name NAME` declares it). */
+  queues: Record<string, ConfigQueue>;
+}
+
+/** One `[[bindings]]` entry of a consumer config. */
+export interface ConfigBinding {
+  queue?: string;
+  exchange: string;
+  routingKeys: string[];
+}
+
+/** One `[queues.NAME]` table of a consumer config. */
+export interface ConfigQueue {
+  durable?: boolean;
+  autoDelete?: boolean;
+  exclusive?: boolean;
+  arguments?: Record<string, string | number | boolean>;
 }
 
 /** Command-line overrides (flags beat environment, which beats the file). */
@@ -50,6 +69,8 @@ const DEFAULTS: Omit<Config, "path"> = {
   timeoutMs: DEFAULT_TIMEOUT_S * 1000,
   expiryWarnDays: 14,
   unusedUrlParameters: [],
+  bindings: [],
+  queues: {},
 };
 
 /** Every top-level key fedora-messaging accepts (its `config.DEFAULTS`), consumer ones included. */
@@ -175,7 +196,69 @@ export function parseConfig(text: string, path: string): Config {
   }
   const props = (doc["client_properties"] ?? {}) as Record<string, unknown>;
   config.app = optionalString(path, props, "app", "client_properties.") ?? config.app;
+  config.bindings = parseBindings(path, doc["bindings"]);
+  config.queues = parseQueues(path, doc["queues"]);
   return config;
+}
+
+const isTable = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+
+/** `[[bindings]]`: queue, exchange, routing_keys (as fedora-messaging's consume reads them). */
+function parseBindings(path: string, v: unknown): ConfigBinding[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) fail(path, "bindings", "must be an array of tables ([[bindings]])");
+  return v.map((b, i) => {
+    const where = `bindings[${i}]`;
+    if (!isTable(b)) fail(path, where, "must be a table");
+    refuseUnknown(path, b, ["queue", "exchange", "routing_keys"], `${where}.`);
+    const keys = b["routing_keys"] ?? [];
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string")) {
+      fail(path, `${where}.routing_keys`, "must be an array of strings");
+    }
+    const queue = optionalString(path, b, "queue", `${where}.`);
+    return {
+      ...(queue !== undefined ? { queue } : {}),
+      exchange: optionalString(path, b, "exchange", `${where}.`) ?? "amq.topic",
+      routingKeys: keys as string[],
+    };
+  });
+}
+
+/** `[queues.NAME]`: durable, auto_delete, exclusive, arguments. */
+function parseQueues(path: string, v: unknown): Record<string, ConfigQueue> {
+  if (v === undefined) return {};
+  if (!isTable(v)) fail(path, "queues", "must be a table of tables ([queues.NAME])");
+  const out: Record<string, ConfigQueue> = {};
+  for (const [name, q] of Object.entries(v)) {
+    const where = `queues.${name}`;
+    if (!isTable(q)) fail(path, where, "must be a table");
+    refuseUnknown(path, q, ["durable", "auto_delete", "exclusive", "arguments"], `${where}.`);
+    const settings: ConfigQueue = {};
+    for (
+      const [key, as] of [["durable", "durable"], ["auto_delete", "autoDelete"], [
+        "exclusive",
+        "exclusive",
+      ]] as const
+    ) {
+      const flag = q[key];
+      if (flag === undefined) continue;
+      if (typeof flag !== "boolean") fail(path, `${where}.${key}`, "must be true or false");
+      settings[as] = flag;
+    }
+    const args = q["arguments"];
+    if (args !== undefined) {
+      if (!isTable(args)) fail(path, `${where}.arguments`, "must be a table");
+      for (const [k, a] of Object.entries(args)) {
+        if (!["string", "number", "boolean"].includes(typeof a)) {
+          fail(path, `${where}.arguments.${k}`, "must be a string, number or boolean");
+        }
+      }
+      settings.arguments = args as Record<string, string | number | boolean>;
+    }
+    out[name] = settings;
+  }
+  return out;
 }
 
 /** Checks an AMQP URL (scheme and syntax) and returns it; the message never shows a password. */

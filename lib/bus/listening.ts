@@ -8,6 +8,7 @@ import { type Config, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { type Message, routingKey } from "../message/message.ts";
 import { say } from "../io/output.ts";
+import { printable } from "../text/printable.ts";
 import { BrokerSession } from "./transport.ts";
 import { type Delivered, fromDelivery } from "../message/wire.ts";
 
@@ -23,8 +24,36 @@ export interface ListenLimits {
 export interface Subscription {
   /** Topics or patterns, with or without the topic prefix. */
   bindings: string[];
+  /** The bindings are routing keys as they are (a config's `[[bindings]]`): no prefix added. */
+  literal?: boolean;
   /** A durable named queue that keeps messages while nobody listens; temporary when absent. */
   queue?: string;
+  /** Declaring the named queue: its settings and x-arguments (x-queue-type, x-delivery-limit). */
+  declare?: QueueSettings;
+  /**
+   * The named queue's dead letters (where the broker moves what the queue's x-dead-letter-*
+   * arguments send there): declared with `deadLetterArguments` and drained through the
+   * handler's `deadLetter`.
+   */
+  deadLetters?: string;
+  deadLetterArguments?: Record<string, unknown>;
+}
+
+/** How a named queue is declared (fedora-messaging's `[queues.NAME]`). */
+export interface QueueSettings {
+  durable?: boolean;
+  autoDelete?: boolean;
+  exclusive?: boolean;
+  arguments?: Record<string, unknown>;
+}
+
+/**
+ * A message that cannot be recorded as a line (too deep, not a fedora-messaging message): the
+ * handler's `message` throws it, and it goes to `bad` like any message that is not one, never
+ * counted as an output failure.
+ */
+export class BadMessage extends Error {
+  override name = "BadMessage";
 }
 
 /** What becomes of the messages. */
@@ -37,8 +66,14 @@ export interface Handler {
   message(m: Message): boolean;
   /** SIGHUP: reopen the output. */
   hangup?(): void;
-  /** A delivery that is not a fedora-messaging message (acknowledged: it cannot be kept). */
+  /**
+   * A delivery that is not a fedora-messaging message, or cannot be written as a line: kept
+   * aside (a side file) or said, then acknowledged. Throws when it could not be kept aside:
+   * not acknowledged, listening ends with exit 1.
+   */
   bad?(d: Delivered, e: Error): void;
+  /** A dead letter, drained from the dead-letter queue: kept, then acknowledged (throws: not). */
+  deadLetter?(d: Delivered): void;
 }
 
 const FIRST_RETRY_MS = 1000;
@@ -63,6 +98,15 @@ function sayBad(d: Delivered, e: Error): void {
   );
 }
 
+function sayRedelivered(d: Delivered): void {
+  const count = d.headers?.["x-delivery-count"];
+  say(printable(
+    `message ${String(d.messageId)} on ${d.routingKey} delivered again` +
+      (typeof count === "number" ? ` (returned ${count} time(s) unacknowledged)` : "") +
+      ": it was not acknowledged before (a lost connection or a crash)",
+  ));
+}
+
 /**
  * Binds the queue with each binding and hands every message to the handler. Returns the exit
  * code: 0 when stopped by a limit, a signal or a closed output; 1 when a message could not be
@@ -76,7 +120,9 @@ export async function listen(
   handler: Handler,
 ): Promise<number> {
   const count = limits.count ?? Infinity;
-  const keys = subscription.bindings.map((b) => bindingKey(config.topicPrefix, b));
+  const keys = subscription.literal
+    ? subscription.bindings
+    : subscription.bindings.map((b) => bindingKey(config.topicPrefix, b));
   const connectMs = limits.silenceMs ?? config.timeoutMs;
   let session: BrokerSession | undefined;
   let seen = 0;
@@ -104,25 +150,66 @@ export async function listen(
   Deno.addSignalListener("SIGTERM", onStop);
   Deno.addSignalListener("SIGHUP", onHangup);
 
+  /** Keeps `d` aside; false (and listening ends, exit 1) when even that failed. */
+  const putAside = (d: Delivered, e: Error): boolean => {
+    try {
+      (handler.bad ?? sayBad)(d, e);
+      return true;
+    } catch (failure) {
+      say((failure as Error).message);
+      stop(EXIT.FAILURE);
+      return false;
+    }
+  };
   const onDelivery = (d: Delivered, ack: () => void) => {
     // Not acknowledged: the broker gives it to the next listener.
     if (stopping || seen >= count) return;
+    // Said before anything is done with it: if it is what stopped the last run, this is the
+    // line that names it (the broker counts deliveries; a quorum queue gives up at its limit).
+    if (d.redelivered) sayRedelivered(d);
     let m: Message;
     try {
       m = fromDelivery(d, config.topicPrefix);
     } catch (e) {
-      (handler.bad ?? sayBad)(d, e as Error);
-      return settle(ack);
+      if (putAside(d, e as Error)) settle(ack);
+      return;
     }
     try {
       if (!handler.message(m)) return stop(EXIT.OK);
     } catch (e) {
+      if (e instanceof BadMessage || e instanceof RangeError) {
+        if (putAside(d, e)) settle(ack);
+        return;
+      }
       say((e as Error).message);
       return stop(EXIT.FAILURE);
     }
     settle(ack);
     if (++seen >= count) stop(EXIT.OK);
     else arm();
+  };
+
+  const onDeadLetter = (d: Delivered, ack: () => void) => {
+    if (stopping) return;
+    try {
+      handler.deadLetter?.(d);
+    } catch (e) {
+      say((e as Error).message);
+      return stop(EXIT.FAILURE);
+    }
+    settle(ack);
+  };
+
+  let saidNoDeadLetters = false;
+  const drainDeadLetters = async (s: BrokerSession) => {
+    if (subscription.deadLetters === undefined || subscription.queue === undefined) return;
+    await s.subscribe("", [], Date.now() + connectMs, onDeadLetter, {
+      name: subscription.deadLetters,
+      passive: config.passiveDeclares,
+      ...(subscription.deadLetterArguments ? { arguments: subscription.deadLetterArguments } : {}),
+      ack: true,
+      prefetch: 1,
+    });
   };
 
   let lost!: () => void;
@@ -135,14 +222,26 @@ export async function listen(
     };
     s.connection.on("close", drop);
     try {
+      // Declared first: the named queue's dead letters need somewhere to go.
+      if (!config.passiveDeclares) await drainDeadLetters(s);
       await s.subscribe(config.exchange, keys, Date.now() + connectMs, onDelivery, {
         ...(subscription.queue !== undefined
-          ? { name: subscription.queue, passive: config.passiveDeclares }
+          ? { name: subscription.queue, passive: config.passiveDeclares, ...subscription.declare }
           : {}),
         ack: true,
         prefetch: Math.min(count, MAX_PREFETCH),
         onCancel: drop,
       });
+      // Queues declared by someone else: their dead letters are drained when they have some.
+      if (config.passiveDeclares) {
+        await drainDeadLetters(s).catch((e) => {
+          if (!(e instanceof DeliveryError) || !/does not exist/.test(e.message)) throw e;
+          if (!saidNoDeadLetters) {
+            say(`${e.message.replace(/ \(passive_declares.*$/, "")}: no dead letters drained`);
+          }
+          saidNoDeadLetters = true;
+        });
+      }
     } catch (e) {
       await s.close(Date.now() + 1000);
       throw e;

@@ -13,6 +13,8 @@ import { type Tracer, traceSteps, verboseTracer } from "./trace.ts";
 import { say } from "../io/output.ts";
 import { refusedBy } from "./refusal.ts";
 import type { Delivered, Publication } from "../message/wire.ts";
+import { DECODED, decodeHeadersOurselves } from "./raw_frames.ts";
+import type { DecodedProperties } from "./header_table.ts";
 import { VERSION } from "../version.ts";
 
 /**
@@ -49,6 +51,12 @@ export interface QueueOptions {
   prefetch?: number;
   /** The broker ended the subscription (e.g. the queue was deleted). */
   onCancel?: () => void;
+  /** Declaring a named queue: its x-arguments (x-queue-type, x-delivery-limit, ...). */
+  arguments?: Record<string, unknown>;
+  /** Declaring a named queue: fedora-messaging's queue settings (default durable, shared). */
+  durable?: boolean;
+  autoDelete?: boolean;
+  exclusive?: boolean;
 }
 
 /** A point in time (ms since the epoch) that every network step must finish by. */
@@ -129,6 +137,28 @@ function classify(e: unknown, where: string): DeliveryError {
   }
   // Not foreseen: exit 1, but keep the message (transient) rather than lose it.
   return new DeliveryError(`${where}: ${text}`, EXIT.FAILURE, true);
+}
+
+/** amqplib's message as a {@link Delivered}, with busmsg's own decoding of its header. */
+function delivered(
+  m: { fields: object; properties: object; content: Uint8Array },
+): Delivered {
+  const fields = m.fields as Record<string, unknown>;
+  const props = m.properties as Record<string | symbol, unknown>;
+  const decoded = props[DECODED] as DecodedProperties | undefined;
+  const { headers, ...others } = m.properties as Record<string, unknown>;
+  return {
+    routingKey: String(fields["routingKey"]),
+    exchange: String(fields["exchange"]),
+    redelivered: fields["redelivered"] === true,
+    messageId: props["messageId"],
+    priority: props["priority"],
+    headers: headers as Record<string, unknown> | undefined,
+    properties: decoded?.properties ?? others,
+    ...(decoded ? { headerNotes: decoded.notes } : {}),
+    ...(decoded?.problem !== undefined ? { headerProblem: decoded.problem } : {}),
+    content: new Uint8Array(m.content),
+  };
 }
 
 /** An open connection to the broker. */
@@ -252,12 +282,17 @@ export class BrokerSession {
       const channel = await withDeadline(this.connection.createChannel(), deadline, this.where);
       channel.on("error", () => {/* reported through the failed call */});
       this.#consumers.push(channel);
+      // Before any delivery: content headers are read by busmsg's bounded, exact decoder.
+      decodeHeadersOurselves(this.connection);
       const name = queue.name ?? "";
       const declared = queue.passive ? channel.checkQueue(name) : channel.assertQueue(
         name,
-        queue.name === undefined
-          ? { exclusive: true, autoDelete: true }
-          : { durable: true, autoDelete: false, exclusive: false },
+        queue.name === undefined ? { exclusive: true, autoDelete: true } : {
+          durable: queue.durable ?? true,
+          autoDelete: queue.autoDelete ?? false,
+          exclusive: queue.exclusive ?? false,
+          ...(queue.arguments ? { arguments: queue.arguments } : {}),
+        },
       );
       const what = `${this.where}: ${queue.passive ? "checking" : "declaring"} queue ${
         name ? `"${name}"` : ""
@@ -275,10 +310,7 @@ export class BrokerSession {
       }
       const consuming = channel.consume(bound, (m) => {
         if (!m) return queue.onCancel?.();
-        onMessage(
-          { routingKey: m.fields.routingKey, ...m.properties, content: new Uint8Array(m.content) },
-          () => channel.ack(m),
-        );
+        onMessage(delivered(m), () => channel.ack(m));
       }, { noAck: !queue.ack });
       await withDeadline(consuming, deadline, `${this.where}: consuming`);
     } catch (e) {
@@ -288,6 +320,19 @@ export class BrokerSession {
           `${error.message}; this user may not declare or bind a queue (Fedora's publish-only users may not): ` +
             "give a consumer's config (test-message --listen-conf, listen --conf)",
           EXIT.REFUSED,
+          false,
+        );
+      }
+      const inequivalent = /inequivalent arg '([^']+)'.*?received (.*?) but current is ([^"]*)/
+        .exec(error.message);
+      if (inequivalent) {
+        const [, arg, wanted, current] = inequivalent;
+        throw new DeliveryError(
+          `${this.where}: queue "${name}" exists with ${arg} ${current!.trim()}, not ${wanted} ` +
+            "(a queue's type and arguments cannot change in place): drain it and delete it " +
+            `(rabbitmqctl delete_queue ${name}), or listen with the settings it has` +
+            (arg === "x-queue-type" ? " (--queue-type classic)" : ""),
+          EXIT.USAGE,
           false,
         );
       }

@@ -1,10 +1,13 @@
 /** `busmsg listen`: print messages from the bus as dump lines (or one human line each). */
 import { configFrom, parseCommand } from "../cli/options.ts";
 import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
-import { parseTimeout } from "../config.ts";
+import { type Config, type ConfigQueue, parseTimeout } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { listen, type ListenLimits } from "../bus/listening.ts";
+import { BadMessage, listen, type ListenLimits, type Subscription } from "../bus/listening.ts";
 import { type Message, toDumpLine } from "../message/message.ts";
+import type { Delivered } from "../message/wire.ts";
+import { rejectLine } from "../message/rejects.ts";
+import { say } from "../io/output.ts";
 import type { JsonValue } from "../message/pyjson.ts";
 import { fileSink, stdoutSink } from "../io/sink.ts";
 import { printable } from "../text/printable.ts";
@@ -17,12 +20,34 @@ export const OPTIONS = {
     help: "a durable named queue: messages wait there while nobody listens\n" +
       "(declared if missing; with passive_declares = true it must exist)",
   },
+  "queue-type": {
+    type: "string",
+    arg: "TYPE",
+    help: "with --queue-name: quorum (default: the broker dead-letters a message\n" +
+      "that was delivered --delivery-limit times without an ack) or classic\n" +
+      "(no delivery limit: a message that crashes the recorder comes back for\n" +
+      "ever); a queue's type cannot change once it exists",
+  },
+  "delivery-limit": {
+    type: "string",
+    arg: "N",
+    help: "quorum queue: deliveries without an ack before the broker moves a\n" +
+      "message to the dead letters (x-delivery-limit; default 5)",
+  },
+  "dead-letter-queue": {
+    type: "string",
+    arg: "NAME",
+    help: "with --queue-name: the queue the broker moves dead letters to (default\n" +
+      "NAME.dead-letters; declared, and drained into the side file)",
+  },
   output: {
     type: "string",
     arg: "PATH",
     help: "append lines to this file instead of stdout (synced before each\n" +
       "message is acknowledged); strftime fields %Y %m %d %H %M %S %j %F %%\n" +
-      "(UTC) give one file a day; SIGHUP reopens it",
+      "(UTC) give one file a day; SIGHUP reopens it, and so does finding the\n" +
+      "path moved or deleted; messages that cannot be recorded as a line go\n" +
+      "to the side file PATH.rejects.jsonl (.jsonl replaced)",
   },
   count: { type: "string", arg: "N", help: "stop after N messages" },
   limit: { type: "string", arg: "N", help: "the same as --count (fedora-messaging record's name)" },
@@ -146,28 +171,182 @@ function prettyStyle(toFile: boolean): PrettyStyle {
 
 /** Runs `busmsg listen`. */
 export async function run(args: string[]): Promise<number> {
+  // SIGHUP's default is to end the process: taken over before anything can be received.
+  const early = holdHangups();
+  try {
+    return await listenWith(args, early);
+  } finally {
+    early.release();
+  }
+}
+
+/** SIGHUPs that come before the output exists, remembered and passed on once it does. */
+function holdHangups(): { release(): void; then(f: () => void): void } {
+  let pending = false;
+  let target: (() => void) | undefined;
+  const listener = () => target ? target() : pending = true;
+  Deno.addSignalListener("SIGHUP", listener);
+  return {
+    then(f) {
+      target = f;
+      if (pending) f();
+      pending = false;
+    },
+    release: () => Deno.removeSignalListener("SIGHUP", listener),
+  };
+}
+
+async function listenWith(
+  args: string[],
+  hangups: { then(f: () => void): void },
+): Promise<number> {
   const { values, positionals } = parseCommand("listen", args, OPTIONS);
+  for (const p of positionals) {
+    if (p.includes("/") || /\.jsonl?$/.test(p)) {
+      throw new UsageError(
+        `"${p}" looks like a file, not a binding: to write to a file, use --output ${p}`,
+      );
+    }
+  }
   const limits = limitsFrom(values);
   const config = await configFrom(values);
   if (values["app-name"] !== undefined) config.app = values["app-name"];
+  const queue = values["queue-name"];
   const given = [...positionals, ...(values["routing-key"] ?? [])];
-  const bindings = given.length > 0 ? given : ["logging.stats.#"];
+  const fromConfig = configBindings(config, queue);
+  const subscription: Subscription = {
+    bindings: given.length > 0 ? given : fromConfig?.keys ?? ["logging.stats.#"],
+    ...(given.length === 0 && fromConfig ? { literal: true } : {}),
+    ...(queue !== undefined ? { queue, ...queueDeclaration(values, config, queue) } : {}),
+  };
+  if (given.length === 0 && fromConfig) config.exchange = fromConfig.exchange;
   const output = values.output;
   const sink = output === undefined ? stdoutSink() : fileSink(output);
+  hangups.then(() => sink.reopen());
   const style = values.pretty ? prettyStyle(output !== undefined) : undefined;
+  const format = (m: Message) => (style ? prettyLine(m, style) : toDumpLine(m)) + "\n";
   try {
-    return await listen(
-      config,
-      { bindings, ...(values["queue-name"] !== undefined ? { queue: values["queue-name"] } : {}) },
-      limits,
-      {
-        message: (m) => sink.write((style ? prettyLine(m, style) : toDumpLine(m)) + "\n"),
-        hangup: () => sink.reopen(),
+    return await listen(config, subscription, limits, {
+      message: (m) => {
+        let line: string;
+        try {
+          line = format(m);
+        } catch (e) {
+          throw new BadMessage(`cannot be written as a line: ${(e as Error).message}`);
+        }
+        return sink.write(line);
       },
-    );
+      bad: (d, e) => {
+        const where = sink.writeAside(rejectLine(d, "unparsable", e.message, new Date()) + "\n");
+        say(printable(
+          `message ${String(d.messageId)} on ${d.routingKey}: not recorded: ${e.message}; ` +
+            `kept in ${where}`,
+        ));
+      },
+      deadLetter: (d) => {
+        const why = deadLetterReason(d);
+        const where = sink.writeAside(rejectLine(d, "dead-letter", why, new Date()) + "\n");
+        say(printable(
+          `message ${String(d.messageId)} on ${d.routingKey}: ${why}; kept in ${where}`,
+        ));
+      },
+    });
   } finally {
     sink.close();
   }
+}
+
+/** Why the broker dead-lettered `d`, from the headers it added (x-first-death-*). */
+function deadLetterReason(d: Delivered): string {
+  const h = d.headers ?? {};
+  const reason = h["x-first-death-reason"];
+  const from = h["x-first-death-queue"];
+  return `dead-lettered by the broker (${typeof reason === "string" ? reason : "reason unknown"}` +
+    `${typeof from === "string" ? ` in queue ${from}` : ""})`;
+}
+
+/** The config's `[[bindings]]` for `queue` (all of them when none names it), if any. */
+export function configBindings(
+  config: Config,
+  queue: string | undefined,
+): { exchange: string; keys: string[] } | undefined {
+  const named = config.bindings.filter((b) => queue !== undefined && b.queue === queue);
+  const chosen = named.length > 0 ? named : config.bindings;
+  if (chosen.length === 0) return undefined;
+  const exchanges = [...new Set(chosen.map((b) => b.exchange))];
+  if (exchanges.length > 1) {
+    throw new UsageError(
+      `${config.path}: [[bindings]] name several exchanges (${exchanges.join(", ")}): ` +
+        "listen binds to one; give the bindings as arguments",
+    );
+  }
+  return { exchange: exchanges[0]!, keys: chosen.flatMap((b) => b.routingKeys) };
+}
+
+const DEFAULT_DELIVERY_LIMIT = 5;
+
+/**
+ * How the named queue is declared: the config's `[queues.NAME]`, then the flags; a quorum
+ * queue with a delivery limit and its dead letters unless told otherwise.
+ */
+export function queueDeclaration(
+  values: {
+    "queue-type"?: string | undefined;
+    "delivery-limit"?: string | undefined;
+    "dead-letter-queue"?: string | undefined;
+  },
+  config: Config,
+  queue: string,
+): Pick<Subscription, "declare" | "deadLetters" | "deadLetterArguments"> {
+  const settings = config.queues[queue] ?? {};
+  const args: Record<string, unknown> = { ...settings.arguments };
+  const type = values["queue-type"] ?? String(args["x-queue-type"] ?? "quorum");
+  if (type !== "quorum" && type !== "classic") {
+    throw new UsageError(`--queue-type: must be quorum or classic, got "${type}"`);
+  }
+  args["x-queue-type"] = type;
+  const limitText = values["delivery-limit"];
+  if (limitText !== undefined) {
+    if (type !== "quorum") {
+      throw new UsageError("--delivery-limit: only a quorum queue has one (--queue-type quorum)");
+    }
+    const n = Number(limitText);
+    if (!/^\d+$/.test(limitText) || n < 1) {
+      throw new UsageError(`--delivery-limit: must be a whole number above 0, got "${limitText}"`);
+    }
+    args["x-delivery-limit"] = n;
+  } else if (type === "quorum") args["x-delivery-limit"] ??= DEFAULT_DELIVERY_LIMIT;
+  const elsewhere = args["x-dead-letter-exchange"];
+  if (
+    typeof elsewhere === "string" && elsewhere !== "" && values["dead-letter-queue"] === undefined
+  ) {
+    // The config sends dead letters to an exchange of its own: the admin drains them there.
+    return { declare: { ...declared(settings), arguments: args } };
+  }
+  const deadLetters = values["dead-letter-queue"] ??
+    (args["x-dead-letter-exchange"] === "" && typeof args["x-dead-letter-routing-key"] === "string"
+      ? args["x-dead-letter-routing-key"]
+      : `${queue}.dead-letters`);
+  if (deadLetters === "" || deadLetters === queue) {
+    throw new UsageError(`--dead-letter-queue: must be a queue name other than "${queue}"`);
+  }
+  // Through the default exchange, whose routing key is the queue's name: nothing to bind.
+  args["x-dead-letter-exchange"] = "";
+  args["x-dead-letter-routing-key"] = deadLetters;
+  return {
+    declare: { ...declared(settings), arguments: args },
+    deadLetters,
+    deadLetterArguments: { "x-queue-type": type },
+  };
+}
+
+/** A `[queues.NAME]` table's flags, those it gives. */
+function declared(settings: ConfigQueue): Omit<ConfigQueue, "arguments"> {
+  return {
+    ...(settings.durable !== undefined ? { durable: settings.durable } : {}),
+    ...(settings.autoDelete !== undefined ? { autoDelete: settings.autoDelete } : {}),
+    ...(settings.exclusive !== undefined ? { exclusive: settings.exclusive } : {}),
+  };
 }
 
 /** `--count` and `--timeout` as listening limits (usage errors when malformed). */

@@ -7,6 +7,7 @@
 import { ioReason } from "../errors.ts";
 import { UsageError } from "../errors.ts";
 import { strftime } from "../text/strftime.ts";
+import { appendSynced, rejectsPath } from "./side_file.ts";
 
 const encoder = new TextEncoder();
 
@@ -17,6 +18,11 @@ export interface LineSink {
    * gone (a closed pipe); throws when the line could not be written.
    */
   write(line: string): boolean;
+  /**
+   * Writes one line to the side file beside the output (see side_file.ts), synced; returns
+   * where it went ("stderr" when the output is stdout). Throws when it could not be written.
+   */
+  writeAside(line: string): string;
   /** Closes the file so that the next line opens its path anew (SIGHUP). */
   reopen(): void;
   close(): void;
@@ -37,6 +43,11 @@ export function stdoutSink(): LineSink {
         if (e instanceof Deno.errors.BrokenPipe) return false;
         throw new Error(`cannot write to stdout: ${ioReason(e)}`);
       }
+    },
+    // No file to put it beside: the journal (stderr) keeps it.
+    writeAside(line) {
+      writeAll(Deno.stderr, encoder.encode(`busmsg: kept aside: ${line}`));
+      return "stderr";
     },
     reopen() {},
     close() {},
@@ -62,6 +73,21 @@ function refuseSpecial(at: string): void {
 }
 
 /**
+ * Whether the open file `f` is still the file `path` names: undefined when it is, "moved" when
+ * the path names another file (or none) but `f` still has a name somewhere, "deleted" when `f`
+ * has no name left (what was written to it is gone with it).
+ */
+export function movedAway(f: Deno.FsFile, path: string): "moved" | "deleted" | undefined {
+  const own = f.statSync();
+  let named: Deno.FileInfo | undefined;
+  try {
+    named = Deno.statSync(path);
+  } catch { /* not there any more */ }
+  if (named && named.dev === own.dev && named.ino === own.ino) return undefined;
+  return (own.nlink ?? 0) > 0 ? "moved" : "deleted";
+}
+
+/**
  * Lines appended to the file `pattern` names at the time of writing (strftime fields, UTC),
  * each synced to disk. The first file is opened at once, so a path that cannot work is
  * reported before anything is consumed.
@@ -71,7 +97,9 @@ export function fileSink(pattern: string, now: () => Date = () => new Date()): L
   let path: string | undefined;
   const open = (at: string) => {
     try {
-      const dir = at.slice(0, at.lastIndexOf("/"));
+      // Only the file's own parent is made: a name without a slash is a file in the cwd.
+      const slash = at.lastIndexOf("/");
+      const dir = slash < 0 ? "" : at.slice(0, slash);
       if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
       refuseSpecial(at);
       file = Deno.openSync(at, { append: true, create: true, mode: 0o640 });
@@ -94,24 +122,42 @@ export function fileSink(pattern: string, now: () => Date = () => new Date()): L
     // Before anything is consumed, a path that cannot work is a usage error.
     throw new UsageError(`--output: ${(e as Error).message}`);
   }
+  const append = (f: Deno.FsFile, at: string, line: string) => {
+    let size: number | undefined;
+    try {
+      size = f.statSync().size;
+      writeAll(f, encoder.encode(line));
+      f.syncDataSync();
+    } catch (e) {
+      // A partial write (disk full) is cut off again: the file never ends in half a line.
+      try {
+        if (size !== undefined) f.truncateSync(size);
+      } catch { /* not a regular file */ }
+      throw new Error(`${at}: cannot write: ${ioReason(e)}`);
+    }
+  };
   return {
     write(line) {
       const at = strftime(pattern, now());
       if (at !== path) close();
-      const f = file ?? open(at);
-      let size: number | undefined;
-      try {
-        size = f.statSync().size;
-        writeAll(f, encoder.encode(line));
-        f.syncDataSync();
-      } catch (e) {
-        // A partial write (disk full) is cut off again: the file never ends in half a line.
-        try {
-          if (size !== undefined) f.truncateSync(size);
-        } catch { /* not a regular file */ }
-        throw new Error(`${at}: cannot write: ${ioReason(e)}`);
+      // Twice at most: a path that keeps changing under us is reported by the next line.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const f = file ?? open(at);
+        append(f, at, line);
+        const moved = movedAway(f, at);
+        if (moved === undefined) return true;
+        // The path no longer names this file (deleted, compressed or moved without SIGHUP):
+        // the next line opens the path anew. Still linked somewhere, the file keeps this line;
+        // deleted, it does not, and the line is written again into the new file.
+        close();
+        if (moved === "moved") return true;
       }
-      return true;
+      throw new Error(`${at}: deleted again as soon as written: the line is not kept`);
+    },
+    writeAside(line) {
+      const aside = rejectsPath(strftime(pattern, now()));
+      appendSynced(aside, line);
+      return aside;
     },
     reopen: close,
     close,

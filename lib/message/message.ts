@@ -21,6 +21,11 @@ export interface Message {
   headers: JsonObject;
   id: string;
   priority: number;
+  /**
+   * Header values a consumer recorded in another shape than sent (JSON cannot hold them), by
+   * path: written as the dump line's `header_notes`.
+   */
+  notes?: Record<string, string>;
 }
 
 /** One thing wrong with an input, named by the field it is in. */
@@ -286,6 +291,7 @@ export function toDumpLine(message: Message): string {
     priority: message.priority,
     queue: null,
     topic: message.topic,
+    ...(message.notes ? { header_notes: message.notes } : {}),
   }, { sortKeys: true, ensureAscii: false });
 }
 

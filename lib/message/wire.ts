@@ -4,8 +4,15 @@
  */
 import { utf8Length } from "../text/utf8.ts";
 import { type Message, type Problem, routingKey, stripPrefix } from "./message.ts";
-import { dumps, isJsonObject, type JsonObject, type JsonValue, parseJson } from "./pyjson.ts";
-import { flawIn } from "./limits.ts";
+import {
+  dumps,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  parseJson,
+  PyFloat,
+} from "./pyjson.ts";
+import { flawIn, MAX_DEPTH } from "./limits.ts";
 
 /** An AMQP field value in amqplib's notation (`{"!": type, value}` pins the wire type). */
 export type FieldValue =
@@ -147,26 +154,38 @@ export function toPublication(
   };
 }
 
-/** A message as a consumer received it: amqplib's delivery fields, properties and content. */
+/** A message as a consumer received it: the delivery's fields, its properties, its content. */
 export interface Delivered {
   routingKey: string;
+  /** The exchange it was published to ("" for the default exchange). */
+  exchange?: string;
+  /** The broker delivered it before (to a consumer that did not acknowledge it). */
+  redelivered?: boolean;
   messageId?: unknown;
   priority?: unknown;
   headers?: Record<string, unknown> | undefined;
+  /** Every other basic property that decoded (content type, timestamp, ...). */
+  properties?: Record<string, unknown>;
+  /** Header values recorded in another shape than sent, by path (see bus/header_table.ts). */
+  headerNotes?: Record<string, string>;
+  /** Why the content header could not be decoded in full (the headers are what decoded). */
+  headerProblem?: string;
   content: Uint8Array;
 }
 
-function headerJson(v: unknown): JsonValue {
+/** Header values as JSON; deeper than {@link MAX_DEPTH} is refused, as publish refuses it. */
+function headerJson(v: unknown, depth = 1): JsonValue {
   if (v === null || v === undefined) return null;
   if (
     typeof v === "string" || typeof v === "boolean" || typeof v === "number" ||
-    typeof v === "bigint"
+    typeof v === "bigint" || v instanceof PyFloat
   ) return v;
+  if (depth > MAX_DEPTH) throw new SyntaxError(`headers: nested deeper than ${MAX_DEPTH} levels`);
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);
-  if (Array.isArray(v)) return v.map(headerJson);
+  if (Array.isArray(v)) return v.map((x) => headerJson(x, depth + 1));
   if (typeof v === "object") {
     const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[k] = headerJson(x);
+    for (const [k, x] of Object.entries(v)) out[k] = headerJson(x, depth + 1);
     return out;
   }
   return String(v);
@@ -178,10 +197,17 @@ function headerJson(v: unknown): JsonValue {
  * busmsg can carry (see `flawIn`).
  */
 export function fromDelivery(d: Delivered, topicPrefix: string): Message {
-  const body = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(d.content));
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(d.content);
+  } catch {
+    throw new SyntaxError("body is not UTF-8 text");
+  }
+  const body = parseJson(text);
   if (!isJsonObject(body)) throw new SyntaxError("body is not a JSON object");
   const flaw = flawIn(body);
   if (flaw) throw new SyntaxError(`body${flaw.path}: ${flaw.message}`);
+  if (d.headerProblem !== undefined) throw new SyntaxError(d.headerProblem);
   const headers = headerJson(d.headers ?? {}) as JsonObject;
   return {
     topic: stripPrefix(topicPrefix, d.routingKey),
@@ -189,5 +215,6 @@ export function fromDelivery(d: Delivered, topicPrefix: string): Message {
     headers,
     id: typeof d.messageId === "string" ? d.messageId : "",
     priority: typeof d.priority === "number" ? d.priority : 0,
+    ...(d.headerNotes && Object.keys(d.headerNotes).length > 0 ? { notes: d.headerNotes } : {}),
   };
 }
