@@ -201,14 +201,32 @@ export async function listen(
   };
 
   let saidNoDeadLetters = false;
+  /**
+   * The dead-letter queue, used as it is when it exists (whatever its type), else declared
+   * (not with passive_declares: then its absence is said once and nothing is drained).
+   */
   const drainDeadLetters = async (s: BrokerSession) => {
     if (subscription.deadLetters === undefined || subscription.queue === undefined) return;
+    const options = { name: subscription.deadLetters, ack: true, prefetch: 1 };
+    try {
+      await s.subscribe("", [], Date.now() + connectMs, onDeadLetter, {
+        ...options,
+        passive: true,
+      });
+      return;
+    } catch (e) {
+      if (!(e instanceof DeliveryError) || !/does not exist/.test(e.message)) throw e;
+      if (config.passiveDeclares) {
+        if (!saidNoDeadLetters) {
+          say(`queue "${subscription.deadLetters}" does not exist: no dead letters drained`);
+        }
+        saidNoDeadLetters = true;
+        return;
+      }
+    }
     await s.subscribe("", [], Date.now() + connectMs, onDeadLetter, {
-      name: subscription.deadLetters,
-      passive: config.passiveDeclares,
+      ...options,
       ...(subscription.deadLetterArguments ? { arguments: subscription.deadLetterArguments } : {}),
-      ack: true,
-      prefetch: 1,
     });
   };
 
@@ -222,8 +240,6 @@ export async function listen(
     };
     s.connection.on("close", drop);
     try {
-      // Declared first: the named queue's dead letters need somewhere to go.
-      if (!config.passiveDeclares) await drainDeadLetters(s);
       await s.subscribe(config.exchange, keys, Date.now() + connectMs, onDelivery, {
         ...(subscription.queue !== undefined
           ? { name: subscription.queue, passive: config.passiveDeclares, ...subscription.declare }
@@ -232,16 +248,7 @@ export async function listen(
         prefetch: Math.min(count, MAX_PREFETCH),
         onCancel: drop,
       });
-      // Queues declared by someone else: their dead letters are drained when they have some.
-      if (config.passiveDeclares) {
-        await drainDeadLetters(s).catch((e) => {
-          if (!(e instanceof DeliveryError) || !/does not exist/.test(e.message)) throw e;
-          if (!saidNoDeadLetters) {
-            say(`${e.message.replace(/ \(passive_declares.*$/, "")}: no dead letters drained`);
-          }
-          saidNoDeadLetters = true;
-        });
-      }
+      await drainDeadLetters(s);
     } catch (e) {
       await s.close(Date.now() + 1000);
       throw e;

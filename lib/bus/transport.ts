@@ -325,16 +325,8 @@ export class BrokerSession {
       }
       const inequivalent = /inequivalent arg '([^']+)'.*?received (.*?) but current is ([^"]*)/
         .exec(error.message);
-      if (inequivalent) {
-        const [, arg, wanted, current] = inequivalent;
-        throw new DeliveryError(
-          `${this.where}: queue "${name}" exists with ${arg} ${current!.trim()}, not ${wanted} ` +
-            "(a queue's type and arguments cannot change in place): drain it and delete it " +
-            `(rabbitmqctl delete_queue ${name}), or listen with the settings it has` +
-            (arg === "x-queue-type" ? " (--queue-type classic)" : ""),
-          EXIT.USAGE,
-          false,
-        );
+      if (inequivalent && queue.name !== undefined) {
+        throw await this.#otherQueue(queue, inequivalent, deadline);
       }
       if (/NOT_FOUND - no queue/.test(error.message)) {
         throw new DeliveryError(
@@ -346,6 +338,50 @@ export class BrokerSession {
       }
       throw error;
     }
+  }
+
+  /**
+   * The one line for a named queue that exists with other arguments than asked (a queue's type
+   * and arguments cannot change in place): a classic queue where a quorum one is asked for is
+   * told apart by declaring it once more as classic, which is harmless for a queue that exists.
+   */
+  async #otherQueue(
+    queue: QueueOptions,
+    [, arg, wanted, current]: RegExpExecArray,
+    deadline: Deadline,
+  ): Promise<DeliveryError> {
+    const name = queue.name!;
+    let classic = false;
+    if (queue.arguments?.["x-queue-type"] === "quorum") {
+      try {
+        const probe = await withDeadline(this.connection.createChannel(), deadline, this.where);
+        probe.on("error", () => {});
+        await withDeadline(
+          probe.assertQueue(name, {
+            durable: queue.durable ?? true,
+            autoDelete: queue.autoDelete ?? false,
+            exclusive: queue.exclusive ?? false,
+            arguments: { "x-queue-type": "classic" },
+          }),
+          deadline,
+          this.where,
+        );
+        classic = true;
+        await probe.close().catch(() => {});
+      } catch { /* not a plain classic queue: said by its first differing argument */ }
+    }
+    const what = classic
+      ? "is a classic queue, not a quorum queue"
+      : `exists with ${arg} ${current!.trim()}, not ${wanted}`;
+    return new DeliveryError(
+      `${this.where}: queue "${name}" ${what} (a queue's type and arguments cannot change ` +
+        `in place): drain it and delete it (rabbitmqctl delete_queue ${name}) to have it ` +
+        `declared anew, or ${
+          classic ? "keep it with --queue-type classic" : "declare it as it is ([queues.NAME])"
+        }`,
+      EXIT.USAGE,
+      false,
+    );
   }
 
   /** The session's confirm channel, opened on first use and again after the broker closed it. */

@@ -243,8 +243,10 @@ async function listenWith(
             `kept in ${where}`,
         ));
       },
-      deadLetter: (d) => {
-        const why = deadLetterReason(d);
+      deadLetter: (dead) => {
+        const why = deadLetterReason(dead);
+        // Named by where it was first published, not by the dead-letter queue's key.
+        const d = { ...dead, routingKey: firstRoutingKey(dead) ?? dead.routingKey };
         const where = sink.writeAside(rejectLine(d, "dead-letter", why, new Date()) + "\n");
         say(printable(
           `message ${String(d.messageId)} on ${d.routingKey}: ${why}; kept in ${where}`,
@@ -254,6 +256,14 @@ async function listenWith(
   } finally {
     sink.close();
   }
+}
+
+/** The routing key a dead letter was first published with (the broker's x-death record). */
+function firstRoutingKey(d: Delivered): string | undefined {
+  const deaths = d.headers?.["x-death"];
+  const first = Array.isArray(deaths) ? deaths.at(-1) : undefined;
+  const keys = (first as Record<string, unknown> | undefined)?.["routing-keys"];
+  return Array.isArray(keys) && typeof keys[0] === "string" ? keys[0] : undefined;
 }
 
 /** Why the broker dead-lettered `d`, from the headers it added (x-first-death-*). */
@@ -317,8 +327,11 @@ export function queueDeclaration(
     args["x-delivery-limit"] = n;
   } else if (type === "quorum") args["x-delivery-limit"] ??= DEFAULT_DELIVERY_LIMIT;
   const elsewhere = args["x-dead-letter-exchange"];
+  // A classic queue has no delivery limit: nothing is dead-lettered unless the config says so.
+  const noDeadLetters = type === "classic" && elsewhere === undefined;
   if (
-    typeof elsewhere === "string" && elsewhere !== "" && values["dead-letter-queue"] === undefined
+    (noDeadLetters || (typeof elsewhere === "string" && elsewhere !== "")) &&
+    values["dead-letter-queue"] === undefined
   ) {
     // The config sends dead letters to an exchange of its own: the admin drains them there.
     return { declare: { ...declared(settings), arguments: args } };

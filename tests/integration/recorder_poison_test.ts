@@ -5,7 +5,7 @@
  * side file beside it.
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
-import { drainQueue, durableQueue, PLAIN_URL, tlsConfig } from "../support/broker.ts";
+import { drainQueue, durableQueue, PLAIN_URL, rabbitmqctl, tlsConfig } from "../support/broker.ts";
 import { busmsg } from "../support/run.ts";
 import { background, linesOf } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
@@ -54,8 +54,9 @@ function plain(id: string, body: string | Uint8Array, extra: Uint8Array = new Ui
 
 /** Deletes the queue and its dead letters. */
 async function cleanUp(queue: string) {
-  await drainQueue(queue).catch(() => {});
-  await drainQueue(`${queue}.dead-letters`).catch(() => {});
+  for (const q of [queue, `${queue}.dead-letters`]) {
+    await rabbitmqctl("delete_queue", "-p", "/pubsub", q).catch(() => {});
+  }
 }
 
 function sideLines(path: string): Array<Record<string, unknown>> {
@@ -118,6 +119,128 @@ Deno.test("recorder on a quorum queue: poison messages ahead of good ones go to 
     assert(!got.stderr.includes("connection lost"), got.stderr);
     assertEquals(await drainQueue(queue, false), [], "nothing left unacknowledged");
     assertEquals(await drainQueue(`${queue}.dead-letters`, false), []);
+  } finally {
+    await cleanUp(queue);
+  }
+});
+
+Deno.test("recorder: a message returned --delivery-limit times is dead-lettered by the broker, then drained into the side file (reason, raw body); the redelivery names the message", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-poison-" });
+  const queue = queueName("dead");
+  const file = `${dir}/sync.jsonl`;
+  const args = recording(queue, "--output", file, "--delivery-limit", "2");
+  try {
+    let recorder = await background(args);
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+    const [victim] = await publish(1, "returned");
+    // What a crashing recorder does to it: taken, never acknowledged, the connection gone.
+    const returned: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const conn = await amqp.connect(PLAIN_URL);
+      const ch = await conn.createChannel();
+      const m = await ch.get(queue, { noAck: false });
+      if (m) returned.push(i);
+      await conn.close();
+    }
+    assertEquals(returned, [0, 1, 2], "delivered three times, never acknowledged");
+    // Delivered once more: the broker's limit (2 returns) is passed the third time.
+    const good = await publish(1, "good");
+    recorder = await background(args);
+    assertEquals(ids(await linesOf(file, 1)), good);
+    const side = await (async () => {
+      const end = Date.now() + 10_000;
+      while (sideLines(`${dir}/sync.rejects.jsonl`).length < 1 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return sideLines(`${dir}/sync.rejects.jsonl`);
+    })();
+    recorder.child.kill("SIGTERM");
+    const got = await recorder.done();
+    assertEquals(got.code, 0, got.stderr);
+    assertEquals(side.length, 1, got.stderr);
+    assertEquals([side[0]!["id"], side[0]!["kind"]], [victim, "dead-letter"]);
+    assertIncludes(String(side[0]!["reason"]), `delivery_limit in queue ${queue}`);
+    assertIncludes(atob(String(side[0]!["body_base64"])), '"tag": "returned"');
+    assertIncludes(got.stderr, `message ${victim} on ${KEY}: dead-lettered by the broker`);
+    assertEquals(await drainQueue(queue, false), []);
+    assertEquals(await drainQueue(`${queue}.dead-letters`, false), []);
+  } finally {
+    await cleanUp(queue);
+  }
+});
+
+Deno.test("recorder: a delivery that comes back unacknowledged is named (id, routing key) before it is handled", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-poison-" });
+  const queue = queueName("again");
+  const args = recording(queue, "--output", `${dir}/sync.jsonl`);
+  try {
+    let recorder = await background(args);
+    recorder.child.kill("SIGTERM");
+    await recorder.done();
+    const [id] = await publish(1, "again");
+    const conn = await amqp.connect(PLAIN_URL);
+    const ch = await conn.createChannel();
+    assert(await ch.get(queue, { noAck: false }));
+    await conn.close();
+    recorder = await background(args);
+    await recorder.said(`message ${id} on ${KEY} delivered again (returned 1 time(s)`);
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+  } finally {
+    await cleanUp(queue);
+  }
+});
+
+Deno.test("recorder: an existing classic queue of the same name is one line naming the fix, exit 2; --queue-type classic uses it", async () => {
+  const queue = queueName("classic");
+  try {
+    await durableQueue(queue, `${PREFIX}.logging.stats.#`);
+    const refused = await busmsg(recording(queue, "--timeout", "1"));
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    assertIncludes(refused.stderr, `queue "${queue}" is a classic queue, not a quorum queue`);
+    assertIncludes(refused.stderr, `rabbitmqctl delete_queue ${queue}`);
+    assertIncludes(refused.stderr, "--queue-type classic");
+    const listener = await background(recording(queue, "--queue-type", "classic", "--count", "1"));
+    const sent = await publish(1, "classic");
+    const got = await listener.done();
+    assertEquals([got.code, ids(got.stdout.trim().split("\n"))], [0, sent], got.stderr);
+  } finally {
+    await cleanUp(queue);
+  }
+});
+
+Deno.test("recorder: header values are recorded as sent (64-bit integers exact, decimals, timestamps, byte arrays), and the line says where JSON could not hold them", async () => {
+  const queue = queueName("exact");
+  try {
+    const listener = await background(recording(queue, "--count", "1", "--timeout", "20"));
+    await plain(
+      "exact",
+      '{"a": 1}',
+      table([
+        ["big", field.long(2n ** 62n)],
+        ["odd", field.long(2n ** 53n + 1n)],
+        ["neg", field.long(-(2n ** 63n))],
+        ["price", field.decimal(2, 1234)],
+        ["when", field.timestamp(1765000000n)],
+        ["text", field.bytes(enc.encode("héllo"))],
+        ["raw", field.bytes(Uint8Array.of(0xff, 0x00, 0xe9))],
+      ]),
+    );
+    const got = await listener.done();
+    assertEquals(got.code, 0, got.stderr);
+    const line = got.stdout.trim();
+    assertIncludes(line, '"big": 4611686018427387904');
+    assertIncludes(line, '"odd": 9007199254740993');
+    assertIncludes(line, '"neg": -9223372036854775808');
+    assertIncludes(line, '"price": 12.34');
+    assertIncludes(line, '"when": "2025-12-06T05:46:40+00:00"');
+    assertIncludes(line, '"text": "héllo"');
+    assertIncludes(line, '"raw": "/wDp"');
+    assert(!line.includes('"!"'), line);
+    const notes = JSON.parse(line)["header_notes"];
+    assertEquals(Object.keys(notes).sort(), ["headers.raw", "headers.when"]);
   } finally {
     await cleanUp(queue);
   }
