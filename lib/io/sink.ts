@@ -139,7 +139,8 @@ export function fileSink(pattern: string, now: () => Date = () => new Date()): L
   return {
     write(line) {
       const at = strftime(pattern, now());
-      if (at !== path) close();
+      // Moved or deleted since the last line (logrotate without a SIGHUP): the path anew.
+      if (at !== path || (file && movedAway(file, at) !== undefined)) close();
       // Twice at most: a path that keeps changing under us is reported by the next line.
       for (let attempt = 0; attempt < 2; attempt++) {
         const f = file ?? open(at);
