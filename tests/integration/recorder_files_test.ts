@@ -119,3 +119,64 @@ Deno.test("listen --output x.jsonl with a file x.json in the working directory s
   assertEquals(got.code, 0, new TextDecoder().decode(got.stderr));
   assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["x.json", "x.jsonl"]);
 });
+
+Deno.test("listen --conf: no binding given uses the config's [[bindings]]; --queue-name Q declares as [queues.Q] says; flags beat the config", async () => {
+  const queue = `busmsg-test-conf-${crypto.randomUUID().slice(0, 8)}`;
+  const conf = await tlsConfig("consumer", [
+    `topic_prefix = "${PREFIX}"`,
+    "[[bindings]]",
+    `queue = "${queue}"`,
+    'exchange = "amq.topic"',
+    `routing_keys = ["${PREFIX}.logging.stats.debug.conf.#", "${PREFIX}.logging.stats.debug.x"]`,
+    `[queues.${JSON.stringify(queue)}]`,
+    "durable = true",
+    "auto_delete = false",
+    "exclusive = false",
+    `[queues.${JSON.stringify(queue)}.arguments]`,
+    'x-queue-type = "classic"',
+    "x-max-length = 1000",
+  ]);
+  try {
+    const got = await busmsg(["listen", "--conf", conf, "--queue-name", queue, "--timeout", "0.5"]);
+    assertEquals(got.code, 0, got.stderr);
+    assertIncludes(
+      got.stderr,
+      `for ${PREFIX}.logging.stats.debug.conf.#, ${PREFIX}.logging.stats.debug.x (queue "${queue}"`,
+    );
+    const row = (await rabbitmqctl("list_queues", "-p", "/pubsub", "name", "type", "arguments"))
+      .split("\n").find((l) => l.startsWith(`${queue}\t`));
+    assertIncludes(row ?? "", "\tclassic\t");
+    assertIncludes(row ?? "", "x-max-length");
+    const bound =
+      (await rabbitmqctl("list_bindings", "-p", "/pubsub", "destination_name", "routing_key"))
+        .split("\n").filter((l) => l.startsWith(`${queue}\t${PREFIX}`)).sort();
+    assertEquals(bound, [
+      `${queue}\t${PREFIX}.logging.stats.debug.conf.#`,
+      `${queue}\t${PREFIX}.logging.stats.debug.x`,
+    ]);
+    // A flag beats the config: asked for quorum, the classic queue is named with its fix.
+    const flag = await busmsg([
+      "listen",
+      "--conf",
+      conf,
+      "--queue-name",
+      queue,
+      "--queue-type",
+      "quorum",
+    ]);
+    assertEquals(flag.code, 2, flag.stderr);
+    assertIncludes(flag.stderr, `queue "${queue}" `);
+  } finally {
+    await rabbitmqctl("delete_queue", "-p", "/pubsub", queue).catch(() => {});
+  }
+});
+
+Deno.test("listen --conf: a typo in [[bindings]] or [queues.Q] is an error naming the key", async () => {
+  const conf = await tlsConfig("consumer", ["[queues.q]", "durabel = true"]);
+  const got = await busmsg(["listen", "--conf", conf, "--queue-name", "q"]);
+  assertEquals(got.code, 2);
+  assertIncludes(
+    got.stderr,
+    'unknown configuration key "queues.q.durabel" (did you mean "queues.q.durable"?)',
+  );
+});

@@ -61,6 +61,7 @@ Deno.test("recorder: a named queue keeps what is published while it is stopped; 
     assertEquals(await drainQueue(queue, false), [], "every line written was acknowledged");
   } finally {
     await drainQueue(queue).catch(() => {});
+    await rabbitmqctl("delete_queue", "-p", "/pubsub", `${queue}.dead-letters`).catch(() => {});
   }
 });
 
@@ -91,6 +92,7 @@ Deno.test("recorder: a message is acknowledged only once written; --count leaves
     assertEquals(await drainQueue(queue, false), kept, "the unwritten message is still queued");
   } finally {
     await drainQueue(queue).catch(() => {});
+    await rabbitmqctl("delete_queue", "-p", "/pubsub", `${queue}.dead-letters`).catch(() => {});
   }
 });
 
@@ -132,6 +134,7 @@ Deno.test("recorder: a connection the broker closes is opened again; the named q
     assertIncludes(got.stderr, "connection lost while listening; opening it again");
   } finally {
     await drainQueue(queue).catch(() => {});
+    await rabbitmqctl("delete_queue", "-p", "/pubsub", `${queue}.dead-letters`).catch(() => {});
   }
 });
 
@@ -182,6 +185,7 @@ Deno.test("listen | head -1: the closed pipe ends listen with exit 0; the unwrit
     stderr.cancel().catch(() => {});
     stdout.cancel().catch(() => {});
     await drainQueue(queue).catch(() => {});
+    await rabbitmqctl("delete_queue", "-p", "/pubsub", `${queue}.dead-letters`).catch(() => {});
   }
 });
 
@@ -233,6 +237,7 @@ Deno.test("listen --queue-name with passive_declares: the queue must exist, one 
     assertEquals([got.code, ids(got.stdout.trim().split("\n"))], [0, sent]);
   } finally {
     await drainQueue(queue).catch(() => {});
+    await rabbitmqctl("delete_queue", "-p", "/pubsub", `${queue}.dead-letters`).catch(() => {});
   }
   const bad = await writeConfig(['passive_declares = "yes"']);
   const refused = await busmsg(["listen", "--conf", bad]);

@@ -1,8 +1,9 @@
 import { assert, assertEquals, assertThrows } from "../../support/assert.ts";
-import { fileSink } from "../../../lib/io/sink.ts";
+import { fileSink, movedAway } from "../../../lib/io/sink.ts";
+import { rejectsPath } from "../../../lib/io/side_file.ts";
 import { UsageError } from "../../../lib/errors.ts";
 
-Deno.test("file sink: one file a day by the clock (UTC), parents made; reopen after a move", async () => {
+Deno.test("file sink: one file a day by the clock (UTC), parents made; the path followed after a move, SIGHUP or not", async () => {
   const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
   let now = new Date("2026-11-27T23:59:59Z");
   const sink = fileSink(`${dir}/%Y/sync-%F.jsonl`, () => now);
@@ -15,10 +16,11 @@ Deno.test("file sink: one file a day by the clock (UTC), parents made; reopen af
   assertEquals(await Deno.readTextFile(day), "b\nc\n");
   await Deno.rename(day, `${day}.1`);
   sink.write("d\n");
-  assertEquals(await Deno.readTextFile(`${day}.1`), "b\nc\nd\n", "the open file until SIGHUP");
+  assertEquals(await Deno.readTextFile(`${day}.1`), "b\nc\n", "moved away: not written to");
+  assertEquals(await Deno.readTextFile(day), "d\n");
   sink.reopen();
   sink.write("e\n");
-  assertEquals(await Deno.readTextFile(day), "e\n");
+  assertEquals(await Deno.readTextFile(day), "d\ne\n");
   sink.close();
   assertEquals((await Deno.stat(day)).mode! & 0o777, 0o640);
 });
@@ -59,5 +61,39 @@ Deno.test("file sink: a FIFO or device is refused before opening (open would blo
     error.message,
     `${dir}/2026-11-28: cannot open for writing: a FIFO, not a regular file`,
   );
+  sink.close();
+});
+
+Deno.test("file sink: a deleted day file is never written to again: the line goes to the path anew", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+  const sink = fileSink(`${dir}/sync.jsonl`);
+  sink.write("a\n");
+  await Deno.remove(`${dir}/sync.jsonl`);
+  sink.write("b\n");
+  assertEquals(await Deno.readTextFile(`${dir}/sync.jsonl`), "b\n");
+  sink.close();
+});
+
+Deno.test("file sink: movedAway tells kept, moved and deleted apart", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+  const path = `${dir}/f`;
+  const f = await Deno.open(path, { create: true, append: true });
+  assertEquals(movedAway(f, path), undefined);
+  await Deno.rename(path, `${path}.1`);
+  assertEquals(movedAway(f, path), "moved");
+  await Deno.writeTextFile(path, "other");
+  assertEquals(movedAway(f, path), "moved");
+  await Deno.remove(`${path}.1`);
+  assertEquals(movedAway(f, path), "deleted");
+  f.close();
+});
+
+Deno.test("file sink: the side file sits beside the day file, written and synced", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+  const sink = fileSink(`${dir}/sync-%Y.jsonl`, () => new Date("2026-01-02T00:00:00Z"));
+  assertEquals(sink.writeAside("{}\n"), `${dir}/sync-2026.rejects.jsonl`);
+  assertEquals(await Deno.readTextFile(`${dir}/sync-2026.rejects.jsonl`), "{}\n");
+  assertEquals(rejectsPath("/x/day.json"), "/x/day.rejects.jsonl");
+  assertEquals(rejectsPath("/x/day.log"), "/x/day.log.rejects.jsonl");
   sink.close();
 });
