@@ -5,6 +5,7 @@ import { ioReason } from "../errors.ts";
 import { EXIT, HelpRequested, UsageError } from "../errors.ts";
 import { inputName, readLineBatches } from "../io/input.ts";
 import { openDayFile } from "../io/day_file.ts";
+import { isRejectsPath, type KeptAside, keptAside } from "../io/side_file.ts";
 import { listen } from "../bus/listening.ts";
 import { out, say } from "../io/output.ts";
 import { parseJson } from "../message/pyjson.ts";
@@ -17,6 +18,7 @@ import {
   countIgnored,
   expectHosts,
   parseDate,
+  selected,
   type Selection,
   unknownLine,
 } from "../sync/check.ts";
@@ -116,7 +118,11 @@ sync event its schema refuses, is said on stderr (FILE:LINE: why, ignored) and c
 ("N events ignored": at least WARNING). Ends with the one verdict (SYNC STATE - summary),
 the same as --json's state and summary and the --nagios plugin line. Reads stdin when no
 FILE is given; several files (day-*.jsonl, or .gz as logrotate leaves them) are read as
-one. The config is read as by every command (for the topic prefix).
+one. The config is read as by every command (for the topic prefix). The recorder's side
+file beside each day file (sync-D.rejects.jsonl: messages acknowledged but not recordable
+as a line, and dead letters) is counted, never read as events: its entries in the
+report's dates make a WARNING ("N messages not recorded, kept aside in FILE"); one given
+among the FILEs (sync-*.jsonl matches it) counts the same way.
 
 ${formatOptions(OPTIONS)}
 
@@ -148,8 +154,9 @@ perfdata per state. Without --nagios it exits 1 where that says CRITICAL, else 0
 
 Verdict: CRITICAL when no run was found (a job that did not run is not a good day), a date
 failed or never finished, an expected proxy is missing, a proxy was synced without a date,
-or a run never finished; WARNING for events ignored, proxies skipped or not finished, and
-with --warn-retries dates fetched after retries; else OK.
+or a run never finished; WARNING for events ignored, messages kept aside by the recorder,
+proxies skipped or not finished, and with --warn-retries dates fetched after retries;
+else OK.
 Exit status: 1 when the verdict is CRITICAL, else 0; 2 usage or config. With --nagios:
 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not be made: bad option,
 unreadable file, lost connection).`;
@@ -198,6 +205,7 @@ async function report(args: string[]): Promise<number> {
     : await parseExpectedHosts(await readText(values["expect-hosts"]), values["expect-hosts"]);
   const attempts = attemptsFrom(values.attempts, Deno.env.get("BUSMSG_REPORT_ATTEMPTS"));
   const events: SyncEvent[] = [];
+  let aside: KeptAside = { count: 0, files: [] };
   const ignored: Ignored[] = [];
   if (values.live) {
     if (positionals.length > 0) throw new UsageError("report: --live reads the bus, not files");
@@ -223,7 +231,10 @@ async function report(args: string[]): Promise<number> {
     }
   } else {
     const prefix = values["topic-prefix"] ?? (await configFrom(values)).topicPrefix;
-    for (const path of positionals.length > 0 ? positionals : ["-"]) {
+    // Side files (listen's *.rejects.jsonl, matched by sync-*.jsonl) are counted, not read.
+    const inputs = positionals.length > 0 ? positionals : ["-"];
+    aside = await keptAside(inputs, (t) => selected(t, selection), openDayFile);
+    for (const path of inputs.filter((p) => !isRejectsPath(p))) {
       for await (const batch of readLineBatches(path, await openDayFile(path))) {
         for (const line of batch) {
           // Every line not counted is said, one way (FILE:LINE: why, ignored), and counted.
@@ -266,7 +277,11 @@ async function report(args: string[]): Promise<number> {
   const runs = expected ? expectHosts(chosen.runs, expected) : chosen.runs;
   const warnRetries = values["warn-retries"] ?? false;
   // One verdict, computed once: the text, the JSON and the plugin line all show this one.
-  const v = verdict(runs, { ignored: chosen.ignored, warnRetries });
+  const v = verdict(runs, {
+    ignored: chosen.ignored,
+    warnRetries,
+    ...(aside.count > 0 ? { aside } : {}),
+  });
   const text = values.json
     ? JSON.stringify(
       { state: v.state, summary: v.summary, ignored: chosen.ignored, attempts, runs },

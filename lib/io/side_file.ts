@@ -50,3 +50,56 @@ export function appendSynced(path: string, line: string): void {
     file?.close();
   }
 }
+
+/** The side files found for a report's inputs, with their entries in the report's time. */
+export interface KeptAside {
+  count: number;
+  files: string[];
+}
+
+/**
+ * The side files that go with `inputs` (day files, plain or gzip; side files given among them
+ * count too), and how many of their entries have a `time` that `wanted` accepts. A side file
+ * that is missing counts nothing; one that cannot be read is said by the caller's reader.
+ */
+export async function keptAside(
+  inputs: string[],
+  wanted: (timeMs: number) => boolean,
+  open: (path: string) => Promise<ReadableStream<Uint8Array>>,
+): Promise<KeptAside> {
+  const candidates = new Set<string>();
+  for (const input of inputs) {
+    if (input === "-") continue;
+    if (isRejectsPath(input)) {
+      candidates.add(input);
+      continue;
+    }
+    // sync-D.jsonl.gz and sync-D.jsonl.1 (logrotate) have sync-D.rejects.jsonl(.gz|.1).
+    const [, base, suffix] = /^(.*?)((?:\.\d+)?(?:\.gz)?)$/.exec(input)!;
+    const side = rejectsPath(base!);
+    for (const s of new Set([suffix!, "", ".gz"])) candidates.add(side + s);
+  }
+  const found: KeptAside = { count: 0, files: [] };
+  for (const path of candidates) {
+    try {
+      if (!(await Deno.stat(path)).isFile) continue;
+    } catch {
+      continue;
+    }
+    let n = 0;
+    const text = await new Response(await open(path)).text();
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      let time = NaN;
+      try {
+        time = Date.parse(JSON.parse(line).time);
+      } catch { /* a damaged line still stands for a message kept aside */ }
+      if (Number.isNaN(time) || wanted(time)) n++;
+    }
+    if (n > 0) {
+      found.count += n;
+      found.files.push(path);
+    }
+  }
+  return found;
+}

@@ -31,7 +31,7 @@ function startOf(run: RunSummary): number {
 }
 
 /** Whether a time (ms since the epoch) is in the selection. */
-function selected(time: number, selection: Selection): boolean {
+export function selected(time: number, selection: Selection): boolean {
   if (Number.isNaN(time)) return false;
   if (
     selection.date !== undefined && new Date(time).toISOString().slice(0, 10) !== selection.date

@@ -14,6 +14,8 @@ export interface VerdictOptions {
   warnRetries: boolean;
   /** Whether no run at all is a finding (false for the verdict of one run). */
   needRun?: boolean;
+  /** Messages the recorder could not record, kept in side files (`listen --output`). */
+  aside?: { count: number; files: string[] };
 }
 
 /** One thing the verdict found, with the state it calls for. */
@@ -109,6 +111,12 @@ export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
   add("CRITICAL", noDates, `${plural(noDates, "proxy", "proxies")} synced no date`);
   add("CRITICAL", openRuns, plural(openRuns, "run not finished", "runs not finished"));
   add("WARNING", options.ignored, `${plural(options.ignored, "event")} ignored`);
+  const aside = options.aside ?? { count: 0, files: [] };
+  add(
+    "WARNING",
+    aside.count,
+    `${plural(aside.count, "message")} not recorded, kept aside in ${aside.files.join(", ")}`,
+  );
   add("WARNING", skipped, `${plural(skipped, "proxy", "proxies")} skipped`);
   add("WARNING", hostOpen, `${plural(hostOpen, "proxy", "proxies")} not finished`);
   add(
@@ -138,6 +146,7 @@ export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
       skipped,
       ignored: options.ignored,
       unfinished_runs: openRuns,
+      ...(aside.count > 0 ? { kept_aside: aside.count } : {}),
     },
   };
 }
