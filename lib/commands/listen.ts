@@ -86,9 +86,19 @@ not; use a consumer's config with --conf.
 
 As a recorder (a service): --queue-name makes the queue durable, so messages published
 while the recorder is down or restarting wait there; each message is acknowledged only
-after its line is written and synced to --output. A lost connection is opened again with
-back-off. SIGHUP reopens the output file (logrotate); SIGINT and SIGTERM end the run after
-the current message.
+after its line is written and synced to --output. The queue is a quorum queue with a
+delivery limit: a message that keeps taking the recorder down is moved by RabbitMQ to the
+dead-letter queue (NAME.dead-letters), which the recorder drains into the side file.
+Every message acknowledged is kept: one that a line cannot hold (not a JSON object, NaN,
+nested deeper than 64, not UTF-8; headers nested deeper than 64) and each dead letter go
+to the side file beside the day file (sync-D.rejects.jsonl: time, kind, reason, routing
+key, id, properties, headers, body_base64), synced before the ack; 'busmsg report'
+counts it (WARNING). Header values are recorded as sent (64-bit integers exact); where
+JSON cannot hold one, the line's header_notes says what was written instead. With --conf,
+no binding means the config's [[bindings]], and [queues.NAME] says how NAME is declared
+(flags beat it). A lost connection is opened again with back-off. SIGHUP reopens the
+output file (logrotate), and so does finding it deleted or moved; SIGINT and SIGTERM end
+the run after the current message.
 
 ${formatOptions(OPTIONS)}
 
@@ -100,7 +110,8 @@ Examples:
 Exit status: 0 when stopped by --count, --timeout, SIGINT, SIGTERM or a reader that closed
 the pipe (listen | head -1); 1 when a line cannot be written; 111 when the connection is
 lost and not back within --timeout; 121 when the broker refuses the queue; 2 usage or
-config.`;
+config, or a queue of that name that exists with another type or arguments (a classic
+queue where a quorum one is asked for: the line names the fix).`;
 
 const SEVERITY_NAMES: Record<number, string> = {
   10: "DEBUG",
