@@ -101,7 +101,7 @@ export async function run(args: string[]): Promise<number> {
     await clearFailure(dir, config.amqpUrl);
   } catch (e) {
     if (!(e instanceof DeliveryError)) throw e;
-    if (unreachable(e)) await recordFailure(dir, config.amqpUrl, e, Date.now());
+    if (unreachable(e, config.timeoutMs)) await recordFailure(dir, config.amqpUrl, e, Date.now());
     // Still looks at the spool, so that stdout says what is left (and --json what each is).
     session = e;
   }

@@ -132,9 +132,10 @@ async function openOrSkip(
   if (!dir || !retryAfterMs) return await openSession(config, deadline, interruption);
   const skip = await recentFailure(dir, config.amqpUrl, retryAfterMs, Date.now());
   if (skip) return skip;
+  const budgetMs = deadline - Date.now();
   const session = await openSession(config, deadline, interruption);
   if (!(session instanceof DeliveryError)) await clearFailure(dir, config.amqpUrl);
-  else if (unreachable(session) && session !== interruption.error) {
+  else if (unreachable(session, budgetMs) && session !== interruption.error) {
     await recordFailure(dir, config.amqpUrl, session, Date.now());
   }
   return session;

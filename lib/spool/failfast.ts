@@ -57,11 +57,25 @@ export async function recentFailure(
 }
 
 /**
- * True when a failed connection says the broker could not be reached (and may be again):
- * not a configuration problem of this client, which another config must not inherit.
+ * A connect timeout shorter than this says more about the caller's budget than about the
+ * broker: it does not make every other job on the host skip the broker.
  */
-export function unreachable(error: DeliveryError): boolean {
-  return error.transient && error.fix === undefined;
+export const TIMEOUT_FLOOR_MS = 1000;
+
+/** Words of the socket layer that say the broker is not there: refused, no route, no name. */
+const GONE = /\b(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)\b/;
+const TIMED_OUT = /no answer within the timeout|\bETIMEDOUT\b/;
+
+/**
+ * True when a failed connection says the broker could not be reached (and may be again):
+ * refused, no route, a name that does not resolve, or no answer within a budget of at least
+ * {@link TIMEOUT_FLOOR_MS} (`budgetMs`: what the attempt was given). Not a configuration
+ * problem of this client, nor a caller's own short budget, which others must not inherit.
+ */
+export function unreachable(error: DeliveryError, budgetMs = Infinity): boolean {
+  if (!error.transient || error.fix !== undefined) return false;
+  if (GONE.test(error.message)) return true;
+  return TIMED_OUT.test(error.message) && budgetMs >= TIMEOUT_FLOOR_MS;
 }
 
 /** Remembers that the broker of `url` could not be reached. Best effort: never throws. */
