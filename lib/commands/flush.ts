@@ -16,6 +16,7 @@ import { checkSpoolDir } from "../spool/safety.ts";
 import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";
 import { BrokerSession } from "../bus/transport.ts";
 import { clearFailure, recordFailure, unreachable } from "../spool/failfast.ts";
+import { Interruption } from "../io/interrupt.ts";
 
 /** The options of `busmsg flush`. */
 export const OPTIONS = {
@@ -51,8 +52,12 @@ Examples:
 Prints "N sent, M left" on stdout, also when the broker cannot be reached (--json: one
 object per file looked at instead: delivered, spooled (still waiting, with why), refused
 (moved aside), or failed (not a valid message, moved aside; its id is "-")).
+SIGINT or SIGTERM (cron's timeout, systemd) stops the sending: the confirms of what was
+sent are awaited up to 2 s (a second signal: not at all), each confirmed file is deleted,
+and "N sent, M left" is printed as at any other end; the rest waits for the next flush.
 Exit status: 0 when nothing is left waiting (or another process is sending it), 111 when
-messages are left (broker unreachable, or no progress within the timeout), 121 when the
+messages are left (broker unreachable, no progress within the timeout, or stopped by
+SIGINT/SIGTERM), 121 when the
 broker refused messages (moved aside), 1 when a file that is not a valid message could not
 be moved aside (left), 2 usage or config, or a spool directory that may not be used (owned
 by another user, or writable by group or others).`;
@@ -94,12 +99,25 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.OK;
   }
   const deadline = Date.now() + config.timeoutMs;
+  // SIGINT/SIGTERM: stop sending, wait briefly for the confirms, then say what was sent and
+  // what is left, as at any other end (the summary is what cron mails).
+  const interruption = new Interruption();
   // Always tries, whatever a recent failure says (fail-fast is for the sending commands).
   let session: BrokerSession | DeliveryError;
   try {
-    session = await BrokerSession.open(config, deadline);
-    await clearFailure(dir, config.amqpUrl);
+    const opening = BrokerSession.open(config, deadline);
+    const opened = await Promise.race([opening, interruption.signalled]);
+    if (opened instanceof DeliveryError) {
+      opening.then((s) => s.interrupt(opened), () => {});
+      session = opened;
+    } else {
+      session = opened;
+      interruption.onSignal((e) => opened.stop(e, SIGNAL_GRACE_MS));
+      interruption.onRepeat((e) => opened.interrupt(e));
+      await clearFailure(dir, config.amqpUrl);
+    }
   } catch (e) {
+    interruption.dispose();
     if (!(e instanceof DeliveryError)) throw e;
     if (unreachable(e, config.timeoutMs)) await recordFailure(dir, config.amqpUrl, e, Date.now());
     // Still looks at the spool, so that stdout says what is left (and --json what each is).
@@ -126,8 +144,12 @@ export async function run(args: string[]): Promise<number> {
     if (flushed.left > 0) return flushed.error?.exitCode ?? EXIT.FAILURE;
     return flushed.movedAside.some((a) => a.kind === "refused") ? EXIT.REFUSED : EXIT.OK;
   } finally {
+    interruption.dispose();
     if (!(session instanceof DeliveryError)) {
       await session.close(Math.min(deadline, Date.now() + 1000));
     }
   }
 }
+
+/** How long a signal lets the confirms of what was sent still come in (a second: none). */
+const SIGNAL_GRACE_MS = 2000;
