@@ -180,3 +180,30 @@ Deno.test("listen --conf: a typo in [[bindings]] or [queues.Q] is an error namin
     'unknown configuration key "queues.q.durabel" (did you mean "queues.q.durable"?)',
   );
 });
+
+Deno.test("listen: a SIGHUP while it is still reading its config (before the output exists) does not end it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-files-" });
+  const fifo = `${dir}/consumer.toml`;
+  await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  const child = new Deno.Command(ENTRY[0]!, {
+    args: [
+      ...ENTRY.slice(1),
+      "listen",
+      "--conf",
+      fifo,
+      "--output",
+      `${dir}/out.jsonl`,
+      "--timeout",
+      "0.5",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Blocked opening the FIFO: the program runs, its config is not read yet.
+  await new Promise((r) => setTimeout(r, 3000));
+  child.kill("SIGHUP");
+  await new Promise((r) => setTimeout(r, 300));
+  await Deno.writeTextFile(fifo, await Deno.readTextFile(consumer));
+  const got = await child.output();
+  assertEquals([got.code, got.signal], [0, null], new TextDecoder().decode(got.stderr));
+});

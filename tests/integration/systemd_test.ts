@@ -61,6 +61,8 @@ Deno.test("systemd units: the recorder's output path reaches busmsg with its str
   assertIncludes(exec, "ExecStart=@BINDIR@/busmsg listen ");
   assertIncludes(unit, "\nUser=busmsg\n");
   assertIncludes(unit, "\nRestart=on-failure\n");
+  // systemd counts a death by these as clean: one it did not ask for must restart too.
+  assertIncludes(unit, "\nRestartForceExitStatus=SIGHUP SIGINT SIGTERM SIGPIPE\n");
   const flush = await Deno.readTextFile(`${ROOT}systemd/busmsg-flush.service`);
   assertIncludes(flush, "\nExecStart=@BINDIR@/busmsg flush\n");
 });
