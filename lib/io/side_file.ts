@@ -16,7 +16,7 @@ export function rejectsPath(path: string): string {
 
 /** True for a side file's name (so that `report` does not read one as a day file). */
 export function isRejectsPath(path: string): boolean {
-  return /\.rejects\.jsonl(\.gz|\.\d+)?$/.test(path);
+  return /\.rejects\.jsonl(\.\d+)?(\.gz)?$/.test(path);
 }
 
 /**
