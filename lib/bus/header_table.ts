@@ -218,7 +218,9 @@ export function decodeProperties(bytes: Uint8Array): DecodedProperties {
   /** The table whose entries end at `end`; what decoded stays in `into` when a flaw stops it. */
   const table = (end: number, path: string, depth: number, into: JsonObject = {}) => {
     while (at < end) {
-      const key = shortstr(`${path} key`);
+      // A key that is not UTF-8 is kept by its bytes (base64), with a note; decoding goes on.
+      const keyBytes = chunk(octet(`${path} key`), `${path} key`);
+      const key = text(keyBytes, `${path}.${base64(keyBytes)}`, "key");
       try {
         into[key] = value(`${path}.${key}`, depth);
       } catch (e) {

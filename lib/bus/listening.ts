@@ -37,6 +37,12 @@ export interface Subscription {
    */
   deadLetters?: string;
   deadLetterArguments?: Record<string, unknown>;
+  /**
+   * Deliveries unacknowledged at a time (default 100). A quorum queue counts a delivery for
+   * every message given back when a connection dies, so 1 keeps a crash's count on the one
+   * message being handled, not on the ones fetched behind it.
+   */
+  prefetch?: number;
 }
 
 /** How a named queue is declared (fedora-messaging's `[queues.NAME]`). */
@@ -245,7 +251,7 @@ export async function listen(
           ? { name: subscription.queue, passive: config.passiveDeclares, ...subscription.declare }
           : {}),
         ack: true,
-        prefetch: Math.min(count, MAX_PREFETCH),
+        prefetch: Math.min(count, subscription.prefetch ?? MAX_PREFETCH),
         onCancel: drop,
       });
       await drainDeadLetters(s);

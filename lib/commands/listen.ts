@@ -318,7 +318,7 @@ export function queueDeclaration(
   },
   config: Config,
   queue: string,
-): Pick<Subscription, "declare" | "deadLetters" | "deadLetterArguments"> {
+): Pick<Subscription, "declare" | "deadLetters" | "deadLetterArguments" | "prefetch"> {
   const settings = config.queues[queue] ?? {};
   const args: Record<string, unknown> = { ...settings.arguments };
   const type = values["queue-type"] ?? String(args["x-queue-type"] ?? "quorum");
@@ -359,6 +359,7 @@ export function queueDeclaration(
   args["x-dead-letter-routing-key"] = deadLetters;
   return {
     declare: { ...declared(settings), arguments: args },
+    ...(type === "quorum" ? { prefetch: 1 } : {}),
     deadLetters,
     deadLetterArguments: { "x-queue-type": type },
   };

@@ -245,3 +245,20 @@ Deno.test("recorder: header values are recorded as sent (64-bit integers exact, 
     await cleanUp(queue);
   }
 });
+
+Deno.test("recorder: a quorum queue is read one delivery at a time (a crash counts against the message being handled, not the ones behind it); classic, 100", async () => {
+  for (const [type, expected] of [["quorum", "1"], ["classic", "100"]] as const) {
+    const queue = queueName(`prefetch-${type}`);
+    try {
+      const recorder = await background(recording(queue, "--queue-type", type));
+      const rows =
+        (await rabbitmqctl("list_consumers", "-p", "/pubsub", "queue_name", "prefetch_count"))
+          .split("\n").filter((l) => l.startsWith(`${queue}\t`));
+      recorder.child.kill("SIGTERM");
+      assertEquals((await recorder.done()).code, 0);
+      assertEquals(rows, [`${queue}\t${expected}`]);
+    } finally {
+      await cleanUp(queue);
+    }
+  }
+});
