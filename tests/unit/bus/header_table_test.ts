@@ -74,3 +74,12 @@ Deno.test("header table: decoding cost stays small next to a synced write (fedor
   // Measured ~2 µs here; an fsync is milliseconds. A generous bound for a loaded machine.
   assert(perMessageUs < 100, `${perMessageUs} µs per header`);
 });
+
+Deno.test("header table: a key that is not UTF-8 is kept by its bytes, with a note; the rest still decodes", () => {
+  const key = [2, 0xff, 0xfe];
+  const got = decodeProperties(properties(Uint8Array.of(...key, 0x49, 0, 0, 0, 7), "m1"));
+  assertEquals(got.problem, undefined);
+  assertEquals(got.headers, { "//4=": 7 });
+  assertEquals(got.notes, { "headers.//4=": "key not UTF-8: base64 of the bytes as sent" });
+  assertEquals(got.properties["messageId"], "m1");
+});
