@@ -131,7 +131,7 @@ default of --window.
 
 Examples:
   busmsg report day.jsonl
-  busmsg report --date "$(date -u -d yesterday +%F)" --expect-hosts /etc/busmsg/proxies \\
+  busmsg report --date "$(date -u -d yesterday +%F)" --expect-hosts /etc/sync-http-logs.yaml \\
       --nagios /var/log/busmsg/sync-*.jsonl
   busmsg report --live --conf consumer.toml --timeout 600 --json
   busmsg report --coverage --since 7d --nagios /var/log/busmsg/sync-*.jsonl*
@@ -154,9 +154,9 @@ perfdata per state. Without --nagios it exits 1 where that says CRITICAL, else 0
 
 Verdict: CRITICAL when no run was found (a job that did not run is not a good day), a date
 failed or never finished, an expected proxy is missing, a proxy was synced without a date,
-or a run never finished; WARNING for events ignored, messages kept aside by the recorder,
-proxies skipped or not finished, and with --warn-retries dates fetched after retries;
-else OK.
+a run never finished, or a run synced no proxy at all; WARNING for events ignored, messages
+kept aside by the recorder, proxies skipped or not finished, and with --warn-retries dates
+fetched after retries; else OK.
 Exit status: 1 when the verdict is CRITICAL, else 0; 2 usage or config. With --nagios:
 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not be made: bad option,
 unreadable file, lost connection).`;

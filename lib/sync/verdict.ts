@@ -63,17 +63,19 @@ function withNames(head: string, names: string[]): string {
 /**
  * The verdict on some runs. CRITICAL: no run (unless `needRun` is false), a date not fetched
  * (failed or unfinished), an expected proxy missing, a proxy synced without a single date, a run
- * not finished. WARNING: events that could not be counted, skipped proxies, proxies without
+ * not finished, a run without any proxy. WARNING: events that could not be counted, skipped proxies, proxies without
  * `host.finish`, and (with `warnRetries`) dates fetched only after retries. Else OK.
  */
 export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
   const failed: string[] = [];
   const unfinished: string[] = [];
   let fetched = 0, afterRetry = 0, retries = 0, skipped = 0, noDates = 0, hostOpen = 0;
-  let twice = 0, missing = 0, openRuns = 0;
+  let twice = 0, missing = 0, openRuns = 0, empty = 0;
   const missingNames: string[] = [];
   for (const run of runs) {
     if (run.unfinished) openRuns++;
+    // A run that synced no proxy fetched nothing: its events were lost, or the job is broken.
+    if (Object.keys(run.hosts).length === 0) empty++;
     missing += run.missing_hosts.length;
     missingNames.push(...run.missing_hosts);
     for (const h of Object.values(run.hosts)) {
@@ -110,6 +112,7 @@ export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
   );
   add("CRITICAL", noDates, `${plural(noDates, "proxy", "proxies")} synced no date`);
   add("CRITICAL", openRuns, plural(openRuns, "run not finished", "runs not finished"));
+  add("CRITICAL", empty, plural(empty, "run without a proxy", "runs without a proxy"));
   add("WARNING", options.ignored, `${plural(options.ignored, "event")} ignored`);
   const aside = options.aside ?? { count: 0, files: [] };
   add(

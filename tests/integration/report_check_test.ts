@@ -209,6 +209,7 @@ Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored
       headers: { "sent-at": `2026-11-28T03:00:0${second}+00:00` },
     }) + "\n";
   const run = { run_id: "r1", host: "log\x1b]0;x\x07" };
+  const p = { synced_host: "proxy01" }, d = { ...p, log_date: "2026-11-27" };
   const text = new TextEncoder();
   await Deno.writeFile(
     day,
@@ -219,7 +220,11 @@ Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored
       ...text.encode('"}\nnot json\n'),
       ...text.encode(event("host.logdate.fail.final", {}, 2)),
       ...text.encode(event("host\x1b[2J", { ...run }, 3)),
-      ...text.encode(event("finish", run, 4)),
+      ...text.encode(event("host.start", { ...run, ...p }, 5)),
+      ...text.encode(event("host.logdate.start", { ...run, ...d }, 6)),
+      ...text.encode(event("host.logdate.finish", { ...run, ...d }, 7)),
+      ...text.encode(event("host.finish", { ...run, ...p }, 8)),
+      ...text.encode(event("finish", run, 9)),
     ]),
   );
   const got = await busmsg(["report", day]);
@@ -239,7 +244,8 @@ Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored
   );
   assertEquals(
     got.stdout,
-    "run r1 on log\\x1b]0;x\\x07: 2026-11-28T03:00:01+00:00 to 2026-11-28T03:00:04+00:00 (3s)\n" +
+    "run r1 on log\\x1b]0;x\\x07: 2026-11-28T03:00:01+00:00 to 2026-11-28T03:00:09+00:00 (8s)\n" +
+      "  proxy01  1/1 dates fetched\n" +
       "  (1 event of this run ignored)\n" +
       "SYNC WARNING - 4 events ignored\n",
   );
@@ -250,7 +256,7 @@ Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored
   assertEquals(plugin.code, 1);
   assertEquals(
     plugin.stdout.split("\n")[0],
-    "SYNC WARNING - 4 events ignored | runs=1 dates_fetched=0 dates_fetched_after_retry=0 " +
+    "SYNC WARNING - 4 events ignored | runs=1 dates_fetched=1 dates_fetched_after_retry=0 " +
       "dates_failed=0 dates_unfinished=0 retries=0 missing=0 skipped=0 ignored=4 unfinished_runs=0",
   );
 });

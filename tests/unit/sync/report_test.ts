@@ -65,9 +65,20 @@ Deno.test("report: runs, proxies, dates, retries, skips; out of order and duplic
 });
 
 Deno.test("report: a clean run needs no attention; one that never finished does", () => {
-  const clean = sum([ev("start", 0, { run_id: "r2" }), ev("finish", 1, { run_id: "r2" })]);
-  assertEquals(text(clean).endsWith("\nSYNC OK - 1 run, 0 dates fetched\n"), true);
+  const p = { run_id: "r2", synced_host: "p1", log_date: "2026-11-27" };
+  const clean = sum([
+    ev("start", 0, { run_id: "r2" }),
+    ev("host.start", 0, p),
+    ev("host.logdate.start", 0, p),
+    ev("host.logdate.finish", 0, p),
+    ev("host.finish", 0, p),
+    ev("finish", 1, { run_id: "r2" }),
+  ]);
+  assertEquals(text(clean).endsWith("\nSYNC OK - 1 run, 1 date fetched\n"), true);
   assertEquals(critical(clean), false);
+  // Start and finish with nothing between: nothing was fetched.
+  const empty = sum([ev("start", 0, { run_id: "r5" }), ev("finish", 1, { run_id: "r5" })]);
+  assertEquals(text(empty).endsWith("\nSYNC CRITICAL - 1 run without a proxy\n"), true);
   const open = sum([ev("start", 0, { run_id: "r3" })]);
   assertEquals(critical(open), true);
   assertEquals(text([]), "SYNC CRITICAL - no sync run found\n");

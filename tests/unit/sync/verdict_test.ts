@@ -77,6 +77,12 @@ Deno.test("verdict: a proxy synced without a date, or not finished, or a run not
     "WARNING",
     "1 proxy not finished",
   ]);
+  // A run that synced no proxy at all fetched nothing: never OK, even with start and finish.
+  const empty = summarize(run({}), { attempts: 3 });
+  assertEquals([verdict(empty, opts).state, verdict(empty, opts).summary], [
+    "CRITICAL",
+    "1 run without a proxy",
+  ]);
   const runOpen = summarize(run({ a: [[0, true]] }, false), { attempts: 3 });
   assertEquals(verdict(runOpen, opts).summary, "1 run not finished");
   assertEquals(verdict([], opts).summary, "no sync run found");
