@@ -130,10 +130,11 @@ export function formatReport(runs: RunSummary[], v: Verdict, warnRetries = false
       }`
       : `${run.start ?? "(start not seen)"}, NOT FINISHED`;
     lines.push(`run ${run.run_id} on ${run.host}: ${when}`);
-    const width = Math.max(
-      ...[...Object.keys(run.hosts), ...run.missing_hosts].map((h) => printable(h).length),
-      4,
-    );
+    // A loop, not Math.max(...names): a run may name more proxies than a call takes arguments.
+    let width = 4;
+    for (const h of [...Object.keys(run.hosts), ...run.missing_hosts]) {
+      width = Math.max(width, printable(h).length);
+    }
     const rows: [string, string[]][] = Object.entries(run.hosts).map(([name, h]) => [
       name,
       h.syncs.length === 1 ? [describeSync(h.syncs[0]!)] : [

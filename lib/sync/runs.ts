@@ -159,9 +159,37 @@ interface HostSlot {
   finished: boolean;
 }
 
+/**
+ * The syncs of one proxy (or of one of its dates), in the order they began, with the earliest
+ * one that still meets a condition found in amortised constant time: every condition asked is
+ * one a slot never meets again once it stopped meeting it (finished, failed for good, started),
+ * so each condition keeps a mark that only moves forward. A flood of events for one proxy costs
+ * linear time, not quadratic.
+ */
+class Slots<T> {
+  readonly items: T[] = [];
+  #marks = new Map<string, number>();
+  constructor(private readonly make: () => T) {}
+
+  /** The earliest slot that meets `ok` (named `name`), else undefined. */
+  earliest(name: string, ok: (s: T) => boolean): T | undefined {
+    let i = this.#marks.get(name) ?? 0;
+    while (i < this.items.length && !ok(this.items[i]!)) i++;
+    this.#marks.set(name, i);
+    return this.items[i];
+  }
+
+  /** A new slot at the end. */
+  fresh(): T {
+    const s = this.make();
+    this.items.push(s);
+    return s;
+  }
+}
+
 interface ProxyState {
-  slots: HostSlot[];
-  dates: Map<string, DateSlot[]>;
+  slots: Slots<HostSlot>;
+  dates: Map<string, Slots<DateSlot>>;
 }
 
 interface RunState {
@@ -196,25 +224,15 @@ function dateSummary(slot: DateSlot, attempts: number): DateSummary {
   return out;
 }
 
-/** The earliest slot matching, else undefined. */
-function earliest<T>(slots: T[], ok: (s: T) => boolean): T | undefined {
-  return slots.find(ok);
-}
-
-function addDateEvent(slots: DateSlot[], e: SyncEvent, attempts: number): void {
-  const fresh = (): DateSlot => {
-    const s: DateSlot = { started: false, finished: false, retries: 0, finals: 0 };
-    slots.push(s);
-    return s;
-  };
+function addDateEvent(slots: Slots<DateSlot>, e: SyncEvent, attempts: number): void {
   const open = (s: DateSlot) => !s.finished;
   switch (e.event) {
     case "host.logdate.start":
       // An event of this sync that sorts before its start (a clock step) opened it already.
-      (earliest(slots, (s) => !s.started) ?? fresh()).started = true;
+      (slots.earliest("unstarted", (s) => !s.started) ?? slots.fresh()).started = true;
       break;
     case "host.logdate.finish": {
-      const slot = earliest(slots, open) ?? fresh();
+      const slot = slots.earliest("open", open) ?? slots.fresh();
       slot.finished = true;
       break;
     }
@@ -223,7 +241,8 @@ function addDateEvent(slots: DateSlot[], e: SyncEvent, attempts: number): void {
       // A failure belongs to the earliest sync still trying; one that has failed for good
       // takes no more, so two failing syncs of a proxy listed twice are two failures.
       const trying = (s: DateSlot) => open(s) && s.finals === 0 && s.retries < attempts;
-      const slot = earliest(slots, trying) ?? earliest(slots, open) ?? slots.at(-1) ?? fresh();
+      const slot = slots.earliest("trying", trying) ?? slots.earliest("open", open) ??
+        slots.items.at(-1) ?? slots.fresh();
       if (e.event.endsWith("retry")) slot.retries++;
       else slot.finals++;
       const reason = reasonOf(e.body);
@@ -233,43 +252,42 @@ function addDateEvent(slots: DateSlot[], e: SyncEvent, attempts: number): void {
   }
 }
 
-function addHostEvent(slots: HostSlot[], e: SyncEvent): void {
-  const fresh = (): HostSlot => {
-    const s: HostSlot = { started: false, finished: false };
-    slots.push(s);
-    return s;
-  };
+function addHostEvent(slots: Slots<HostSlot>, e: SyncEvent): void {
   switch (e.event) {
-    case "host.start":
-      (earliest(slots, (s) => !s.started && s.skipped === undefined) ?? fresh()).started = true;
+    case "host.start": {
+      const unstarted = (s: HostSlot) => !s.started && s.skipped === undefined;
+      (slots.earliest("unstarted", unstarted) ?? slots.fresh()).started = true;
       break;
+    }
     case "host.skip": {
-      const slot = earliest(slots, (s) => !s.finished && s.skipped === undefined) ?? fresh();
+      const open = (s: HostSlot) => !s.finished && s.skipped === undefined;
+      const slot = slots.earliest("unskipped", open) ?? slots.fresh();
       slot.skipped = reasonOf(e.body) ?? "";
       break;
     }
     case "host.finish": {
-      const slot = earliest(slots, (s) => !s.finished) ?? fresh();
+      const slot = slots.earliest("open", (s) => !s.finished) ?? slots.fresh();
       slot.finished = true;
       break;
     }
   }
 }
 
+/** The k-th sync of a proxy: its k-th host slot and the k-th slot of each of its dates. */
 function proxySyncs(proxy: ProxyState, attempts: number): ProxySync[] {
-  const count = Math.max(1, proxy.slots.length, ...[...proxy.dates.values()].map((d) => d.length));
+  let count = Math.max(1, proxy.slots.items.length);
+  for (const d of proxy.dates.values()) count = Math.max(count, d.items.length);
   const syncs: ProxySync[] = [];
   for (let i = 0; i < count; i++) {
-    const slot = proxy.slots[i];
-    const dates: Record<string, DateSummary> = {};
-    for (const [day, slots] of proxy.dates) {
-      const s = slots[i];
-      if (s) dates[day] = dateSummary(s, attempts);
-    }
-    const sync: ProxySync = { finished: slot?.finished ?? false, dates: sorted(dates) };
+    const slot = proxy.slots.items[i];
+    const sync: ProxySync = { finished: slot?.finished ?? false, dates: {} };
     if (slot?.skipped !== undefined) sync.skipped = slot.skipped;
     syncs.push(sync);
   }
+  for (const [day, slots] of proxy.dates) {
+    slots.items.forEach((s, i) => syncs[i]!.dates[day] = dateSummary(s, attempts));
+  }
+  for (const sync of syncs) sync.dates = sorted(sync.dates);
   return syncs;
 }
 
@@ -309,12 +327,18 @@ export function summarize(events: SyncEvent[], options: ModelOptions): RunSummar
     const name = str(e.body["synced_host"]);
     if (name === undefined || !e.event.startsWith("host.")) continue;
     let proxy = run.proxies.get(name);
-    if (!proxy) run.proxies.set(name, proxy = { slots: [], dates: new Map() });
+    if (!proxy) {
+      const host = () => ({ started: false, finished: false });
+      run.proxies.set(name, proxy = { slots: new Slots<HostSlot>(host), dates: new Map() });
+    }
     const day = str(e.body["log_date"]);
     if (e.event.startsWith("host.logdate.")) {
       if (day === undefined) continue;
       let slots = proxy.dates.get(day);
-      if (!slots) proxy.dates.set(day, slots = []);
+      if (!slots) {
+        const date = () => ({ started: false, finished: false, retries: 0, finals: 0 });
+        proxy.dates.set(day, slots = new Slots<DateSlot>(date));
+      }
       addDateEvent(slots, e, attempts);
     } else {
       addHostEvent(proxy.slots, e);

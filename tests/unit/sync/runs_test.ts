@@ -231,3 +231,33 @@ Deno.test("runs: an event seen twice (same id) counts once; a run without start 
   assertEquals(runs[0]!.unfinished, true);
   assertEquals(runs[0]!.start, undefined);
 });
+
+Deno.test("runs: a flood of events for one proxy (a looping sender, a crafted file) costs linear time and never throws", () => {
+  const events: SyncEvent[] = [];
+  const at = "2026-11-28T03:00:00+00:00";
+  const e = (event: string, body: Record<string, string>, i: number): SyncEvent => ({
+    id: `f-${i}`,
+    event,
+    sentAt: at,
+    body: { host: "log01", run_id: "flood", synced_host: "p", ...body },
+  });
+  // 60,000 starts of one date, then as many finishes; and 150,000 different dates (more than
+  // a function call takes arguments).
+  for (let i = 0; i < 60_000; i++) {
+    events.push(e("host.logdate.start", { log_date: "2026-11-27" }, i));
+  }
+  for (let i = 0; i < 60_000; i++) {
+    events.push(e("host.logdate.finish", { log_date: "2026-11-27" }, 60_000 + i));
+  }
+  const day = new Date(Date.UTC(1000, 0, 1));
+  for (let i = 0; i < 150_000; i++) {
+    day.setUTCDate(day.getUTCDate() + 1);
+    events.push(e("host.logdate.start", { log_date: day.toISOString().slice(0, 10) }, 200_000 + i));
+  }
+  const started = performance.now();
+  const runs = summarize(events, { attempts: 3 });
+  const ms = performance.now() - started;
+  assertEquals(runs[0]!.hosts["p"]!.syncs.length, 60_000);
+  assertEquals(Object.keys(runs[0]!.hosts["p"]!.syncs[0]!.dates).length, 150_001);
+  assertEquals(ms < 10_000, true, `${Math.round(ms)} ms`);
+});
