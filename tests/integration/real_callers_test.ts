@@ -17,13 +17,17 @@ import { drainQueue, tlsConfig } from "../support/broker.ts";
 import { background, linesOf } from "../support/listener.ts";
 import { PREFIX, sandbox } from "../support/example_sandbox.ts";
 
-/** Records everything published meanwhile into DIR/sync-DAY.jsonl; returns its lines. */
+/**
+ * Records everything published meanwhile under the topic prefix into DIR/sync-DAY.jsonl;
+ * returns the file's path once it holds the expected number of lines.
+ */
 async function recorded(
   dir: string,
   expected: number,
   publish: () => Promise<void>,
+  prefix = PREFIX,
 ): Promise<string> {
-  const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
+  const consumer = await tlsConfig("consumer", [`topic_prefix = "${prefix}"`]);
   const queue = `busmsg-test-callers-${crypto.randomUUID().slice(0, 8)}`;
   const day = `${dir}/sync-${new Date().toISOString().slice(0, 10)}.jsonl`;
   try {
@@ -55,8 +59,6 @@ const DAYS = ["2026-11-25", "2026-11-26", "2026-11-27"];
 
 Deno.test("caller A (the deployed bash script), through the drop-in and through dump lines: nothing lost, every failed date FAILED", async () => {
   const { dir, env } = await sandbox();
-  const state = `${dir}/rsync-state`;
-  await Deno.mkdir(state);
   for (
     const [name, text] of [
       ["rsync", `#!/bin/sh\nexec bash '${STUB_RSYNC}' "$@"\n`],
@@ -79,15 +81,26 @@ Deno.test("caller A (the deployed bash script), through the drop-in and through 
   };
   const events = 2 + Object.values(failures).reduce((n, f) => n + 2 + 3 * (2 + f), 0);
   const reports: Record<string, { code: number; stdout: string }> = {};
-  for (const mode of ["drop-in", "dump-line"]) {
-    await Deno.remove(state, { recursive: true });
+  const hosts = `${dir}/proxies`;
+  await Deno.writeTextFile(
+    hosts,
+    "# the proxies the sync must cover\ngood01.example.org\nflaky01.example.org\nslow01\n" +
+      "bad01.example.org\nfinal01.example.org\ngone01.example.org  # never synced\n",
+  );
+  // Both ways at once, each under its own topic prefix (prod, stg) with its own recorder.
+  const stg = "org.fedoraproject.stg";
+  const stgConf = await tlsConfig("logging", [`topic_prefix = "${stg}"`]);
+  await Promise.all(["drop-in", "dump-line"].map(async (mode) => {
+    const state = `${dir}/rsync-state-${mode}`;
     await Deno.mkdir(state);
     const refused = `${dir}/refused-${mode}`;
+    const prefix = mode === "drop-in" ? PREFIX : stg;
     const day = await recorded(`${dir}/${mode}`, events, async () => {
       const run = await new Deno.Command("bash", {
         args: [CALLER_A],
         env: {
           ...env,
+          ...(mode === "drop-in" ? {} : { FEDORA_MESSAGING_CONF: stgConf }),
           MODE: mode,
           EXAMPLES: `${ROOT}scripts/examples`,
           PROXIES: proxies.join(" "),
@@ -100,15 +113,9 @@ Deno.test("caller A (the deployed bash script), through the drop-in and through 
         stderr: "piped",
       }).output();
       assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
-    });
+    }, prefix);
     // Nothing refused: the failure events with failure= went out like every other one.
     assertEquals(await Deno.readTextFile(refused).catch(() => ""), "", mode);
-    const hosts = `${dir}/proxies`;
-    await Deno.writeTextFile(
-      hosts,
-      "# the proxies the sync must cover\ngood01.example.org\nflaky01.example.org\nslow01\n" +
-        "bad01.example.org\nfinal01.example.org\ngone01.example.org  # never synced\n",
-    );
     const text = await busmsg(["report", "--expect-hosts", hosts, day]);
     assertEquals(text.code, 1, text.stderr);
     assertEquals(text.stderr, "");
@@ -171,7 +178,7 @@ Deno.test("caller A (the deployed bash script), through the drop-in and through 
       fail_final: true,
       last_reason: "Error code: 30",
     });
-  }
+  }));
   assertEquals(reports["drop-in"], reports["dump-line"], "both ways of sending, one report");
   // The attempts the sync makes: from --attempts, else $BUSMSG_REPORT_ATTEMPTS, else 3.
   const day = `${dir}/drop-in/sync-${new Date().toISOString().slice(0, 10)}.jsonl`;
