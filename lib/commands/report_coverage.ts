@@ -37,6 +37,8 @@ export interface CoverageArgs {
   expected?: string[] | undefined;
   /** Events that could not be counted. */
   ignored?: number;
+  /** Messages the recorder kept aside in side files instead of recording them. */
+  aside?: { count: number; files: string[] };
 }
 
 /** `--window`, else `$BUSMSG_REPORT_WINDOW` (when set and not empty), else 3: a whole number of nights from 1 to 366. */
@@ -96,7 +98,7 @@ export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Pr
     options.expected = expectedAs(args.expected, [...seen]);
   }
   const c = coverage(read, options);
-  const v = coverageVerdict(c, args.ignored ?? 0);
+  const v = coverageVerdict(c, args.ignored ?? 0, args.aside);
   if (args.html !== undefined) {
     const page = coverageHtml(c, v, { generated: new Date(now).toISOString(), version: VERSION });
     if (args.html === "-") {

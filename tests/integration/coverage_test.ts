@@ -161,6 +161,24 @@ Deno.test("report --coverage: the window's edge, --date, the window from the env
     two.stdout.split("\n")[0]!,
     "COVERAGE WARNING - 1 date pending after 2 or more runs: proxy04.fedoraproject.org 2026-11-30 |",
   );
+  // A message the recorder kept aside may be what a date lacks: said, and at least WARNING.
+  const side = `${dir}/sync-2026-12-02.rejects.jsonl`;
+  await Deno.writeTextFile(
+    side,
+    JSON.stringify({
+      time: "2026-12-02T03:15:30+00:00",
+      reason: "not a fedora-messaging message",
+    }) +
+      "\n",
+  );
+  const aside = await busmsg(["report", "--coverage", "--nagios", ...files]);
+  assertEquals(aside.code, 1);
+  assertIncludes(
+    aside.stdout.split("\n")[0]!,
+    `2026-11-30, 1 message not recorded, kept aside in ${side} | `,
+  );
+  assertIncludes(aside.stdout.split("\n")[0]!, " kept_aside=1");
+  await Deno.remove(side);
   // A window of 2 nights: the run of 12-02 was its last.
   const short = await busmsg(["report", "--coverage", "--date", "2026-11-30", "--json", ...files], {
     env: { BUSMSG_REPORT_WINDOW: "2" },
