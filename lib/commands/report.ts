@@ -149,7 +149,8 @@ proxy skipped by a run counts as not fetched by it. Failure is decided as in the
 Text: one row of symbols per proxy (. r R ? X -, blank when no run tried it), then each
 lost, missing and pending date with its last reason and its runs. --nagios: COVERAGE
 CRITICAL for any lost or missing date or no run at all, WARNING for a date still pending
-after 2 or more runs failed it or for events that could not be counted, else OK;
+after 2 or more runs failed it, for events that could not be counted or messages kept
+aside by the recorder, else OK;
 perfdata per state. Without --nagios it exits 1 where that says CRITICAL, else 0.
 
 Verdict: CRITICAL when no run was found (a job that did not run is not a good day), a date
@@ -271,6 +272,7 @@ async function report(args: string[]): Promise<number> {
       nagios: values.nagios,
       expected,
       ignored: ignored.length,
+      aside,
     });
   }
   const chosen = countIgnored(summarize(events, { attempts }), ignored, selection);

@@ -21,6 +21,7 @@ import { coverageRuns } from "../sync/coverage_runs.ts";
 import { formatCoverage } from "../sync/coverage_text.ts";
 import { coverageHtml } from "../sync/coverage_html.ts";
 import { VERSION } from "../version.ts";
+import { missingHosts } from "../sync/hosts.ts";
 
 /** The environment variable that sets the window when `--window` is not given. */
 export const WINDOW_ENV = "BUSMSG_REPORT_WINDOW";
@@ -36,6 +37,8 @@ export interface CoverageArgs {
   expected?: string[] | undefined;
   /** Events that could not be counted. */
   ignored?: number;
+  /** Messages the recorder kept aside in side files instead of recording them. */
+  aside?: { count: number; files: string[] };
 }
 
 /** `--window`, else `$BUSMSG_REPORT_WINDOW` (when set and not empty), else 3: a whole number of nights from 1 to 366. */
@@ -89,9 +92,13 @@ export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Pr
   const options: Parameters<typeof coverage>[1] = { window };
   const keep = dateFilter(args, now);
   if (keep) options.keep = keep;
-  if (args.expected) options.expected = args.expected;
-  const c = coverage(coverageRuns(runs), options);
-  const v = coverageVerdict(c, args.ignored ?? 0);
+  const read = coverageRuns(runs);
+  if (args.expected) {
+    const seen = new Set(read.flatMap((r) => [...Object.keys(r.tries), ...Object.keys(r.skipped)]));
+    options.expected = expectedAs(args.expected, [...seen]);
+  }
+  const c = coverage(read, options);
+  const v = coverageVerdict(c, args.ignored ?? 0, args.aside);
   if (args.html !== undefined) {
     const page = coverageHtml(c, v, { generated: new Date(now).toISOString(), version: VERSION });
     if (args.html === "-") {
@@ -111,4 +118,25 @@ export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Pr
 function exitCode(state: keyof typeof NAGIOS, nagios: boolean | undefined): number {
   if (nagios) return NAGIOS[state];
   return state === "CRITICAL" ? EXIT.FAILURE : EXIT.OK;
+}
+
+/**
+ * The expected proxies (`--expect-hosts`) as coverage names them: each by the name it was
+ * synced under when the per-run report's rule matches it to one (case, a final dot, or a short
+ * name against a unique FQDN, see `missingHosts`), else as given (then it has no event at all).
+ */
+export function expectedAs(expected: string[], seen: string[]): string[] {
+  const absent = new Set(missingHosts(expected, seen));
+  const norm = (name: string) => name.toLowerCase().replace(/\.$/, "");
+  const out = new Set<string>();
+  for (const e of expected) {
+    if (absent.has(e)) {
+      out.add(e);
+      continue;
+    }
+    const same = seen.filter((s) => norm(s) === norm(e));
+    const alike = seen.filter((s) => missingHosts([e], [s]).length === 0);
+    for (const s of same.length > 0 ? same : alike.slice(0, 1)) out.add(s);
+  }
+  return [...out];
 }

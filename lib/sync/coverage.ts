@@ -297,9 +297,14 @@ export function cellsIn(c: Coverage, state: (cell: Cell) => boolean): [string, s
 /**
  * The check: CRITICAL for any lost or missing date (and for no run at all: a job that did not
  * run is not a good night); WARNING for a pending date that two or more runs have failed
- * already (one more failure and it may be lost), or for `ignored` events; else OK.
+ * already (one more failure and it may be lost), for `ignored` events, or for messages the
+ * recorder kept `aside`; else OK.
  */
-export function coverageVerdict(c: Coverage, ignored = 0): CoverageVerdict {
+export function coverageVerdict(
+  c: Coverage,
+  ignored = 0,
+  aside: { count: number; files: string[] } = { count: 0, files: [] },
+): CoverageVerdict {
   const list = (s: CoverageState) => cellsIn(c, (cell) => cell.state === s);
   const lost = list("lost"), missing = list("missing");
   const late = cellsIn(c, (cell) => cell.state === "pending" && failedRuns(cell) >= 2);
@@ -319,6 +324,12 @@ export function coverageVerdict(c: Coverage, ignored = 0): CoverageVerdict {
     warning.push(named(`${plural(late.length, "date")} pending after 2 or more runs`, names(late)));
   }
   if (ignored > 0) warning.push(`${plural(ignored, "event")} ignored`);
+  // What the recorder could not record may be just what a lost or missing date lacks.
+  if (aside.count > 0) {
+    warning.push(
+      `${plural(aside.count, "message")} not recorded, kept aside in ${aside.files.join(", ")}`,
+    );
+  }
   const t = c.totals;
   const good = t.fetched + t.retried + t.recovered;
   const proxies = Object.keys(c.proxies).length;
@@ -333,6 +344,7 @@ export function coverageVerdict(c: Coverage, ignored = 0): CoverageVerdict {
   const summary = state === "OK" ? fine : [...critical, ...warning].join(", ");
   const perf: Record<string, number> = { ...t, runs: c.runs.length, proxies };
   if (ignored > 0) perf["ignored"] = ignored;
+  if (aside.count > 0) perf["kept_aside"] = aside.count;
   return { state, summary, perf };
 }
 

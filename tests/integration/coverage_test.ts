@@ -117,6 +117,41 @@ Deno.test("report --coverage: every state from six nights of both real sync scri
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("report --coverage --expect-hosts: the sync job's YAML list, names matched as the per-run report matches them", async () => {
+  const { dir, files } = await nights();
+  // Short names, another case, a final dot, one commented out, one listed twice.
+  await Deno.writeTextFile(
+    `${dir}/sync-http-logs.yaml`,
+    "---\nsynced_hosts:\n  - proxy01\n  - PROXY02.fedoraproject.org.\n" +
+      "  # - proxy03.fedoraproject.org\n  - proxy07.fedoraproject.org\n" +
+      "  - proxy07.fedoraproject.org\n  - proxy09.fedoraproject.org\n",
+  );
+  const json = await busmsg([
+    "report",
+    "--coverage",
+    "--json",
+    "--expect-hosts",
+    `${dir}/sync-http-logs.yaml`,
+    ...files,
+  ]);
+  assertEquals(json.stderr, "");
+  const c = JSON.parse(json.stdout);
+  // No row for a name the list spells otherwise; only the proxy never synced is missing.
+  assertEquals(Object.keys(c.proxies), [
+    "proxy01.fedoraproject.org",
+    "proxy02.fedoraproject.org",
+    "proxy03.fedoraproject.org",
+    "proxy04.fedoraproject.org",
+    "proxy05.fedoraproject.org",
+    "proxy06.fedoraproject.org",
+    "proxy07.fedoraproject.org",
+    "proxy08.fedoraproject.org",
+    "proxy09.fedoraproject.org",
+  ]);
+  assertEquals(c.totals.missing, 8);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("report --coverage: the window's edge, --date, the window from the environment, stdin", async () => {
   // Without the night of 12-03 (the last run for 2026-11-30), proxy04's date is still pending.
   const { dir, files } = await nights(sixNights().slice(0, 2));
@@ -126,6 +161,24 @@ Deno.test("report --coverage: the window's edge, --date, the window from the env
     two.stdout.split("\n")[0]!,
     "COVERAGE WARNING - 1 date pending after 2 or more runs: proxy04.fedoraproject.org 2026-11-30 |",
   );
+  // A message the recorder kept aside may be what a date lacks: said, and at least WARNING.
+  const side = `${dir}/sync-2026-12-02.rejects.jsonl`;
+  await Deno.writeTextFile(
+    side,
+    JSON.stringify({
+      time: "2026-12-02T03:15:30+00:00",
+      reason: "not a fedora-messaging message",
+    }) +
+      "\n",
+  );
+  const aside = await busmsg(["report", "--coverage", "--nagios", ...files]);
+  assertEquals(aside.code, 1);
+  assertIncludes(
+    aside.stdout.split("\n")[0]!,
+    `2026-11-30, 1 message not recorded, kept aside in ${side} | `,
+  );
+  assertIncludes(aside.stdout.split("\n")[0]!, " kept_aside=1");
+  await Deno.remove(side);
   // A window of 2 nights: the run of 12-02 was its last.
   const short = await busmsg(["report", "--coverage", "--date", "2026-11-30", "--json", ...files], {
     env: { BUSMSG_REPORT_WINDOW: "2" },
