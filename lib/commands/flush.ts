@@ -15,6 +15,7 @@ import { formatSentAt } from "../message/message.ts";
 import { checkSpoolDir } from "../spool/safety.ts";
 import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";
 import { BrokerSession } from "../bus/transport.ts";
+import { consoleReporter } from "../delivery/console.ts";
 import { clearFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 import { Interruption } from "../io/interrupt.ts";
 
@@ -105,7 +106,7 @@ export async function run(args: string[]): Promise<number> {
   // Always tries, whatever a recent failure says (fail-fast is for the sending commands).
   let session: BrokerSession | DeliveryError;
   try {
-    const opening = BrokerSession.open(config, deadline);
+    const opening = BrokerSession.open(config, deadline, consoleReporter());
     const opened = await Promise.race([opening, interruption.signalled]);
     if (opened instanceof DeliveryError) {
       opening.then((s) => s.interrupt(opened), () => {});

@@ -8,6 +8,7 @@ import { routingKey, toDumpLine } from "../message/message.ts";
 import { out } from "../io/output.ts";
 import { deliver, deliverAndReport, dryRun, outcomeOf, reportFailures } from "../delivery/send.ts";
 import { BrokerSession, withDeadline } from "../bus/transport.ts";
+import { consoleReporter } from "../delivery/console.ts";
 import { type Delivered, fromDelivery } from "../message/wire.ts";
 
 const DEFAULT_TOPIC = "logging.stats.debug.test-message";
@@ -83,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
     ? config
     : await configFrom({ conf: values["listen-conf"], timeout: values.timeout });
   const deadline = Date.now() + config.timeoutMs;
-  const listener = await BrokerSession.open(listenConfig, deadline);
+  const listener = await BrokerSession.open(listenConfig, deadline, consoleReporter());
   try {
     let cameBack!: (d: Delivered) => void;
     const arrived = new Promise<Delivered>((resolve) => cameBack = resolve);

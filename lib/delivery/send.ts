@@ -26,6 +26,7 @@ import {
 import { BrokerSession, type Deadline, type Outcome } from "../bus/transport.ts";
 import { clearFailure, recentFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 import { toPublication } from "../message/wire.ts";
+import { consoleReporter } from "./console.ts";
 
 /** A message and where it goes. */
 export interface Addressed extends Destination {
@@ -108,7 +109,7 @@ async function openSession(
   deadline: Deadline,
   interruption?: Interruption,
 ): Promise<BrokerSession | DeliveryError> {
-  const opening = BrokerSession.open(config, deadline).catch(asDeliveryError);
+  const opening = BrokerSession.open(config, deadline, consoleReporter()).catch(asDeliveryError);
   if (!interruption) return await opening;
   const session = await Promise.race([opening, interruption.signalled]);
   if (session instanceof BrokerSession) {
