@@ -9,12 +9,22 @@
  *
  *   deno run -A scripts/bench.ts [--quick]
  */
+import {
+  CERTS,
+  PLAIN_PORT,
+  PLAIN_URL as PLAIN,
+  TEST_PASSWORD,
+  TEST_USER,
+  TLS_URL,
+} from "../tests/support/addresses.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
-const CERTS = `${Deno.env.get("BUSMSG_BROKER_DIR") ?? "/tmp/busmsg-broker"}/certs`;
-const PLAIN_PORT = Deno.env.get("BUSMSG_BROKER_PORT") ?? "35672";
-const TLS_PORT = Deno.env.get("BUSMSG_BROKER_TLS_PORT") ?? "35671";
-const PLAIN = `amqp://busmsg-test:test-secret@127.0.0.1:${PLAIN_PORT}/%2Fpubsub`;
+/** The TLS port with a password login, for amqp-publish (which has no EXTERNAL). */
+const TLS_PASSWORD_URL = Object.assign(new URL(TLS_URL), {
+  username: TEST_USER,
+  password: TEST_PASSWORD,
+}).href;
 const quick = Deno.args.includes("--quick");
 const RUNS = quick ? 7 : 25;
 const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
@@ -95,7 +105,7 @@ const row = (what: string, ours: string, peer: string, peerName: string, ratio: 
 const tlsConf = `${work}/logging.toml`;
 await Deno.writeTextFile(
   tlsConf,
-  `amqp_url = "amqps://localhost:${TLS_PORT}/%2Fpubsub"\n[tls]\nca_cert = "${CERTS}/ca.pem"\n` +
+  `amqp_url = "${TLS_URL}"\n[tls]\nca_cert = "${CERTS}/ca.pem"\n` +
     `certfile = "${CERTS}/logging.pem"\nkeyfile = "${CERTS}/logging.key"\n`,
 );
 
@@ -131,7 +141,7 @@ const [oneTls, peerTls] = await perProcess(
   [
     "amqp-publish",
     "--ssl",
-    `--url=amqps://busmsg-test:test-secret@localhost:${TLS_PORT}/%2Fpubsub`,
+    `--url=${TLS_PASSWORD_URL}`,
     `--cacert=${CERTS}/ca.pem`,
     `--cert=${CERTS}/consumer.pem`,
     `--key=${CERTS}/consumer.key`,

@@ -2,14 +2,15 @@
  * Listening on the bus until told to stop: after N messages, after a silence, on SIGINT or
  * SIGTERM (cleanly), or when the output is gone. A lost connection is opened again with
  * back-off. Each message is acknowledged only once the handler has kept it, so with a named
- * queue nothing is lost across restarts. Shared by `listen` and `report --live`.
+ * queue nothing is lost across restarts. Shared by `listen` and `report --live`. What a person
+ * must hear (listening, lost, listening again) goes to the caller's BusReporter.
  */
 import { type Config, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { type Message, routingKey } from "../message/message.ts";
-import { say } from "../io/output.ts";
 import { printable } from "../text/printable.ts";
 import { BrokerSession } from "./transport.ts";
+import type { BusReporter } from "./reporter.ts";
 import { type Delivered, fromDelivery } from "../message/wire.ts";
 
 /** When to stop listening. */
@@ -96,21 +97,21 @@ export function bindingKey(topicPrefix: string, binding: string): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function sayBad(d: Delivered, e: Error): void {
-  say(
-    `message ${
-      String(d.messageId)
-    } on ${d.routingKey}: not a fedora-messaging message: ${e.message}`,
-  );
+/** The line for a delivery that is not a fedora-messaging message. */
+function badLine(d: Delivered, e: Error): string {
+  return `message ${
+    String(d.messageId)
+  } on ${d.routingKey}: not a fedora-messaging message: ${e.message}`;
 }
 
-function sayRedelivered(d: Delivered): void {
+/** The line for a delivery that comes again (it was not acknowledged before). */
+function redeliveredLine(d: Delivered): string {
   const count = d.headers?.["x-delivery-count"];
-  say(printable(
+  return printable(
     `message ${String(d.messageId)} on ${d.routingKey} delivered again` +
       (typeof count === "number" ? ` (returned ${count} time(s) unacknowledged)` : "") +
       ": it was not acknowledged before (a lost connection or a crash)",
-  ));
+  );
 }
 
 /**
@@ -118,13 +119,16 @@ function sayRedelivered(d: Delivered): void {
  * code: 0 when stopped by a limit, a signal or a closed output; 1 when a message could not be
  * kept; 111 when the connection was lost and not regained within the silence limit. The first
  * connection is not retried: its failure is thrown (a service manager restarts later).
+ * `reporter` hears the connection's steps and the lines a person must read.
  */
 export async function listen(
   config: Config,
   subscription: Subscription,
   limits: ListenLimits,
   handler: Handler,
+  reporter: BusReporter,
 ): Promise<number> {
+  const say = (line: string) => reporter.say(line);
   const count = limits.count ?? Infinity;
   const keys = subscription.literal
     ? subscription.bindings
@@ -159,7 +163,8 @@ export async function listen(
   /** Keeps `d` aside; false (and listening ends, exit 1) when even that failed. */
   const putAside = (d: Delivered, e: Error): boolean => {
     try {
-      (handler.bad ?? sayBad)(d, e);
+      if (handler.bad) handler.bad(d, e);
+      else say(badLine(d, e));
       return true;
     } catch (failure) {
       say((failure as Error).message);
@@ -172,7 +177,7 @@ export async function listen(
     if (stopping || seen >= count) return;
     // Said before anything is done with it: if it is what stopped the last run, this is the
     // line that names it (the broker counts deliveries; a quorum queue gives up at its limit).
-    if (d.redelivered) sayRedelivered(d);
+    if (d.redelivered) say(redeliveredLine(d));
     let m: Message;
     try {
       m = fromDelivery(d, config.topicPrefix);
@@ -238,7 +243,7 @@ export async function listen(
 
   let lost!: () => void;
   const connect = async () => {
-    const s = await BrokerSession.open(config, Date.now() + connectMs);
+    const s = await BrokerSession.open(config, Date.now() + connectMs, reporter);
     const gone = new Promise<void>((resolve) => lost = resolve);
     const drop = () => {
       if (session === s) session = undefined;

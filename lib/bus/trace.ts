@@ -1,10 +1,10 @@
 /**
  * The steps of a connection as they happen (DNS, TLS, AMQP login, channel, confirms, close),
- * each with its time: printed by `--verbose` / `BUSMSG_DEBUG=1`, collected by `doctor`.
- * Details never hold a secret: URLs are redacted, keys and passwords are never looked at.
+ * each with its time, handed to a BusReporter's `step`: printed by `--verbose` / `BUSMSG_DEBUG=1`
+ * (lib/delivery/console.ts), collected by `doctor`. Details never hold a secret: URLs are
+ * redacted, keys and passwords are never looked at.
  */
 import type { PeerCertificate } from "node:tls";
-import { say } from "../io/output.ts";
 
 /** One step of a connection. */
 export interface Step {
@@ -16,19 +16,6 @@ export interface Step {
 
 /** Receives each step as it completes. */
 export type Tracer = (step: Step) => void;
-
-let verbose = false;
-
-/** Turns on verbose output for this process (`--verbose`). */
-export function setVerbose(on: boolean): void {
-  verbose = on;
-}
-
-/** Verbose output on stderr when asked for (`--verbose` or `BUSMSG_DEBUG=1`), else none. */
-export function verboseTracer(): Tracer | undefined {
-  if (!verbose && Deno.env.get("BUSMSG_DEBUG") !== "1") return undefined;
-  return (step) => say(`verbose: ${formatStep(step)}`);
-}
 
 /** `name: detail (12.3 ms)`. */
 export function formatStep(step: Step): string {

@@ -10,7 +10,7 @@ import type { SendOptions } from "../delivery/send.ts";
 import type { Reporter } from "../delivery/outcomes.ts";
 import { resolveSpool } from "../spool/spool.ts";
 import { type OptionTable, scanArgs } from "./option_table.ts";
-import { setVerbose } from "../bus/trace.ts";
+import { setVerbose } from "../delivery/console.ts";
 import { parseDuration } from "../text/duration.ts";
 import { DEFAULT_RETRY_AFTER_MS } from "../spool/failfast.ts";
 

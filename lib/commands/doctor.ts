@@ -10,7 +10,7 @@ import {
   HELP_OPTION,
   SPOOL_DIR_OPTION,
 } from "../cli/option_table.ts";
-import { out } from "../io/output.ts";
+import { out, say } from "../io/output.ts";
 import { formatAge } from "../text/duration.ts";
 import { exitCodeFor, type State, worst } from "../text/nagios.ts";
 import { type Config, redactUrl } from "../config.ts";
@@ -290,7 +290,7 @@ async function checkBroker(config: Config, report: Report, publish: boolean): Pr
   try {
     // Doctor judges the certificate's expiry itself; no second word of it on stderr.
     const quiet = { ...config, expiryWarnDays: 0 };
-    session = await BrokerSession.open(quiet, deadline, (step) => steps.push(step));
+    session = await BrokerSession.open(quiet, deadline, { step: (s) => steps.push(s), say });
   } catch (e) {
     const error = e as DeliveryError;
     const detail = withFix(error);

@@ -10,12 +10,12 @@ import {
 import { reporterFor } from "../delivery/outcomes.ts";
 import { DeliveryError, EXIT, UsageError } from "../errors.ts";
 import { note, out } from "../io/output.ts";
-import { address, flushSpool, sayFlush } from "../delivery/send.ts";
+import { flushSpool, sayFlush } from "../delivery/flush.ts";
+import { address } from "../delivery/session.ts";
+import { openOrSkip } from "../delivery/failfast.ts";
 import { formatSentAt } from "../message/message.ts";
 import { checkSpoolDir } from "../spool/safety.ts";
 import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";
-import { BrokerSession } from "../bus/transport.ts";
-import { clearFailure, recordFailure, unreachable } from "../spool/failfast.ts";
 import { Interruption } from "../io/interrupt.ts";
 
 /** The options of `busmsg flush`. */
@@ -102,27 +102,11 @@ export async function run(args: string[]): Promise<number> {
   // SIGINT/SIGTERM: stop sending, wait briefly for the confirms, then say what was sent and
   // what is left, as at any other end (the summary is what cron mails).
   const interruption = new Interruption();
-  // Always tries, whatever a recent failure says (fail-fast is for the sending commands).
-  let session: BrokerSession | DeliveryError;
-  try {
-    const opening = BrokerSession.open(config, deadline);
-    const opened = await Promise.race([opening, interruption.signalled]);
-    if (opened instanceof DeliveryError) {
-      opening.then((s) => s.interrupt(opened), () => {});
-      session = opened;
-    } else {
-      session = opened;
-      interruption.onSignal((e) => opened.stop(e, SIGNAL_GRACE_MS));
-      interruption.onRepeat((e) => opened.interrupt(e));
-      await clearFailure(dir, config.amqpUrl);
-    }
-  } catch (e) {
-    interruption.dispose();
-    if (!(e instanceof DeliveryError)) throw e;
-    if (unreachable(e, config.timeoutMs)) await recordFailure(dir, config.amqpUrl, e, Date.now());
-    // Still looks at the spool, so that stdout says what is left (and --json what each is).
-    session = e;
-  }
+  // Always tries, whatever a recent failure says (fail-fast is for the sending commands), and
+  // keeps the state for them. A broker that could not be reached still has the spool looked
+  // at, so that stdout says what is left (and --json what each is).
+  const session = await openOrSkip(config, deadline, { dir, windowMs: 0 }, interruption);
+  if (session instanceof DeliveryError && session !== interruption.error) interruption.dispose();
   try {
     // Another process sending from the spool is doing this job already: no need to wait.
     const lockWait = Math.max(Math.min(deadline, Date.now() + 200), Date.now());
@@ -150,6 +134,3 @@ export async function run(args: string[]): Promise<number> {
     }
   }
 }
-
-/** How long a signal lets the confirms of what was sent still come in (a second: none). */
-const SIGNAL_GRACE_MS = 2000;

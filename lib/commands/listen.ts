@@ -4,6 +4,7 @@ import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table
 import { type Config, type ConfigQueue, parseTimeout } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { BadMessage, listen, type ListenLimits, type Subscription } from "../bus/listening.ts";
+import { consoleReporter } from "../delivery/console.ts";
 import { type Message, toDumpLine } from "../message/message.ts";
 import type { Delivered } from "../message/wire.ts";
 import { rejectLine } from "../message/rejects.ts";
@@ -263,7 +264,7 @@ async function listenWith(
           `message ${String(d.messageId)} on ${d.routingKey}: ${why}; kept in ${where}`,
         ));
       },
-    });
+    }, consoleReporter());
   } finally {
     sink.close();
   }

@@ -14,7 +14,8 @@ import { parseFields } from "../message/fields.ts";
 import { checkedLines } from "../message/lines.ts";
 import { type Draft, formatProblem, type Message } from "../message/message.ts";
 import { note, say } from "../io/output.ts";
-import { deliverAndReport, dryRun, inBatches, type Sized } from "../delivery/send.ts";
+import { deliverAndReport, dryRun } from "../delivery/send.ts";
+import { inBatches, type Sized } from "../delivery/batches.ts";
 import { Interruption } from "../io/interrupt.ts";
 import { Progress } from "../io/progress.ts";
 import {

@@ -7,6 +7,7 @@ import { inputName, readLineBatches } from "../io/input.ts";
 import { openDayFile } from "../io/day_file.ts";
 import { isRejectsPath, type KeptAside, keptAside } from "../io/side_file.ts";
 import { listen } from "../bus/listening.ts";
+import { consoleReporter } from "../delivery/console.ts";
 import { out, say } from "../io/output.ts";
 import { parseJson } from "../message/pyjson.ts";
 import { printable } from "../text/printable.ts";
@@ -225,7 +226,7 @@ async function report(args: string[]): Promise<number> {
         if (e) events.push(e);
         return true;
       },
-    });
+    }, consoleReporter());
     if (code !== EXIT.OK) {
       if (values.nagios) throw new Error("listening ended early: the connection was lost");
       return code;

@@ -1,13 +1,16 @@
 /** `busmsg test-message`: does this host's bus configuration work? Optionally round trip. */
 import { configFrom, parseCommand } from "../cli/options.ts";
 import { BROKER_OPTIONS, formatOptions, HELP_OPTION, OUTPUT_OPTIONS } from "../cli/option_table.ts";
-import { reporterFor } from "../delivery/outcomes.ts";
+import { outcomeOf, reporterFor } from "../delivery/outcomes.ts";
 import { defaultsFor, messageFromFields } from "../message/compose.ts";
 import { EXIT } from "../errors.ts";
 import { routingKey, toDumpLine } from "../message/message.ts";
 import { out } from "../io/output.ts";
-import { deliver, deliverAndReport, dryRun, outcomeOf, reportFailures } from "../delivery/send.ts";
+import { deliverAndReport, dryRun } from "../delivery/send.ts";
+import { deliver } from "../delivery/session.ts";
+import { reportFailures } from "../delivery/failures.ts";
 import { BrokerSession, withDeadline } from "../bus/transport.ts";
+import { consoleReporter } from "../delivery/console.ts";
 import { type Delivered, fromDelivery } from "../message/wire.ts";
 
 const DEFAULT_TOPIC = "logging.stats.debug.test-message";
@@ -83,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
     ? config
     : await configFrom({ conf: values["listen-conf"], timeout: values.timeout });
   const deadline = Date.now() + config.timeoutMs;
-  const listener = await BrokerSession.open(listenConfig, deadline);
+  const listener = await BrokerSession.open(listenConfig, deadline, consoleReporter());
   try {
     let cameBack!: (d: Delivered) => void;
     const arrived = new Promise<Delivered>((resolve) => cameBack = resolve);

@@ -6,6 +6,7 @@
 import { EXIT, UsageError } from "../errors.ts";
 import type { DeliveryError } from "../errors.ts";
 import { beQuiet, out } from "../io/output.ts";
+import type { Delivery } from "./session.ts";
 
 /** A message's fate: confirmed; kept in the spool; refused by the broker; or none of these. */
 export type Fate = "delivered" | "spooled" | "refused" | "failed";
@@ -26,6 +27,14 @@ export function undelivered(
 ): Pick<MessageOutcome, "outcome" | "reason"> {
   const outcome = error.exitCode === EXIT.REFUSED ? "refused" : spooled ? "spooled" : "failed";
   return { outcome, reason: error.message };
+}
+
+/** What became of one message, for the command's output; `spooled`: whether it was kept. */
+export function outcomeOf(d: Delivery, spooled: boolean): MessageOutcome {
+  const message = { id: d.message.id, routingKey: d.routingKey };
+  return d.outcome.ok
+    ? { ...message, outcome: "delivered" }
+    : { ...message, ...undelivered(d.outcome.error, spooled && d.outcome.error.transient) };
 }
 
 /** Prints one batch of outcomes (one write). */

@@ -257,7 +257,7 @@ Deno.test("doctor and spool status: --help, and shared options before the comman
 
 Deno.test("doctor and --verbose watch the TLS handshake without weakening it: a wrong host name is refused", async () => {
   // 127.0.0.2 is loopback too, but the broker's certificate names only localhost and 127.0.0.1.
-  const other = relay(TLS_PORT, Infinity, "127.0.0.2");
+  const other = relay(TLS_PORT, { hostname: "127.0.0.2" });
   try {
     const conf = await writeConfig([
       `amqp_url = "amqps://127.0.0.2:${other.port}/%2Fpubsub"`,

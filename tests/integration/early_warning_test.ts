@@ -147,7 +147,7 @@ Deno.test("fail-fast: a success clears the state; the state is per broker", asyn
   const call = () =>
     busmsg(["publish", "--url", url, "--topic", "logging.stats.debug.ff", "a=1"], { spoolDir });
   assertIncludes((await call()).stderr, "ECONNREFUSED");
-  const up = relay(PLAIN_PORT, Infinity, "127.0.0.1", port);
+  const up = relay(PLAIN_PORT, { listenPort: port });
   try {
     const skipped = await call();
     assertIncludes(skipped.stderr, "not trying ");

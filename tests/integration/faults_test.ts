@@ -170,7 +170,7 @@ Deno.test("the broker stopped mid-way through a 5,000-line publish: every messag
   const { file, ids } = await bigFile("stop", 5000);
   const spoolDir = await Deno.makeTempDir();
   // Throttled so the stop lands mid-way (about 1.5 MB at 300 kB/s).
-  const slow = relay(PLAIN_PORT, 300_000);
+  const slow = relay(PLAIN_PORT, { bytesPerSecond: 300_000 });
   try {
     const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${slow.port}/`);
     const publishing = busmsg(["publish", "--url", url, "--timeout", "60", file], { spoolDir });
@@ -196,7 +196,7 @@ Deno.test("a connection closed by the broker (rabbitmqctl close_connection) is h
   await durableQueue(queue, "close.#");
   const { file, ids } = await bigFile("close", 5000);
   const spoolDir = await Deno.makeTempDir();
-  const slow = relay(TLS_PORT, 300_000, "127.0.0.1");
+  const slow = relay(TLS_PORT, { bytesPerSecond: 300_000 });
   try {
     const conf = await tlsConfig("consumer");
     const url = `amqps://localhost:${slow.port}/%2Fpubsub`;

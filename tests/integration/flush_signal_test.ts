@@ -20,7 +20,7 @@ Deno.test('flush: SIGTERM mid-way prints its "N sent, M left" summary, M what th
   });
   assertEquals(spooled.code, 0, spooled.stderr);
   const reader = await Reader.open(["termflush.#"]);
-  const slow = relay(PLAIN_PORT, 250_000);
+  const slow = relay(PLAIN_PORT, { bytesPerSecond: 250_000 });
   try {
     const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${slow.port}/`);
     const child = spawnBusmsg(["flush", "--url", url, "--timeout", "60"], {

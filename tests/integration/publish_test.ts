@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { SEED_FRAMES, SEED_LINE } from "../support/fixtures.ts";
 import { PLAIN_PORT, PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
+import { recording, relay } from "../support/faults.ts";
 import {
   busmsg,
   ENTRY,
@@ -12,53 +13,16 @@ import {
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
-/** A loopback relay to the broker that records what the client sends. */
-function recordingRelay(): { port: number; sent: () => Uint8Array; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const chunks: Uint8Array[] = [];
-  const conns: Deno.Conn[] = [];
-  (async () => {
-    for await (const client of listener) {
-      const upstream = await Deno.connect({ hostname: "127.0.0.1", port: PLAIN_PORT });
-      conns.push(client, upstream);
-      const record = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, c) {
-          chunks.push(chunk.slice());
-          c.enqueue(chunk);
-        },
-      });
-      client.readable.pipeThrough(record).pipeTo(upstream.writable).catch(() => {});
-      upstream.readable.pipeTo(client.writable).catch(() => {});
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    sent: () => {
-      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) all.set(c, at), at += c.length;
-      return all;
-    },
-    close: () => {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* already closed */ }
-      }
-    },
-  };
-}
-
 Deno.test("the seed's test message goes on the wire byte for byte as the Python client sends it", async () => {
-  const relay = recordingRelay();
+  const seen = recording();
+  const hop = relay(PLAIN_PORT, { tap: seen.tap });
   const reader = await Reader.open(["test"]);
   try {
-    const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${relay.port}/`);
+    const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${hop.port}/`);
     const run = await busmsg(["publish", "--url", url, "-"], { stdin: SEED_LINE + "\n" });
     assertEquals(run.code, 0, run.stderr);
     assertEquals(run.stdout, "6f4dfec9-80d7-49e6-80e0-f2357b63422c test\n");
-    const wire = hex(relay.sent());
+    const wire = hex(seen.bytes("up"));
     // Channel 1, method frame type 1, header frame type 2, body frame type 3.
     assertIncludes(
       wire,
@@ -68,7 +32,7 @@ Deno.test("the seed's test message goes on the wire byte for byte as the Python 
     assert(m, "the message arrived");
     assertEquals(m.text, '{"test_key1": "test_value1"}');
   } finally {
-    relay.close();
+    hop.close();
     await reader.close();
   }
 });

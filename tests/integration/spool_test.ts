@@ -457,7 +457,7 @@ Deno.test("a flush killed mid-way sends again at most the unconfirmed messages (
   assertEquals(spooled.code, 0, spooled.stderr);
   const reader = await Reader.open(["killflush.#"]);
   // Throttled, so the kill lands mid-round (about 0.5 kB per message).
-  const slow = relay(PLAIN_PORT, 250_000);
+  const slow = relay(PLAIN_PORT, { bytesPerSecond: 250_000 });
   try {
     const url = PLAIN_URL.replace(`:${PLAIN_PORT}/`, `:${slow.port}/`);
     const child = spawnBusmsg(["flush", "--url", url, "--timeout", "60"], {

@@ -58,7 +58,7 @@ Deno.test("TLS: a wrong CA is refused, never a fall-back to no verification", as
 
 Deno.test("TLS: a broker certificate for another host name is refused", async () => {
   // 127.0.0.2 is loopback too, but the broker's certificate names only localhost and 127.0.0.1.
-  const other = relay(TLS_PORT, Infinity, "127.0.0.2");
+  const other = relay(TLS_PORT, { hostname: "127.0.0.2" });
   try {
     await refused(
       await tlsConf(GOOD, `amqps://127.0.0.2:${other.port}/%2Fpubsub`),

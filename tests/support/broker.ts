@@ -6,15 +6,17 @@ import { Buffer } from "node:buffer";
 import amqp from "amqplib";
 import { ROOT, writeConfig } from "./run.ts";
 
-export const BROKER_DIR = Deno.env.get("BUSMSG_BROKER_DIR") ?? "/tmp/busmsg-broker";
-export const CERTS = `${BROKER_DIR}/certs`;
-export const PLAIN_PORT = Number(Deno.env.get("BUSMSG_BROKER_PORT") ?? 35672);
-export const TLS_PORT = Number(Deno.env.get("BUSMSG_BROKER_TLS_PORT") ?? 35671);
-export const TEST_PASSWORD = "test-secret";
-/** Full rights, password login, plain AMQP (the tests' reading side). */
-export const PLAIN_URL = `amqp://busmsg-test:${TEST_PASSWORD}@127.0.0.1:${PLAIN_PORT}/%2Fpubsub`;
-/** Fedora's setup: TLS, client certificate, EXTERNAL. */
-export const TLS_URL = `amqps://localhost:${TLS_PORT}/%2Fpubsub`;
+import { CERTS, PLAIN_URL, TLS_URL } from "./addresses.ts";
+
+export {
+  BROKER_DIR,
+  CERTS,
+  PLAIN_PORT,
+  PLAIN_URL,
+  TEST_PASSWORD,
+  TLS_PORT,
+  TLS_URL,
+} from "./addresses.ts";
 
 /** A config for Fedora's setup: TLS with the given user's client certificate. */
 export function tlsConfig(user: string, extra: string[] = []): Promise<string> {

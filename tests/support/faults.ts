@@ -1,16 +1,38 @@
-/** Faults on the path to the broker: a (throttled) relay, a port that hangs, a port that never speaks. */
-/**
- * A TCP relay on loopback to `port`; client-to-broker bytes limited to `bytesPerSecond`;
- * listening on `listenPort` (default: any free port).
- */
+/** Faults on the path to the broker: a (throttled, tapped) relay, a port that hangs, a port that never speaks. */
+/** Hears the bytes a relay passes: `up` from the client to the broker, `down` back. */
+export type Tap = (way: "up" | "down", bytes: Uint8Array) => void;
+
+/** How a relay passes the bytes. */
+export interface RelayOptions {
+  /** Client-to-broker bytes per second, at most (default: no limit). */
+  bytesPerSecond?: number;
+  /** The address it listens on (default 127.0.0.1). */
+  hostname?: string;
+  /** The port it listens on (default: any free port). */
+  listenPort?: number;
+  /** Hears a copy of every chunk each way as it passes, before any throttling. */
+  tap?: Tap;
+}
+
+/** A TCP relay on loopback to the broker's `port`; see {@link RelayOptions}. */
 export function relay(
   port: number,
-  bytesPerSecond = Infinity,
-  hostname = "127.0.0.1",
-  listenPort = 0,
+  options: RelayOptions = {},
 ): { port: number; close: () => void } {
+  const { bytesPerSecond = Infinity, hostname = "127.0.0.1", listenPort = 0, tap } = options;
   const listener = Deno.listen({ hostname, port: listenPort });
   const conns: Deno.Conn[] = [];
+  const tapped = (way: "up" | "down", from: ReadableStream<Uint8Array>) =>
+    tap
+      ? from.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, c) {
+            tap(way, chunk.slice());
+            c.enqueue(chunk);
+          },
+        }),
+      )
+      : from;
   (async () => {
     for await (const client of listener) {
       const upstream = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -26,11 +48,26 @@ export function relay(
           }
         },
       });
-      client.readable.pipeThrough(throttle).pipeTo(upstream.writable).catch(() => {});
-      upstream.readable.pipeTo(client.writable).catch(() => {});
+      tapped("up", client.readable).pipeThrough(throttle).pipeTo(upstream.writable).catch(() => {});
+      tapped("down", upstream.readable).pipeTo(client.writable).catch(() => {});
     }
   })().catch(() => {});
   return { port: (listener.addr as Deno.NetAddr).port, close: () => closeAll(listener, conns) };
+}
+
+/** A tap that keeps what passes, and the bytes of one way joined in order. */
+export function recording(): { tap: Tap; bytes: (way: "up" | "down") => Uint8Array } {
+  const chunks: Array<[way: "up" | "down", bytes: Uint8Array]> = [];
+  return {
+    tap: (way, bytes) => chunks.push([way, bytes]),
+    bytes: (way) => {
+      const mine = chunks.filter(([w]) => w === way).map(([, b]) => b);
+      const all = new Uint8Array(mine.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of mine) all.set(c, at), at += c.length;
+      return all;
+    },
+  };
 }
 
 function closeAll(listener: Deno.Listener, conns: Deno.Conn[]): void {

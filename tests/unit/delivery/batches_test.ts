@@ -1,5 +1,5 @@
 import { assertEquals } from "../../support/assert.ts";
-import { inBatches, type Sized } from "../../../lib/delivery/send.ts";
+import { inBatches, type Sized } from "../../../lib/delivery/batches.ts";
 import type { Message } from "../../../lib/message/message.ts";
 
 const message = (id: string): Message => ({ topic: "t", body: {}, headers: {}, id, priority: 0 });

@@ -1,0 +1,170 @@
+/**
+ * Sending the spool: oldest first, each message to the exchange and routing key it was spooled
+ * with, each file deleted at its confirm, what the broker refuses for good (or what is not a
+ * message) moved aside with its reason; and the stderr lines that say what a flush did.
+ */
+import type { Config } from "../config.ts";
+import { DeliveryError, ioReason } from "../errors.ts";
+import { formatProblem, formatSentAt } from "../message/message.ts";
+import { note, say } from "../io/output.ts";
+import { lockSpool } from "../spool/lock.ts";
+import {
+  type AsideKind,
+  listSpool,
+  moveAside,
+  readSpoolFile,
+  removeStaleTemporaries,
+} from "../spool/spool.ts";
+import type { BrokerSession, Deadline } from "../bus/transport.ts";
+import { outcomeOf, type Reporter, undelivered } from "./outcomes.ts";
+import { address, type Addressed, publishOn } from "./session.ts";
+import { BATCH } from "./batches.ts";
+
+/** A spool file moved aside during a flush. */
+export interface MovedAside {
+  path: string;
+  kind: AsideKind;
+  reason: string;
+}
+
+/** What a flush of the spool did. */
+export interface FlushReport {
+  sent: number;
+  left: number;
+  movedAside: MovedAside[];
+  /** Files that are not valid messages and could not be moved aside: left, counted in `left`. */
+  stuck: { path: string; reason: string }[];
+  /** Why files were left, if any were. */
+  error?: DeliveryError;
+  /** True when another process held the lock (it is sending). */
+  busy: boolean;
+}
+
+/**
+ * Sends spooled messages oldest first on an open session, each to the exchange and routing
+ * key it was spooled with, deleting each file as soon as its confirm arrives (a kill sends
+ * again at most the unconfirmed ones). A message the broker refuses for good, or a file that
+ * is not a message, is moved aside with its reason, never deleted. Rounds stop at the first
+ * one that cannot finish (the broker is away or makes no progress); given the error of a
+ * session that could not be opened, none is sent. Every file looked at is reported.
+ */
+export async function flushSpool(
+  session: BrokerSession | DeliveryError,
+  config: Config,
+  dir: string,
+  deadline: Deadline,
+  options: { lockWait?: Deadline; report?: Reporter } = {},
+): Promise<FlushReport> {
+  const report: FlushReport = { sent: 0, left: 0, movedAside: [], stuck: [], busy: false };
+  // A broker that could not be reached sends nothing, but every file is still looked at.
+  if (session instanceof DeliveryError) report.error = session;
+  // The usual case, an empty spool, costs one directory read and no lock.
+  if ((await listSpool(dir)).length === 0) return report;
+  const lock = await lockSpool(dir, options.lockWait ?? deadline);
+  if (!lock) return { ...report, busy: true };
+  const aside = async (path: string, kind: AsideKind, reason: string) => {
+    report.movedAside.push({ path: await moveAside(path, kind, reason), kind, reason });
+  };
+  try {
+    await removeStaleTemporaries(dir);
+    const files = await listSpool(dir);
+    const defaults = {
+      sentAt: formatSentAt(new Date()),
+      newId: () => crypto.randomUUID(),
+      topicPrefix: config.topicPrefix,
+    };
+    for (let at = 0; at < files.length; at += BATCH) {
+      const valid: { file: string; item: Addressed }[] = [];
+      for (const file of files.slice(at, at + BATCH)) {
+        const record = await readSpoolFile(file, defaults);
+        if (!record.message) {
+          const reason = record.problems.map(formatProblem).join("; ");
+          let said: string;
+          try {
+            await aside(file, "bad", reason);
+            said = `moved aside: ${report.movedAside.at(-1)!.path}: ${reason}`;
+          } catch (e) {
+            // Still in the way (a directory that cannot be renamed over its .bad, say): left,
+            // and said each time, never passed over.
+            report.left++;
+            report.stuck.push({ path: file, reason: `cannot move it aside (${ioReason(e)})` });
+            said = `${report.stuck.at(-1)!.reason}: ${file}: ${reason}`;
+          }
+          // Neither delivered nor kept for delivery: failed. Its id cannot be read.
+          options.report?.([{
+            id: "-",
+            routingKey: "-",
+            outcome: "failed",
+            reason: `not a valid message, ${said}`,
+          }]);
+        } else {
+          const item = record.destination
+            ? { message: record.message, ...record.destination }
+            : address(record.message, config);
+          valid.push({ file, item });
+        }
+      }
+      if (report.error || session instanceof DeliveryError) {
+        // No round is sent once one failed (or with no broker): the rest stays, said so.
+        const why = report.error as DeliveryError;
+        report.left += valid.length;
+        options.report?.(valid.map(({ item }) => ({
+          id: item.message.id,
+          routingKey: item.routingKey,
+          ...undelivered(why, true),
+        })));
+        continue;
+      }
+      const removals: Promise<void>[] = [];
+      const deliveries = await publishOn(
+        session.broken ?? session.stalled ?? session,
+        valid.map((v) => v.item),
+        at === 0 ? deadline : Date.now() + config.timeoutMs,
+        {
+          idleMs: config.timeoutMs,
+          onConfirm: (i) => removals.push(Deno.remove(valid[i]!.file).catch(() => {})),
+        },
+      );
+      await Promise.all(removals);
+      // A message not sent stays in the spool; one refused for good is moved aside.
+      // Whatever flush moves aside was refused for good, as its exit code (121) says.
+      options.report?.(
+        deliveries.map((d) =>
+          d.outcome.ok || d.outcome.error.transient
+            ? outcomeOf(d, true)
+            : { ...outcomeOf(d, false), outcome: "refused" }
+        ),
+      );
+      for (let i = 0; i < deliveries.length; i++) {
+        const outcome = deliveries[i]!.outcome;
+        if (outcome.ok) report.sent++;
+        else if (!outcome.error.transient) {
+          await aside(valid[i]!.file, "refused", outcome.error.message);
+        } else {
+          report.left++;
+          report.error ??= outcome.error;
+        }
+      }
+    }
+    return report;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Stderr lines about a flush, when there is anything to say. */
+export function sayFlush(report: FlushReport, dir: string): void {
+  for (const a of report.movedAside) {
+    const what = a.kind === "bad" ? "not a valid message" : "refused by the broker";
+    say(`spool ${dir}: ${what}, moved aside: ${a.path}: ${a.reason}`);
+  }
+  for (const s of report.stuck) say(`spool ${dir}: not a valid message, ${s.reason}: ${s.path}`);
+  if (report.sent > 0 || report.left > 0) {
+    note(
+      `spool ${dir}: ${report.sent} spooled message(s) sent` +
+        (report.left > 0
+          ? `, ${report.left} left${report.error ? `: ${report.error.message}` : ""}`
+          : ""),
+    );
+  }
+}
