@@ -22,7 +22,11 @@ const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
 /** busmsg as it ships: the bundle (scripts/bench builds it), the binary's flags, no config. */
 const BUNDLE = Deno.env.get("BUSMSG_BUNDLE") ?? `${ROOT}dist/busmsg.js`;
 const denoRun = [Deno.execPath(), "run", "--quiet", "--no-prompt"];
-const busmsg = [...denoRun, "--no-config", "--cached-only", ...FLAGS, BUNDLE];
+const shipped = [...denoRun, "--no-config", "--cached-only", ...FLAGS, BUNDLE];
+// As the installed launcher runs it: DENO_DIR=/dev/null, so no cache is written anywhere.
+const busmsg = ["env", "DENO_DIR=/dev/null", ...shipped];
+/** The same with Deno's caches (V8 code cache) in a directory, as before the launcher's change. */
+const cached = ["env", `DENO_DIR=${work}/deno-dir`, ...shipped];
 /** busmsg run from source, for the bundle's gain. */
 const fromSource = [...denoRun, "--config", `${ROOT}deno.json`, ...FLAGS, `${ROOT}main.ts`];
 
@@ -117,6 +121,18 @@ await perProcess(
   [...busmsg, ...syncEvent, "--url", PLAIN],
   [...fromSource, ...syncEvent, "--url", PLAIN],
   "busmsg from source (main.ts)",
+);
+await perProcess(
+  "  the same, no cache / Deno's cache dir",
+  [...busmsg, ...syncEvent, "--url", PLAIN],
+  [...cached, ...syncEvent, "--url", PLAIN],
+  "busmsg with DENO_DIR a cache (the old launcher)",
+);
+await perProcess(
+  "  --version, no cache / Deno's cache dir",
+  [...busmsg, "--version"],
+  [...cached, "--version"],
+  "busmsg with DENO_DIR a cache (the old launcher)",
 );
 const peerArgs = ["-e", "amq.topic", "-r", "bench.one", "-p", "-b", '{"a": "1"}'];
 await perProcess(

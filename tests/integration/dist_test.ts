@@ -43,6 +43,8 @@ Deno.test("deno task dist builds the bundle, the man page, three completions and
     "busmsg-flush.service",
     "busmsg-flush.timer",
     "busmsg-record.service",
+    "sysusers.d",
+    "tmpfiles.d",
   ]);
   assertEquals(
     Deno.readTextFileSync(`${dist}/systemd/busmsg-flush.service`),
@@ -242,4 +244,38 @@ Deno.test("scripts/install PREFIX puts each file where a Fedora package would, a
   assertEquals(version.stdout.split("\n")[0], `busmsg ${VERSION}`);
   const man = await sh("man", ["-w", "busmsg"], { MANPATH: `${prefix}/share/man` });
   assertEquals(man.stdout.trim(), `${prefix}/share/man/man1/busmsg.1`);
+});
+
+Deno.test("scripts/install takes PREFIX from the environment, writes only under DESTDIR, and the installed busmsg writes nothing into its caller's home", async () => {
+  const stage = await Deno.makeTempDir({ prefix: "busmsg-stage-" });
+  const prefix = `/opt/busmsg-test-${crypto.randomUUID().slice(0, 8)}`;
+  const run = await sh("bash", [`${ROOT}scripts/install`], {
+    PREFIX: prefix,
+    DESTDIR: stage,
+    BUSMSG_UNITS_DIR: units,
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(await Deno.stat(prefix).catch(() => "absent"), "absent", "nothing outside DESTDIR");
+  for (
+    const path of ["bin/busmsg", "lib/sysusers.d/busmsg.conf", "lib/tmpfiles.d/busmsg.conf"]
+  ) assert(Deno.statSync(`${stage}${prefix}/${path}`).isFile, path);
+  assertIncludes(
+    Deno.readTextFileSync(`${stage}${prefix}/lib/systemd/system/busmsg-flush.service`),
+    `ExecStart=${prefix}/bin/busmsg flush\n`,
+  );
+  // Installed where it was staged for (the launcher names PREFIX, not DESTDIR): a copy made so.
+  const root = await Deno.makeTempDir({ prefix: "busmsg-installed-" });
+  const installed = await sh("bash", [`${ROOT}scripts/install`, `${root}/usr`], {
+    BUSMSG_UNITS_DIR: units,
+  });
+  assertEquals(installed.code, 0, installed.stderr);
+  const home = await Deno.makeTempDir({ prefix: "busmsg-home-" });
+  for (const args of [["--version"], ["validate", "-"], ["spool", "status", "--spool-dir", home]]) {
+    const r = await runCommand(`${root}/usr/bin/busmsg`, args, {
+      clearEnv: true,
+      env: { PATH: "/usr/bin:/bin", HOME: home, XDG_CACHE_HOME: `${home}/.cache` },
+    });
+    assert(r.code === 0 || args[0] === "spool", `${args.join(" ")}: ${r.code} ${r.stderr}`);
+  }
+  assertEquals([...Deno.readDirSync(home)].map((e) => e.name), [], "the caller's home stays empty");
 });
