@@ -4,8 +4,8 @@
  * pinned deno on PATH standing in for BuildRequires: deno. Then the RPM's file list, licences,
  * bundled() provides and scriptlets, and rpmlint (where installed): no errors.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
-import { ROOT, runCommand } from "../helpers.ts";
+import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { ROOT, runCommand } from "../support/run.ts";
 import { VERSION } from "../../lib/version.ts";
 
 const has = async (cmd: string) => (await runCommand("sh", ["-c", `command -v ${cmd}`])).code === 0;

@@ -1,7 +1,7 @@
 /** The generated parts of a release: the packages deno.lock pins, the spec's licence and date. */
-import { assertEquals, assertThrows } from "./assert.ts";
-import { licencesText, lockedPackages } from "../scripts/licenses.ts";
-import { bundledOf, changelogDate, fillSpec, licenseTag, providesName } from "../scripts/spec.ts";
+import { assertEquals, assertThrows } from "../support/assert.ts";
+import { licencesText, lockedPackages } from "../../scripts/licenses.ts";
+import { bundledOf, changelogDate, fillSpec, licenseTag, providesName } from "../../scripts/spec.ts";
 
 Deno.test("lockedPackages: every npm package of the lock, scoped names and peer suffixes too", () => {
   const lock = JSON.stringify({
@@ -31,7 +31,7 @@ Deno.test("THIRD-PARTY-LICENSES' summary makes the License: tag and bundled() pr
   assertEquals(bundled.map(providesName), ["npm(amqplib)", "npm(smol-toml)", "npm(x)", "deno"]);
   assertEquals(licenseTag(bundled), "MIT AND BSD-3-Clause AND (MIT OR Apache-2.0)");
   // The real lock: every package it pins is in the tarball's summary (the release test builds it).
-  const real = lockedPackages(await Deno.readTextFile(new URL("../deno.lock", import.meta.url)));
+  const real = lockedPackages(await Deno.readTextFile(new URL("../../deno.lock", import.meta.url)));
   assertEquals(real.map((p) => p.name).sort(), ["@cfworker/json-schema", "amqplib", "smol-toml"]);
 });
 
