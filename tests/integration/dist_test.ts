@@ -91,6 +91,18 @@ Deno.test("the man page renders without a warning and documents every command an
   assertIncludes(text, "121");
   assertIncludes(text, "FEDORA_MESSAGING_CONF");
   assertIncludes(text, "/etc/fedora-messaging/config.toml");
+  const files = text.slice(text.indexOf("\nFILES\n"), text.indexOf("\nEXAMPLES\n"));
+  for (
+    const path of [
+      "/etc/fedora-messaging/config.toml",
+      "/var/spool/busmsg/",
+      "/var/log/busmsg/",
+      "/usr/lib/systemd/system/busmsg-flush.service",
+      "/usr/lib/systemd/system/busmsg-recorder.service",
+      "/usr/lib/sysusers.d/busmsg.conf",
+      "/usr/lib/tmpfiles.d/busmsg.conf",
+    ]
+  ) assertIncludes(files, path, "FILES");
 });
 
 /** What the bash completion offers for a command line whose last word is being completed. */

@@ -1,7 +1,13 @@
 /** The generated parts of a release: the packages deno.lock pins, the spec's licence and date. */
 import { assertEquals, assertThrows } from "../support/assert.ts";
 import { licencesText, lockedPackages } from "../../scripts/licenses.ts";
-import { bundledOf, changelogDate, fillSpec, licenseTag, providesName } from "../../scripts/spec.ts";
+import {
+  bundledOf,
+  changelogDate,
+  fillSpec,
+  licenseTag,
+  providesName,
+} from "../../scripts/spec.ts";
 
 Deno.test("lockedPackages: every npm package of the lock, scoped names and peer suffixes too", () => {
   const lock = JSON.stringify({
