@@ -25,9 +25,9 @@ export function bundledOf(licences: string): Bundled[] {
   }));
 }
 
-/** The RPM name of a bundled component: `deno`, or `npm(NAME)` as Fedora writes npm names. */
+/** The RPM name of a bundled component: `deno`, or `nodejs-NAME` as Fedora names npm modules. */
 export function providesName(b: Bundled): string {
-  return b.name === "deno (runtime)" ? "deno" : `npm(${b.name})`;
+  return b.name === "deno (runtime)" ? "deno" : `nodejs-${b.name}`;
 }
 
 /** busmsg's MIT and every bundled licence, each once, joined with AND (SPDX). */

@@ -509,7 +509,12 @@ const FILES: [string, string][] = [
   ["/usr/lib/sysusers.d/busmsg.conf", "the busmsg system user (systemd-sysusers)"],
   [
     "/usr/lib/tmpfiles.d/busmsg.conf",
-    "/var/spool/busmsg (0700 root) and /var/log/busmsg (0750 busmsg) (systemd-tmpfiles)",
+    "/var/spool/busmsg (0700 root), /var/log/busmsg (0750 busmsg) and /var/cache/busmsg " +
+    "(0755 root) (systemd-tmpfiles)",
+  ],
+  [
+    "/var/cache/busmsg/",
+    "Deno's code cache for the launcher, written by root only; never a cache in $HOME",
   ],
 ];
 /** The indented lines under each "Examples:" heading of a help text. */

@@ -231,7 +231,10 @@ Deno.test("the zsh and fish completions parse (where zsh or fish is installed)",
 Deno.test("scripts/install PREFIX puts each file where a Fedora package would, and busmsg runs", async () => {
   const root = await Deno.makeTempDir({ prefix: "busmsg-install-" });
   const prefix = `${root}/usr`;
-  const run = await sh("bash", [`${ROOT}scripts/install`, prefix], { BUSMSG_UNITS_DIR: units });
+  const run = await sh("bash", [`${ROOT}scripts/install`, prefix], {
+    BUSMSG_UNITS_DIR: units,
+    BUSMSG_CACHE_DIR: `${root}/var/cache/busmsg`,
+  });
   assertEquals(run.code, 0, run.stderr);
   for (
     const path of [
@@ -279,6 +282,7 @@ Deno.test("scripts/install takes PREFIX from the environment, writes only under 
   const root = await Deno.makeTempDir({ prefix: "busmsg-installed-" });
   const installed = await sh("bash", [`${ROOT}scripts/install`, `${root}/usr`], {
     BUSMSG_UNITS_DIR: units,
+    BUSMSG_CACHE_DIR: `${root}/var/cache/busmsg`,
   });
   assertEquals(installed.code, 0, installed.stderr);
   const home = await Deno.makeTempDir({ prefix: "busmsg-home-" });
@@ -290,4 +294,6 @@ Deno.test("scripts/install takes PREFIX from the environment, writes only under 
     assert(r.code === 0 || args[0] === "spool", `${args.join(" ")}: ${r.code} ${r.stderr}`);
   }
   assertEquals([...Deno.readDirSync(home)].map((e) => e.name), [], "the caller's home stays empty");
+  // Deno's code cache went where the launcher says (root may write there).
+  assert(Deno.statSync(`${root}/var/cache/busmsg/v8_code_cache_v2`).isFile);
 });

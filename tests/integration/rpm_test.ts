@@ -33,6 +33,7 @@ const PREFIXED = [
   "/usr/share/licenses/busmsg/THIRD-PARTY-LICENSES",
   "/usr/share/man/man1/busmsg.1.gz",
   "/usr/share/zsh/site-functions/_busmsg",
+  "/var/cache/busmsg",
   "/var/log/busmsg",
   "/var/spool/busmsg",
 ];
@@ -81,9 +82,9 @@ Deno.test({
     for (
       const p of [
         "bundled(deno) = 2.9.6",
-        "bundled(npm(amqplib)) = 2.3.1",
-        "bundled(npm(smol-toml)) = 1.9.1",
-        "bundled(npm(@cfworker/json-schema)) = 4.1.6",
+        "bundled(nodejs-amqplib) = 2.3.1",
+        "bundled(nodejs-smol-toml) = 1.9.1",
+        "bundled(nodejs-@cfworker/json-schema) = 4.1.6",
       ]
     ) assertIncludes(provides, `${p}\n`);
     const modes = await runCommand("rpm", [

@@ -110,6 +110,7 @@ Deno.test("sysusers.d and tmpfiles.d: the recorder's user, the spool (0700 root)
   assertEquals(lines(dirs), [
     "d /var/spool/busmsg 0700 root root -",
     "d /var/log/busmsg 0750 busmsg busmsg -",
+    "d /var/cache/busmsg 0755 root root -",
   ]);
 });
 

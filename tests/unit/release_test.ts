@@ -34,7 +34,12 @@ Deno.test("THIRD-PARTY-LICENSES' summary makes the License: tag and bundled() pr
     { name: "deno (runtime)", version: "2.9.6", license: "MIT", files: [] },
   ]);
   const bundled = bundledOf(text);
-  assertEquals(bundled.map(providesName), ["npm(amqplib)", "npm(smol-toml)", "npm(x)", "deno"]);
+  assertEquals(bundled.map(providesName), [
+    "nodejs-amqplib",
+    "nodejs-smol-toml",
+    "nodejs-x",
+    "deno",
+  ]);
   assertEquals(licenseTag(bundled), "MIT AND BSD-3-Clause AND (MIT OR Apache-2.0)");
   // The real lock: every package it pins is in the tarball's summary (the release test builds it).
   const real = lockedPackages(await Deno.readTextFile(new URL("../../deno.lock", import.meta.url)));
