@@ -2,7 +2,8 @@
  * Part of `deno task release` (scripts/release): writes busmsg.spec from rpm/busmsg.spec.in,
  * every fact generated: the version (deno.json), the Deno version, the changelog date
  * (SOURCE_DATE_EPOCH), the License: tag and the `Provides: bundled(...)` lines (from the summary
- * of THIRD-PARTY-LICENSES, itself made from deno.lock), the sysusers.d line for %pre.
+ * of THIRD-PARTY-LICENSES, itself made from deno.lock), the sysusers.d line for %pre, the units
+ * the scriptlets enable and restart.
  *
  *   deno run --allow-read --allow-write scripts/spec.ts TEMPLATE OUT VERSION DENO_VERSION EPOCH
  *     THIRD_PARTY_LICENSES SYSUSERS_CONF
@@ -54,10 +55,11 @@ export function fillSpec(template: string, values: Record<string, string>): stri
 }
 
 if (import.meta.main) {
-  const [template, out, version, denoVersion, epoch, licences, sysusers] = Deno.args;
-  if (sysusers === undefined) {
+  const [template, out, version, denoVersion, epoch, licences, sysusers, ...units] = Deno.args;
+  if (sysusers === undefined || units.length === 0) {
     console.error(
-      "usage: spec.ts TEMPLATE OUT VERSION DENO_VERSION EPOCH THIRD_PARTY_LICENSES SYSUSERS_CONF",
+      "usage: spec.ts TEMPLATE OUT VERSION DENO_VERSION EPOCH THIRD_PARTY_LICENSES SYSUSERS_CONF " +
+        "UNIT...",
     );
     Deno.exit(2);
   }
@@ -70,6 +72,7 @@ if (import.meta.main) {
     LICENSE_LIST: bundled.map((b) => `${b.name} ${b.license}`).join(", "),
     PROVIDES: bundled.map((b) => `Provides:       bundled(${providesName(b)}) = ${b.version}`)
       .join("\n"),
+    UNITS: units.join(" "),
     SYSUSERS: (await Deno.readTextFile(sysusers)).split("\n")
       .filter((l) => l.trim() !== "" && !l.startsWith("#")).join("\n"),
   });

@@ -16,6 +16,8 @@ if (skip) console.log(`rpm: skipped: ${skip}`);
 
 const PREFIXED = [
   "/usr/bin/busmsg",
+  "/usr/lib/systemd/system/busmsg-coverage.service",
+  "/usr/lib/systemd/system/busmsg-coverage.timer",
   "/usr/lib/systemd/system/busmsg-flush.service",
   "/usr/lib/systemd/system/busmsg-flush.timer",
   "/usr/lib/systemd/system/busmsg-recorder.service",
@@ -98,7 +100,15 @@ Deno.test({
     const scripts = (await runCommand("rpm", ["-qp", "--scripts", rpm])).stdout;
     assertIncludes(scripts, 'u busmsg - "busmsg recorder" /var/log/busmsg /usr/sbin/nologin');
     assertIncludes(scripts, "systemd-tmpfiles --create /usr/lib/tmpfiles.d/busmsg.conf");
-    assertIncludes(scripts, "busmsg-recorder.service");
+    // Every unit is enabled by preset, disabled on removal, restarted on upgrade.
+    const units = [...Deno.readDirSync(`${ROOT}systemd`)].map((e) => e.name)
+      .filter((n) => /\.(service|timer)$/.test(n)).sort();
+    assertEquals(units.length, 5);
+    for (const unit of units) {
+      // %systemd_post, %systemd_preun, %systemd_postun_with_restart: once each, whatever they
+      // expand to (Fedora's macros, or the spec's own elsewhere).
+      assertEquals(scripts.split(unit).length - 1, 3, `${unit} in\n${scripts}`);
+    }
     // %check ran the tests that need no broker.
     assertIncludes(build.stdout + build.stderr, "passed");
     // Nothing written into the home but rpmbuild's own tree: no Deno cache.
