@@ -41,9 +41,11 @@ Deno.test("THIRD-PARTY-LICENSES' summary makes the License: tag and bundled() pr
     "deno",
   ]);
   assertEquals(licenseTag(bundled), "MIT AND BSD-3-Clause AND (MIT OR Apache-2.0)");
-  // The real lock: every package it pins is in the tarball's summary (the release test builds it).
-  const real = lockedPackages(await Deno.readTextFile(new URL("../../deno.lock", import.meta.url)));
-  assertEquals(real.map((p) => p.name).sort(), ["@cfworker/json-schema", "amqplib", "smol-toml"]);
+  // The real lock: every npm package it pins, whatever they are (the release test checks the
+  // tarball's summary against it).
+  const lock = await Deno.readTextFile(new URL("../../deno.lock", import.meta.url));
+  const pinned = Object.keys((JSON.parse(lock) as { npm: object }).npm);
+  assertEquals(lockedPackages(lock).map((p) => `${p.name}@${p.version}`), pinned.sort());
 });
 
 Deno.test("the spec template: each @NAME@ filled, an unknown one refused; the changelog date", () => {
