@@ -2,6 +2,7 @@
  * fedora-messaging's `config.toml`: where it is found, what busmsg reads from it, and how
  * flags and environment override it. Parsing is pure; only `loadConfig` reads a file.
  */
+import { parseDuration } from "./text/duration.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { ioReason, UsageError } from "./errors.ts";
 import { closest } from "./text/suggest.ts";
@@ -373,16 +374,24 @@ export function configWarnings(config: Config): string[] {
   return warnings;
 }
 
-/** Parses a `--timeout`/`BUSMSG_TIMEOUT` value in seconds into milliseconds. */
+/**
+ * Parses a `--timeout`/`BUSMSG_TIMEOUT` duration into milliseconds: seconds (`6`, `0.5`) or with a
+ * unit like every duration (`30s`, `2m`), from a millisecond to an hour.
+ */
 export function parseTimeout(text: string, where: string): number {
-  const seconds = Number(text);
+  let ms: number | undefined;
+  try {
+    ms = parseDuration(text.trim(), where);
+  } catch {
+    ms = undefined;
+  }
   // Below a millisecond would round to "no time at all".
-  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0.001 || seconds > 3600) {
+  if (ms === undefined || ms < 1 || ms > 3_600_000) {
     throw new UsageError(
-      `${where}: must be a number of seconds from 0.001 to 3600, got "${text}"`,
+      `${where}: must be a duration from 0.001 to 3600 seconds (e.g. 10, 0.5, 30s, 2m), got "${text}"`,
     );
   }
-  return Math.round(seconds * 1000);
+  return ms;
 }
 
 /** The URL with any password replaced by `***`, for messages and dry runs. */

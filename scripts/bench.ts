@@ -32,7 +32,12 @@ const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
 /** busmsg as it ships: the bundle (scripts/bench builds it), the binary's flags, no config. */
 const BUNDLE = Deno.env.get("BUSMSG_BUNDLE") ?? `${ROOT}dist/busmsg.js`;
 const denoRun = [Deno.execPath(), "run", "--quiet", "--no-prompt"];
-const busmsg = [...denoRun, "--no-config", "--cached-only", ...FLAGS, BUNDLE];
+const shipped = [...denoRun, "--no-config", "--cached-only", ...FLAGS, BUNDLE];
+// As the installed launcher runs it for root: Deno's cache (V8 code cache) in its own directory
+// (/var/cache/busmsg there), not in $HOME.
+const busmsg = ["env", `DENO_DIR=${work}/deno-dir`, ...shipped];
+/** The same for a user who may not write that directory: no code cache, nothing written. */
+const uncached = ["env", "DENO_DIR=/dev/null", ...shipped];
 /** busmsg run from source, for the bundle's gain. */
 const fromSource = [...denoRun, "--config", `${ROOT}deno.json`, ...FLAGS, `${ROOT}main.ts`];
 
@@ -127,6 +132,12 @@ await perProcess(
   [...busmsg, ...syncEvent, "--url", PLAIN],
   [...fromSource, ...syncEvent, "--url", PLAIN],
   "busmsg from source (main.ts)",
+);
+await perProcess(
+  "  the same, code cache / none",
+  [...busmsg, ...syncEvent, "--url", PLAIN],
+  [...uncached, ...syncEvent, "--url", PLAIN],
+  "busmsg where it may not write its cache",
 );
 const peerArgs = ["-e", "amq.topic", "-r", "bench.one", "-p", "-b", '{"a": "1"}'];
 await perProcess(

@@ -1,7 +1,8 @@
 /**
  * Part of `deno task dist` (scripts/dist): writes OUTDIR/man/busmsg.1 and OUTDIR/completions/
  * (bash, zsh, fish) from the command table and the commands' --help texts, and OUTDIR/systemd/
- * from the units of systemd/ (or $BUSMSG_UNITS_DIR), running /usr/bin/busmsg.
+ * from the units of systemd/ (or $BUSMSG_UNITS_DIR), running /usr/bin/busmsg, with its
+ * sysusers.d/busmsg.conf and tmpfiles.d/busmsg.conf.
  *
  *   deno run --allow-read --allow-write --allow-env --allow-run=git scripts/dist.ts OUTDIR
  */
@@ -85,6 +86,21 @@ const units = await copyUnits(
   `${out}/systemd`,
   "/usr/bin/busmsg",
 );
+// The recorder's user and the directories with their modes: sysusers.d and tmpfiles.d.
+const confs: string[] = [];
+for (const kind of ["sysusers.d", "tmpfiles.d"]) {
+  const from = `${ROOT}systemd/${kind}/busmsg.conf`;
+  try {
+    const text = await Deno.readTextFile(from);
+    await Deno.mkdir(`${out}/systemd/${kind}`, { recursive: true });
+    await Deno.writeTextFile(`${out}/systemd/${kind}/busmsg.conf`, text);
+    confs.push(`systemd/${kind}/busmsg.conf`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
 console.error(
-  `dist: ${[...Object.keys(files), ...units.map((u) => `systemd/${u}`)].join(", ")} in ${out}`,
+  `dist: ${
+    [...Object.keys(files), ...units.map((u) => `systemd/${u}`), ...confs].join(", ")
+  } in ${out}`,
 );

@@ -489,6 +489,33 @@ const FILES: [string, string][] = [
     "or ~/.local/state/busmsg/spool. A spool directory or parent owned by another user, or " +
     "writable by group or others, is refused (the rule OpenSSH applies to ~/.ssh)",
   ],
+  [
+    "/var/log/busmsg/",
+    "the recorder's day files, sync-YYYY-MM-DD.jsonl (gzip-compressed ones, .gz, read by " +
+    "report too); owned by the busmsg user, mode 0750",
+  ],
+  [
+    "/etc/fedora-messaging/busmsg-recorder.toml",
+    "the recorder's consumer configuration (busmsg-recorder.service)",
+  ],
+  [
+    "/usr/lib/systemd/system/busmsg-flush.service, busmsg-flush.timer",
+    "deliver the spool every 30 minutes; a broker outage (exit 111) is no failure of the unit",
+  ],
+  [
+    "/usr/lib/systemd/system/busmsg-recorder.service",
+    "the recorder: logging.stats messages into the day files, as the busmsg user",
+  ],
+  ["/usr/lib/sysusers.d/busmsg.conf", "the busmsg system user (systemd-sysusers)"],
+  [
+    "/usr/lib/tmpfiles.d/busmsg.conf",
+    "/var/spool/busmsg (0700 root), /var/log/busmsg (0750 busmsg) and /var/cache/busmsg " +
+    "(0755 root) (systemd-tmpfiles)",
+  ],
+  [
+    "/var/cache/busmsg/",
+    "Deno's code cache for the launcher, written by root only; never a cache in $HOME",
+  ],
 ];
 /** The indented lines under each "Examples:" heading of a help text. */
 export function examplesOf(help: string): string[] {

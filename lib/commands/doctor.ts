@@ -12,8 +12,10 @@ import {
 } from "../cli/option_table.ts";
 import { out, say } from "../io/output.ts";
 import { formatAge } from "../text/duration.ts";
+import { parseTimeout } from "../config.ts";
 import { exitCodeFor, type State, worst } from "../text/nagios.ts";
 import { type Config, redactUrl } from "../config.ts";
+import { UsageError } from "../errors.ts";
 import { ioReason } from "../errors.ts";
 import { DeliveryError, HelpRequested } from "../errors.ts";
 import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
@@ -30,26 +32,44 @@ export const OPTIONS = {
     type: "boolean",
     help: "also publish a test message (checks the publish permission)",
   },
+  warning: {
+    type: "string",
+    arg: "DAYS",
+    short: "w",
+    help: "WARNING when the client certificate expires within DAYS (default 30)",
+  },
+  critical: {
+    type: "string",
+    arg: "DAYS",
+    short: "c",
+    help: "CRITICAL when it expires within DAYS (default 7)",
+  },
   ...SPOOL_DIR_OPTION,
   ...CONNECT_OPTIONS,
   ...HELP_OPTION,
 } as const;
 
-export const HELP = `Usage: busmsg doctor [--conf PATH] [--publish] [options]
+export const HELP = `Usage: busmsg doctor [--conf PATH] [--publish] [-w DAYS] [-c DAYS] [options]
 
-First a summary line (the plugin line monitoring reads: "DOCTOR OK - 14 checks, all OK"),
-then the checks, in the order a connection needs them, one line each
-("OK|WARNING|CRITICAL check: detail"):
+First a summary line, the plugin line monitoring reads: its state, the most severe problem
+(or "all OK"), and performance data: each network step's time and the client
+certificate's days left ("DOCTOR OK - 14 checks, all OK | 'dns'=0.4ms;;;0 ... 'cert_days'=
+358;30:;7:"). Then the checks, in the order a connection needs them, one line each
+("OK|WARNING|CRITICAL|UNKNOWN check: detail"):
   config, url, vhost, exchange, topic prefix   the file used (or none) and its settings
                        (never a password)
   client certificate   readable, PEM, subject CN (the broker user under EXTERNAL), issuer,
-                       days until it expires (WARNING under 30, CRITICAL under 7)
+                       days until it expires (WARNING under -w, CRITICAL under -c)
   client key, CA file  the key matches and is not readable by group/others; the CA file
   DNS, TCP, TLS, AMQP  each with its time; TLS verifies the broker's chain and host name;
                        AMQP is the login (SASL mechanism, user) and the vhost
   publish              with --publish: a test message on logging.stats.debug.doctor, confirmed
   spool                directory, owner and mode, messages waiting, oldest age, files
                        moved aside
+
+The whole run has one time budget, --timeout (default 8 s, under NRPE's 10 s; neither the
+config nor $BUSMSG_TIMEOUT changes it): each network step gets what is left, and the steps
+the budget does not reach are reported "UNKNOWN step: not run".
 
 ${formatOptions(OPTIONS)}
 
@@ -64,6 +84,16 @@ const TEST_TOPIC = "logging.stats.debug.doctor";
 
 /** Days before a client certificate's expiry that doctor warns, and calls it critical. */
 const CERT_WARN_DAYS = 30, CERT_CRITICAL_DAYS = 7;
+/** The whole run's default budget: under NRPE's default 10 s command timeout. */
+const BUDGET_MS = 8000;
+/** Kept from the network steps for the local spool check at the end. */
+const SPOOL_RESERVE_MS = 300;
+
+/** Certificate expiry thresholds in days. */
+interface Thresholds {
+  warn: number;
+  critical: number;
+}
 
 /**
  * The checks' lines, kept until all have run: monitoring takes the first line as the status, so
@@ -71,12 +101,27 @@ const CERT_WARN_DAYS = 30, CERT_CRITICAL_DAYS = 7;
  */
 class Report {
   readonly states: State[] = [];
-  readonly problems: string[] = [];
+  readonly problems: { state: State; text: string }[] = [];
   readonly lines: string[] = [];
+  readonly perf: string[] = [];
   add(state: State, check: string, detail: string): void {
     this.states.push(state);
-    if (state !== "OK") this.problems.push(`${check}: ${detail}`);
+    if (state !== "OK") this.problems.push({ state, text: `${check}: ${detail}` });
     this.lines.push(`${state} ${check}: ${detail}\n`);
+  }
+  /** A step's time, as performance data (`'dns'=0.4ms;;;0`). */
+  time(label: string, ms: number): void {
+    this.perf.push(`'${label}'=${ms.toFixed(1)}ms;;;0`);
+  }
+  /** Performance data: `'label'=value[UOM];warn;crit;min;max`. */
+  measure(text: string): void {
+    this.perf.push(text);
+  }
+  /** The checks a spent budget left out: named, never silently missing. */
+  notRun(checks: string[], budgetMs: number): void {
+    for (const c of checks) {
+      this.add("UNKNOWN", c, `not run: the ${budgetMs / 1000} s budget (--timeout) was spent`);
+    }
   }
   /** Prints the summary line, then the checks' lines, and returns the exit code. */
   finish(): number {
@@ -84,11 +129,13 @@ class Report {
     const counts = (["CRITICAL", "WARNING", "UNKNOWN"] as const)
       .map((s) => [s, this.states.filter((x) => x === s).length] as const)
       .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s.toLowerCase()}`);
-    out(
-      `DOCTOR ${state} - ${this.states.length} checks` +
-        (counts.length ? `, ${counts.join(", ")}: ${this.problems[0]}` : ", all OK") + "\n" +
-        this.lines.join(""),
-    );
+    // The headline names the most severe problem, the first of that state.
+    const headline = this.problems.find((p) => p.state === state) ?? this.problems[0];
+    const summary = `DOCTOR ${state} - ${this.states.length} checks` +
+      (counts.length ? `, ${counts.join(", ")}: ${headline?.text}` : ", all OK");
+    // "|" starts the performance data: not in the text before it.
+    const perf = this.perf.length ? ` | ${this.perf.join(" ")}` : "";
+    out(`${summary.replaceAll("|", "/")}${perf}\n${this.lines.join("")}`);
     return exitCodeFor(state);
   }
 }
@@ -105,21 +152,50 @@ export async function run(args: string[]): Promise<number> {
     out(`DOCTOR UNKNOWN - ${(e as Error).message}\n`);
     return exitCodeFor("UNKNOWN");
   }
+  const started = Date.now();
+  let budgetMs: number, thresholds: Thresholds;
+  try {
+    budgetMs = values.timeout === undefined ? BUDGET_MS : parseTimeout(values.timeout, "--timeout");
+    thresholds = {
+      warn: days(values.warning, "--warning", CERT_WARN_DAYS),
+      critical: days(values.critical, "--critical", CERT_CRITICAL_DAYS),
+    };
+    if (thresholds.critical > thresholds.warn) {
+      throw new UsageError(
+        `--critical ${thresholds.critical} is more days than --warning ${thresholds.warn}`,
+      );
+    }
+  } catch (e) {
+    out(`DOCTOR UNKNOWN - ${(e as Error).message}\n`);
+    return exitCodeFor("UNKNOWN");
+  }
   const report = new Report();
   let config: Config | undefined;
   try {
-    config = await configFrom(values);
+    // The budget is doctor's own: the config's or $BUSMSG_TIMEOUT's timeout is not used.
+    config = await configFrom({ ...values, timeout: undefined });
   } catch (e) {
     report.add("CRITICAL", "config", (e as Error).message);
   }
+  const networkDeadline = started + Math.max(0, budgetMs - SPOOL_RESERVE_MS);
   if (config) {
     checkSettings(config, report);
-    if (await checkCertificates(config, report)) {
-      await checkBroker(config, report, values.publish ?? false);
+    if (await checkCertificates(config, report, thresholds)) {
+      await checkBroker(config, report, values.publish ?? false, networkDeadline, budgetMs);
     }
   }
   await checkSpool(resolveSpool(values, (name) => Deno.env.get(name)), report);
+  report.measure(`'total'=${Date.now() - started}ms;;;0;${budgetMs}`);
   return report.finish();
+}
+
+/** A `-w`/`-c` value: whole days, 0 to 3650. */
+function days(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,4}$/.test(text) || Number(text) > 3650) {
+    throw new UsageError(`${flag}: must be a number of days from 0 to 3650, got "${text}"`);
+  }
+  return Number(text);
 }
 
 function checkSettings(config: Config, report: Report): void {
@@ -150,12 +226,17 @@ async function readFile(path: string, what: string): Promise<string | DeliveryEr
 const withFix = (e: DeliveryError) => e.fix ? `${e.message}: ${e.fix}` : e.message;
 
 /** The [tls] checks; false when a connection cannot work (no point trying the broker). */
-async function checkCertificates(config: Config, report: Report): Promise<boolean> {
+async function checkCertificates(
+  config: Config,
+  report: Report,
+  thresholds: Thresholds,
+): Promise<boolean> {
   if (new URL(config.amqpUrl).protocol !== "amqps:") return true;
   const tls: TlsFiles = config.tls;
   let usable = true;
   if (tls.certfile && tls.keyfile) {
-    usable = await checkClientCertificate(tls.certfile, tls.keyfile, report) && usable;
+    usable = await checkClientCertificate(tls.certfile, tls.keyfile, report, thresholds) &&
+      usable;
   } else {
     report.add("OK", "client certificate", "none configured: SASL PLAIN with the URL's user");
   }
@@ -184,6 +265,7 @@ async function checkClientCertificate(
   certfile: string,
   keyfile: string,
   report: Report,
+  thresholds: Thresholds,
 ): Promise<boolean> {
   const cert = await readFile(certfile, "client certificate");
   if (cert instanceof DeliveryError) {
@@ -199,6 +281,8 @@ async function checkClientCertificate(
   }
   const now = new Date();
   const left = daysLeft(facts.notAfter, now);
+  // Nagios ranges: a value below the start of "30:" is outside it, so it alerts.
+  report.measure(`'cert_days'=${left};${thresholds.warn}:;${thresholds.critical}:`);
   const about = `${certfile}: ${facts.subject} (broker user "${
     facts.commonName ?? "?"
   }" under EXTERNAL), issued by ${facts.issuer}`;
@@ -218,9 +302,9 @@ async function checkClientCertificate(
     );
     usable = false;
   } else {
-    const state: State = left < CERT_CRITICAL_DAYS
+    const state: State = left < thresholds.critical
       ? "CRITICAL"
-      : left < CERT_WARN_DAYS
+      : left < thresholds.warn
       ? "WARNING"
       : "OK";
     report.add(
@@ -255,8 +339,19 @@ async function checkClientCertificate(
 }
 
 /** DNS, TCP, then TLS, AMQP login and vhost through the real transport, then --publish. */
-async function checkBroker(config: Config, report: Report, publish: boolean): Promise<void> {
-  const deadline = Date.now() + config.timeoutMs;
+async function checkBroker(
+  config: Config,
+  report: Report,
+  publish: boolean,
+  deadline: number,
+  budgetMs: number,
+): Promise<void> {
+  // The steps after a failed one: not run because of the budget, or because of the failure.
+  const later = (after: string) => {
+    const steps = ["DNS", "TCP", "TLS", "AMQP", ...(publish ? ["publish"] : [])]
+      .filter((s) => s !== "TLS" || url.protocol === "amqps:");
+    if (Date.now() >= deadline) report.notRun(steps.slice(steps.indexOf(after) + 1), budgetMs);
+  };
   const url = new URL(config.amqpUrl);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port || (url.protocol === "amqps:" ? 5671 : 5672));
@@ -265,26 +360,33 @@ async function checkBroker(config: Config, report: Report, publish: boolean): Pr
   try {
     const { lookup } = await import("node:dns/promises");
     address = (await withDeadline(lookup(host), deadline, `DNS lookup of ${host}`)).address;
+    report.time("dns", performance.now() - started);
     report.add("OK", "DNS", `${host} is ${address} (${ms(performance.now() - started)})`);
   } catch (e) {
     report.add("CRITICAL", "DNS", `${host}: ${(e as Error).message}`);
+    later("DNS");
     return;
   }
   started = performance.now();
   const connecting = Deno.connect({ hostname: address, port });
   try {
     (await withDeadline(connecting, deadline, `TCP connect to ${address}:${port}`)).close();
+    report.time("tcp", performance.now() - started);
     report.add("OK", "TCP", `connected to ${address}:${port} (${ms(performance.now() - started)})`);
   } catch (e) {
     connecting.then((c) => c.close()).catch(() => {});
     report.add("CRITICAL", "TCP", `${address}:${port}: ${ioReason(e)}`);
+    later("TCP");
     return;
   }
   const steps: Step[] = [];
   const tlsLine = () => {
     const tls = steps.filter((s) => s.name === "tls");
-    const took = ms(tls.find((s) => s.ms !== undefined)?.ms ?? 0);
-    if (tls.length > 0) report.add("OK", "TLS", `${tls.map((s) => s.detail).join("; ")} (${took})`);
+    const tookMs = tls.find((s) => s.ms !== undefined)?.ms ?? 0;
+    if (tls.length > 0) {
+      report.time("tls", tookMs);
+      report.add("OK", "TLS", `${tls.map((s) => s.detail).join("; ")} (${ms(tookMs)})`);
+    }
   };
   let session: BrokerSession;
   try {
@@ -299,16 +401,21 @@ async function checkBroker(config: Config, report: Report, publish: boolean): Pr
     if (tlsDone && !/TLS failed/.test(error.message)) {
       tlsLine();
       report.add("CRITICAL", "AMQP", detail);
-    } else report.add("CRITICAL", "TLS", detail);
+      later("AMQP");
+    } else {
+      report.add("CRITICAL", "TLS", detail);
+      later("TLS");
+    }
     return;
   }
   tlsLine();
   const amqp = steps.find((s) => s.name === "amqp");
+  report.time("amqp", amqp?.ms ?? 0);
   report.add("OK", "AMQP", `${amqp?.detail} (${ms(amqp?.ms ?? 0)})`);
   try {
     if (publish) await checkPublish(config, session, deadline, report);
   } finally {
-    await session.close(Math.min(deadline, Date.now() + 1000));
+    await session.close(Math.max(Date.now(), Math.min(deadline, Date.now() + 1000)));
   }
 }
 
@@ -327,6 +434,7 @@ async function checkPublish(
   const started = performance.now();
   const [outcome] = await session.publish([pub], deadline);
   const took = ms(performance.now() - started);
+  if (outcome?.ok) report.time("publish", performance.now() - started);
   if (outcome?.ok) {
     report.add("OK", "publish", `${message.id} ${pub.routingKey} confirmed (${took})`);
   } else {

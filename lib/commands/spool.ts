@@ -5,8 +5,11 @@ import { HelpRequested, UsageError } from "../errors.ts";
 import { closest } from "../text/suggest.ts";
 import { out } from "../io/output.ts";
 import { formatAge, parseDuration } from "../text/duration.ts";
-import { exitCodeFor, type State } from "../text/nagios.ts";
+import { exitCodeFor, type State, worst } from "../text/nagios.ts";
 import { resolveSpool, type SpoolSummary, summarizeSpool } from "../spool/spool.ts";
+
+/** Root's spool: where the jobs that publish as root (cron, the flush unit) keep messages. */
+export const SYSTEM_SPOOL = "/var/spool/busmsg";
 
 /** The options of `busmsg spool status`. */
 export const OPTIONS = {
@@ -14,7 +17,7 @@ export const OPTIONS = {
     type: "string",
     arg: "DURATION",
     help: "CRITICAL when the oldest message waited longer (default 6h;\n" +
-      "e.g. 30m, 6h, 2d, 0s)",
+      "seconds, or 30m, 6h, 2d, 0s)",
   },
   json: { type: "boolean", help: "one JSON object instead of the plugin lines" },
   ...SPOOL_DIR_OPTION,
@@ -25,7 +28,12 @@ export const HELP = `Usage: busmsg spool status [--max-age DURATION] [--json] [-
 
 A monitoring check of the spool: messages waiting, the oldest one's age, their
 destinations, and files moved aside. The first line is a plugin line
-(SPOOL OK - 0 messages | perfdata), so it drops into NRPE or a Zabbix user parameter.
+(SPOOL OK - 0 messages | perfdata), so it drops into NRPE or a
+Zabbix user parameter; the next line names the spool checked. Root's spool (/var/spool/busmsg)
+not there yet is OK ("no spool yet": nothing was ever spooled); any other spool that
+does not exist is a WARNING, and so is a user's own spool picked by default when root's
+exists (a monitoring user that forgot sudo would check the wrong spool): give
+--spool-dir to check that one on purpose.
 
 ${formatOptions(OPTIONS)}
 
@@ -72,6 +80,31 @@ export function judgeSpool(
 
 const SUBCOMMANDS = ["status"];
 
+/**
+ * What the choice of the spool adds to the check: a spool that does not exist, or a user's own
+ * picked by default where root's is in use. `given`: named by --spool-dir or $BUSMSG_SPOOL_DIR.
+ */
+export function judgeLocation(
+  dir: string,
+  exists: boolean,
+  given: boolean,
+  systemSpoolExists: boolean,
+): { state: State; text: string } | undefined {
+  if (!exists) {
+    return dir === SYSTEM_SPOOL
+      ? { state: "OK", text: `no spool yet (${dir} does not exist: nothing was ever spooled)` }
+      : { state: "WARNING", text: `${dir} does not exist` };
+  }
+  if (!given && dir !== SYSTEM_SPOOL && systemSpoolExists) {
+    return {
+      state: "WARNING",
+      text: `checked this user's own spool ${dir}, not root's ${SYSTEM_SPOOL} ` +
+        "(run through sudo, or give --spool-dir)",
+    };
+  }
+  return undefined;
+}
+
 /** A subcommand that is not one: exit 2 on stderr, like an unknown command. */
 class Wrong extends UsageError {}
 
@@ -99,7 +132,11 @@ export async function run(args: string[]): Promise<number> {
     if (spool.dir === undefined) throw new Error(spool.problem ?? "no spool directory");
     const dir = spool.dir;
     const summary = await summarizeSpool(dir);
-    const { state, text } = judgeSpool(summary, maxAgeMs);
+    const judged = judgeSpool(summary, maxAgeMs);
+    const given = values["spool-dir"] !== undefined || !!Deno.env.get("BUSMSG_SPOOL_DIR");
+    const where = judgeLocation(dir, summary.exists, given, systemSpoolExists());
+    const state = worst([judged.state, ...(where ? [where.state] : [])]);
+    const text = where ? `${judged.text}; ${where.text}` : judged.text;
     // Whole seconds, cut as the plugin line's "oldest 2 s" cuts them: one age in both.
     const ageS = Math.floor((summary.oldestAgeMs ?? 0) / 1000);
     if (json) {
@@ -107,6 +144,7 @@ export async function run(args: string[]): Promise<number> {
         JSON.stringify({
           state,
           spool: dir,
+          ...(where ? { note: where.text } : {}),
           messages: summary.messages,
           oldest_age_s: summary.oldestAgeMs === undefined ? null : ageS,
           max_age_s: maxAgeMs / 1000,
@@ -136,5 +174,13 @@ export async function run(args: string[]): Promise<number> {
         : `SPOOL UNKNOWN - ${reason}\n`,
     );
     return exitCodeFor("UNKNOWN");
+  }
+}
+
+function systemSpoolExists(): boolean {
+  try {
+    return Deno.statSync(SYSTEM_SPOOL).isDirectory;
+  } catch {
+    return false; // Not there (or not even visible): nothing to confuse it with.
   }
 }

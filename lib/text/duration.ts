@@ -1,20 +1,27 @@
 /**
- * Durations on the command line (`--since`, `--max-age`, `--retry-after`), one grammar for
- * all: whole numbers with units s m h d w, combinable: `0s`, `90s`, `30m`, `6h`, `1h30m`, `2d`.
+ * Durations on the command line, one grammar for every flag that takes one (`--timeout`,
+ * `--max-age`, `--since`, `--retry-after`, and `$BUSMSG_TIMEOUT`): a plain number is seconds
+ * (`6`, `0.5`), as `--timeout` has always read it; a unit may follow, s m h d w, and parts
+ * combine: `90s`, `30m`, `6h`, `1h30m`, `1.5h`, `2d`.
  */
 import { UsageError } from "../errors.ts";
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+const NUMBER = String.raw`\d+(?:\.\d+)?`;
+const WHOLE = new RegExp(`^(?:${NUMBER}|(?:${NUMBER}[smhdw])+)$`);
+const PART = new RegExp(`(${NUMBER})([smhdw]?)`, "g");
 
-/** Parses a duration into milliseconds; `where` names the flag in the error. */
+/** What a duration looks like, for error messages. */
+export const DURATION_FORMS = "seconds (6, 0.5) or with units s m h d w (90s, 30m, 6h, 1h30m, 2d)";
+
+/** Parses a duration into whole milliseconds; `where` names the flag in the error. */
 export function parseDuration(text: string, where: string): number {
-  const parts = [...text.matchAll(/(\d+)([smhdw])/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
-    throw new UsageError(
-      `${where}: must be a duration such as 36h, 2d or 1h30m (units s m h d w), got "${text}"`,
-    );
+  if (!WHOLE.test(text)) {
+    throw new UsageError(`${where}: must be a duration: ${DURATION_FORMS}, got "${text}"`);
   }
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]! * 1000, 0);
+  let seconds = 0;
+  for (const [, n, unit] of text.matchAll(PART)) seconds += Number(n) * UNITS[unit || "s"]!;
+  return Math.round(seconds * 1000);
 }
 
 /** A duration for people: `42 s`, `17 min`, `3.5 h`, `2.1 d`. */

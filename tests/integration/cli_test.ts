@@ -43,7 +43,7 @@ Deno.test("sync-event start prints its run id before a config error (exit 2); a 
     [
       [],
       { BUSMSG_TIMEOUT: "abc" },
-      'busmsg: BUSMSG_TIMEOUT: must be a number of seconds from 0.001 to 3600, got "abc"\n',
+      'busmsg: BUSMSG_TIMEOUT: must be a duration from 0.001 to 3600 seconds (e.g. 10, 0.5, 30s, 2m), got "abc"\n',
     ],
   ];
   for (const [args, env, stderr] of cases) {
@@ -132,7 +132,10 @@ Deno.test("usage errors are one line, with the closest command or option", async
 Deno.test("--timeout: repeated, negative, zero or below a millisecond is one line, exit 2", async () => {
   const cases: [string[], string][] = [
     [["--timeout", "3", "--timeout", "5"], "publish: --timeout is given more than once"],
-    [["--timeout", "-1"], '--timeout: must be a number of seconds from 0.001 to 3600, got "-1"'],
+    [
+      ["--timeout", "-1"],
+      '--timeout: must be a duration from 0.001 to 3600 seconds (e.g. 10, 0.5, 30s, 2m), got "-1"',
+    ],
     [["--timeout", "0"], 'got "0"'],
     [["--timeout", "0.0004"], 'got "0.0004"'],
   ];

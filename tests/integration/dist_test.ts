@@ -43,6 +43,8 @@ Deno.test("deno task dist builds the bundle, the man page, three completions and
     "busmsg-flush.service",
     "busmsg-flush.timer",
     "busmsg-record.service",
+    "sysusers.d",
+    "tmpfiles.d",
   ]);
   assertEquals(
     Deno.readTextFileSync(`${dist}/systemd/busmsg-flush.service`),
@@ -89,6 +91,18 @@ Deno.test("the man page renders without a warning and documents every command an
   assertIncludes(text, "121");
   assertIncludes(text, "FEDORA_MESSAGING_CONF");
   assertIncludes(text, "/etc/fedora-messaging/config.toml");
+  const files = text.slice(text.indexOf("\nFILES\n"), text.indexOf("\nEXAMPLES\n"));
+  for (
+    const path of [
+      "/etc/fedora-messaging/config.toml",
+      "/var/spool/busmsg/",
+      "/var/log/busmsg/",
+      "/usr/lib/systemd/system/busmsg-flush.service",
+      "/usr/lib/systemd/system/busmsg-recorder.service",
+      "/usr/lib/sysusers.d/busmsg.conf",
+      "/usr/lib/tmpfiles.d/busmsg.conf",
+    ]
+  ) assertIncludes(files, path, "FILES");
 });
 
 /** What the bash completion offers for a command line whose last word is being completed. */
@@ -217,7 +231,10 @@ Deno.test("the zsh and fish completions parse (where zsh or fish is installed)",
 Deno.test("scripts/install PREFIX puts each file where a Fedora package would, and busmsg runs", async () => {
   const root = await Deno.makeTempDir({ prefix: "busmsg-install-" });
   const prefix = `${root}/usr`;
-  const run = await sh("bash", [`${ROOT}scripts/install`, prefix], { BUSMSG_UNITS_DIR: units });
+  const run = await sh("bash", [`${ROOT}scripts/install`, prefix], {
+    BUSMSG_UNITS_DIR: units,
+    BUSMSG_CACHE_DIR: `${root}/var/cache/busmsg`,
+  });
   assertEquals(run.code, 0, run.stderr);
   for (
     const path of [
@@ -242,4 +259,41 @@ Deno.test("scripts/install PREFIX puts each file where a Fedora package would, a
   assertEquals(version.stdout.split("\n")[0], `busmsg ${VERSION}`);
   const man = await sh("man", ["-w", "busmsg"], { MANPATH: `${prefix}/share/man` });
   assertEquals(man.stdout.trim(), `${prefix}/share/man/man1/busmsg.1`);
+});
+
+Deno.test("scripts/install takes PREFIX from the environment, writes only under DESTDIR, and the installed busmsg writes nothing into its caller's home", async () => {
+  const stage = await Deno.makeTempDir({ prefix: "busmsg-stage-" });
+  const prefix = `/opt/busmsg-test-${crypto.randomUUID().slice(0, 8)}`;
+  const run = await sh("bash", [`${ROOT}scripts/install`], {
+    PREFIX: prefix,
+    DESTDIR: stage,
+    BUSMSG_UNITS_DIR: units,
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(await Deno.stat(prefix).catch(() => "absent"), "absent", "nothing outside DESTDIR");
+  for (
+    const path of ["bin/busmsg", "lib/sysusers.d/busmsg.conf", "lib/tmpfiles.d/busmsg.conf"]
+  ) assert(Deno.statSync(`${stage}${prefix}/${path}`).isFile, path);
+  assertIncludes(
+    Deno.readTextFileSync(`${stage}${prefix}/lib/systemd/system/busmsg-flush.service`),
+    `ExecStart=${prefix}/bin/busmsg flush\n`,
+  );
+  // Installed where it was staged for (the launcher names PREFIX, not DESTDIR): a copy made so.
+  const root = await Deno.makeTempDir({ prefix: "busmsg-installed-" });
+  const installed = await sh("bash", [`${ROOT}scripts/install`, `${root}/usr`], {
+    BUSMSG_UNITS_DIR: units,
+    BUSMSG_CACHE_DIR: `${root}/var/cache/busmsg`,
+  });
+  assertEquals(installed.code, 0, installed.stderr);
+  const home = await Deno.makeTempDir({ prefix: "busmsg-home-" });
+  for (const args of [["--version"], ["validate", "-"], ["spool", "status", "--spool-dir", home]]) {
+    const r = await runCommand(`${root}/usr/bin/busmsg`, args, {
+      clearEnv: true,
+      env: { PATH: "/usr/bin:/bin", HOME: home, XDG_CACHE_HOME: `${home}/.cache` },
+    });
+    assert(r.code === 0 || args[0] === "spool", `${args.join(" ")}: ${r.code} ${r.stderr}`);
+  }
+  assertEquals([...Deno.readDirSync(home)].map((e) => e.name), [], "the caller's home stays empty");
+  // Deno's code cache went where the launcher says (root may write there).
+  assert(Deno.statSync(`${root}/var/cache/busmsg/v8_code_cache_v2`).isFile);
 });

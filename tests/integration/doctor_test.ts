@@ -42,7 +42,7 @@ Deno.test("doctor: Fedora's setup passes every check in connection order, and --
       "OK publish",
       "OK spool",
     ]);
-    assertEquals(firstLine(run.stdout), "DOCTOR OK - 14 checks, all OK");
+    assertEquals(firstLine(run.stdout).split(" | ")[0], "DOCTOR OK - 14 checks, all OK");
     assertIncludes(run.stdout, `OK vhost: /pubsub\n`);
     assertIncludes(
       run.stdout,
@@ -305,4 +305,102 @@ Deno.test("doctor and spool status: a spool busmsg may not use (open to others) 
     ),
     status.stdout,
   );
+});
+
+Deno.test("doctor: perfdata on the plugin line, each step's ms and the certificate's days left; -w/-c move the thresholds", async () => {
+  const run = await busmsg(["doctor", "--publish", "--conf", await tlsConfig("logging")]);
+  assertEquals(run.code, 0, run.stdout);
+  const days = daysLeftOf(`${CERTS}/logging.pem`);
+  const [summary, perf] = firstLine(run.stdout).split(" | ");
+  assertEquals(summary, "DOCTOR OK - 14 checks, all OK");
+  const step = String.raw`\d+\.\dms;;;0`;
+  assert(
+    new RegExp(
+      `^'cert_days'=${days};30:;7: 'dns'=${step} 'tcp'=${step} 'tls'=${step} 'amqp'=${step} ` +
+        String.raw`'publish'=${step} 'total'=\d+ms;;;0;8000$`,
+    ).test(perf!),
+    perf,
+  );
+  const soon = await tlsConfig("expires-20");
+  const relaxed = await busmsg(["doctor", "-w", "10", "--conf", soon]);
+  assertEquals(relaxed.code, 0, relaxed.stdout);
+  assertIncludes(
+    firstLine(relaxed.stdout),
+    `'cert_days'=${daysLeftOf(`${CERTS}/expires-20.pem`)};10:;7: `,
+  );
+  const strict = await busmsg(["doctor", "--warning", "60", "--critical", "25", "--conf", soon]);
+  assertEquals(strict.code, 2, strict.stdout);
+  assertIncludes(strict.stdout, "CRITICAL client certificate: ");
+  const wrong = await busmsg(["doctor", "-w", "5", "-c", "10"]);
+  assertEquals([wrong.code, wrong.stdout], [
+    3,
+    "DOCTOR UNKNOWN - --critical 10 is more days than --warning 5\n",
+  ]);
+  const bad = await busmsg(["doctor", "-c", "soon"]);
+  assertEquals([bad.code, bad.stdout], [
+    3,
+    'DOCTOR UNKNOWN - --critical: must be a number of days from 0 to 3650, got "soon"\n',
+  ]);
+});
+
+Deno.test("doctor: the headline names the most severe problem, not the first one found", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.copyFile(`${CERTS}/logging.key`, `${dir}/logging.key`);
+  await Deno.chmod(`${dir}/logging.key`, 0o644);
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const conf = await writeConfig([
+    `amqp_url = "amqps://localhost:${port}/%2Fpubsub"`,
+    "[tls]",
+    `ca_cert = "${CERTS}/ca.pem"`,
+    `certfile = "${CERTS}/logging.pem"`,
+    `keyfile = "${dir}/logging.key"`,
+  ]);
+  const run = await busmsg(["doctor", "--conf", conf]);
+  assertEquals(run.code, 2, run.stdout);
+  assertIncludes(run.stdout, "\nWARNING client key: ");
+  // The key's WARNING comes first in the output; the headline is the CRITICAL one.
+  assert(
+    firstLine(run.stdout).toLowerCase().startsWith(
+      `doctor critical - 11 checks, 1 critical, 1 warning: tcp: 127.0.0.1:${port}: connection refused`,
+    ),
+    firstLine(run.stdout),
+  );
+});
+
+Deno.test("doctor: one 8 s budget for the whole run against a silent broker (NRPE waits 10 s); the steps it leaves are not run", async () => {
+  const silent = silentServer();
+  try {
+    const url = `amqp://127.0.0.1:${silent.port}/`;
+    const run = await busmsg(["doctor", "--publish", "--url", url]);
+    assertEquals(run.code, 2, run.stdout);
+    assert(run.ms < 9000, `took ${run.ms} ms`);
+    assert(run.ms > 7000, `took ${run.ms} ms: not the 8 s budget`);
+    assertEquals(checks(run.stdout).slice(5), [
+      "OK DNS",
+      "OK TCP",
+      "CRITICAL AMQP",
+      "UNKNOWN publish",
+      "OK spool",
+    ]);
+    assertIncludes(
+      run.stdout,
+      "\nUNKNOWN publish: not run: the 8 s budget (--timeout) was spent\n",
+    );
+    assertIncludes(
+      firstLine(run.stdout),
+      "DOCTOR CRITICAL - 10 checks, 1 critical, 1 warning, 1 unknown: AMQP: ",
+    );
+    const short = await busmsg(["doctor", "--publish", "--url", url, "--timeout", "1.5"]);
+    assert(short.ms < 3000, `took ${short.ms} ms`);
+    assertIncludes(
+      short.stdout,
+      "\nUNKNOWN publish: not run: the 1.5 s budget (--timeout) was spent\n",
+    );
+    assertIncludes(firstLine(short.stdout), "'total'=");
+    assertIncludes(firstLine(short.stdout), "ms;;;0;1500");
+  } finally {
+    silent.close();
+  }
 });

@@ -160,3 +160,44 @@ Deno.test("spool status: the plugin text and its perfdata cut the oldest age to 
   assert(m, run.stdout);
   assertEquals(m[2], m[1]);
 });
+
+Deno.test("spool status: a spool that does not exist is a WARNING naming it; root's not there yet is OK, 'no spool yet'", async () => {
+  const parent = await Deno.makeTempDir();
+  const missing = `${parent}/nonexistent`;
+  const run = await busmsg(["spool", "status", "--spool-dir", missing]);
+  assertEquals(run.code, 1, run.stdout);
+  assertEquals(
+    run.stdout,
+    `SPOOL WARNING - 0 messages; ${missing} does not exist | messages=0 oldest=0s;;21600 moved_aside=0\n` +
+      `spool: ${missing}\n`,
+  );
+  const json = await busmsg(["spool", "status", "--json"], { spoolDir: missing });
+  assertEquals(json.code, 1, json.stdout);
+  assertEquals(JSON.parse(json.stdout).note, `${missing} does not exist`);
+  // The default for root: /var/spool/busmsg, which a host that never spooled does not have.
+  if (
+    Deno.uid() === 0 && (await Deno.stat("/var/spool/busmsg").catch(() => undefined)) === undefined
+  ) {
+    const fresh = await busmsg(["spool", "status"], { env: { BUSMSG_SPOOL_DIR: "" } });
+    assertEquals(fresh.code, 0, fresh.stdout);
+    assertEquals(
+      fresh.stdout.split("\n")[0],
+      "SPOOL OK - 0 messages; no spool yet (/var/spool/busmsg does not exist: nothing was ever " +
+        "spooled) | messages=0 oldest=0s;;21600 moved_aside=0",
+    );
+  }
+});
+
+Deno.test("spool status: --max-age 6 is six seconds, as --timeout 6 is", async () => {
+  const spoolDir = await Deno.makeTempDir({ prefix: "busmsg-spool-" });
+  const spooled = await busmsg(
+    ["publish", "--url", "amqp://127.0.0.1:1/%2Fpubsub", "--topic", "x", "a=1"],
+    { spoolDir },
+  );
+  assertEquals(spooled.code, 0, spooled.stderr);
+  const young = await busmsg(["spool", "status", "--max-age", "6"], { spoolDir });
+  assertEquals(young.code, 0, young.stdout);
+  assert(/ oldest=\ds;;6 /.test(young.stdout.split("\n")[0]!), young.stdout);
+  const minutes = await busmsg(["spool", "status", "--max-age", "0.1m"], { spoolDir });
+  assert(/ oldest=\ds;;6 /.test(minutes.stdout.split("\n")[0]!), minutes.stdout);
+});

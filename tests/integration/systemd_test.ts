@@ -67,8 +67,51 @@ Deno.test("systemd units: the recorder's output path reaches busmsg with its str
       /\nRestartForceExitStatus=.*\bSIGHUP\b/.test(unit),
     "restarted after a death by SIGHUP",
   );
+  assertIncludes(unit, "\nRestart=always\n");
+  assertIncludes(unit, "\nRestartPreventExitStatus=2 121\n");
   const flush = await Deno.readTextFile(`${ROOT}systemd/busmsg-flush.service`);
   assertIncludes(flush, "\nExecStart=@BINDIR@/busmsg flush\n");
+  assertIncludes(flush, "\nSuccessExitStatus=111\n");
+});
+
+Deno.test({
+  name:
+    "systemd units: systemd-analyze security scores both under 4.5, as the units and README say",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "busmsg-units-" });
+    const readme = await Deno.readTextFile(`${ROOT}README.md`);
+    for (const unit of ["busmsg-recorder.service", "busmsg-flush.service"]) {
+      const text = await Deno.readTextFile(`${ROOT}systemd/${unit}`);
+      await Deno.writeTextFile(`${dir}/${unit}`, text.replaceAll("@BINDIR@", "/usr/bin"));
+      const out = await new Deno.Command("systemd-analyze", {
+        args: ["security", "--offline=true", "--no-pager", `${dir}/${unit}`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      const score = said.match(/Overall exposure level for \S+: (\d+\.\d)/)?.[1];
+      assert(score !== undefined, said);
+      assert(Number(score) < 4.5, `${unit}: ${score}`);
+      // The score the unit's comment and the README state is the one measured.
+      assertIncludes(text, `systemd-analyze security: ${score})`);
+      assertIncludes(readme, `\`${unit}\` ${score}`);
+    }
+  },
+});
+
+Deno.test("sysusers.d and tmpfiles.d: the recorder's user, the spool (0700 root) and the log directory (0750 busmsg)", async () => {
+  const users = await Deno.readTextFile(`${ROOT}systemd/sysusers.d/busmsg.conf`);
+  const recorder = await Deno.readTextFile(`${ROOT}systemd/busmsg-recorder.service`);
+  const lines = (t: string) => t.split("\n").filter((l) => l && !l.startsWith("#"));
+  assertEquals(lines(users), ['u busmsg - "busmsg recorder" /var/log/busmsg /usr/sbin/nologin']);
+  assertIncludes(recorder, "\nUser=busmsg\nGroup=busmsg\n");
+  const dirs = await Deno.readTextFile(`${ROOT}systemd/tmpfiles.d/busmsg.conf`);
+  assertEquals(lines(dirs), [
+    "d /var/spool/busmsg 0700 root root -",
+    "d /var/log/busmsg 0750 busmsg busmsg -",
+    "d /var/cache/busmsg 0755 root root -",
+  ]);
 });
 
 Deno.test("systemd units: the coverage page is written daily next to the day files, as the recorder's user", async () => {

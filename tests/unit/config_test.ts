@@ -92,6 +92,15 @@ Deno.test("config: flags beat the environment, which beats the file", () => {
   assertEquals(applyOverrides(c, { timeout: "0.5" }, env).timeoutMs, 500);
   assertThrows(() => parseTimeout("0", "--timeout"), UsageError, "--timeout");
   assertThrows(() => parseTimeout("abc", "--timeout"), UsageError, "--timeout");
+  assertThrows(() => parseTimeout("2h", "--timeout"), UsageError, "from 0.001 to 3600 seconds");
+  // The same grammar as every duration: units too.
+  assertEquals(["6", "0.5", "30s", "2m", "1h"].map((t) => parseTimeout(t, "--timeout")), [
+    6000,
+    500,
+    30_000,
+    120_000,
+    3_600_000,
+  ]);
 });
 
 Deno.test("config: passwords are redacted from URLs", () => {

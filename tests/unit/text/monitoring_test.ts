@@ -2,7 +2,7 @@ import { assertEquals, assertThrows } from "../../support/assert.ts";
 import { formatAge, parseDuration } from "../../../lib/text/duration.ts";
 import { exitCodeFor, worst } from "../../../lib/text/nagios.ts";
 import { UsageError } from "../../../lib/errors.ts";
-import { judgeSpool } from "../../../lib/commands/spool.ts";
+import { judgeLocation, judgeSpool } from "../../../lib/commands/spool.ts";
 import type { SpoolSummary } from "../../../lib/spool/spool.ts";
 import {
   clearFailure,
@@ -13,12 +13,20 @@ import {
 } from "../../../lib/spool/failfast.ts";
 import { DeliveryError } from "../../../lib/errors.ts";
 
-Deno.test("duration: units, bare seconds, and loud mistakes", () => {
+Deno.test("duration: one grammar: a plain number is seconds, units s m h d w, and loud mistakes", () => {
   assertEquals(
     ["0s", "90s", "30m", "6h", "2d", "1h30m", "1w"].map((d) => parseDuration(d, "--x")),
     [0, 90_000, 1_800_000, 21_600_000, 172_800_000, 5_400_000, 604_800_000],
   );
-  for (const bad of ["", "0", "90", "6 hours", "-1s", "h", "1.5h", "1e3s"]) {
+  // As --timeout has always read it: 6 is six seconds, and decimals are fine.
+  assertEquals(["6", "0", "0.5", "1.5h", "0.1m"].map((d) => parseDuration(d, "--x")), [
+    6000,
+    0,
+    500,
+    5_400_000,
+    6000,
+  ]);
+  for (const bad of ["", "6 hours", "-1s", "h", "1e3s", "1h 30m", "6s6", ".5", "1.h"]) {
     assertThrows(() => parseDuration(bad, "--max-age"), UsageError, "--max-age: must be");
   }
   assertEquals([59_000, 600_000, 9_000_000, 259_200_000].map(formatAge), [
@@ -135,4 +143,22 @@ Deno.test("fail-fast state: a FIFO or symlink planted under its name is never op
   await recordFailure(dir, url.replace("broker", "x"), new DeliveryError("t", 111, true), NOW);
   Deno.symlinkSync(stateFile(dir, url.replace("broker", "x")), stateFile(dir, other));
   assertEquals(await recentFailure(dir, other, 60_000, NOW + 1000), undefined);
+});
+
+Deno.test("spool status: which spool was checked: missing, or a user's own where root's is in use", () => {
+  assertEquals(judgeLocation("/var/spool/busmsg", false, false, false), {
+    state: "OK",
+    text: "no spool yet (/var/spool/busmsg does not exist: nothing was ever spooled)",
+  });
+  assertEquals(judgeLocation("/srv/spool", false, true, true)?.state, "WARNING");
+  const own = "/var/lib/nagios/.local/state/busmsg/spool";
+  assertEquals(judgeLocation(own, true, false, true), {
+    state: "WARNING",
+    text: `checked this user's own spool ${own}, not root's /var/spool/busmsg ` +
+      "(run through sudo, or give --spool-dir)",
+  });
+  // Named on purpose, or no root's spool to mistake it for: nothing to add.
+  assertEquals(judgeLocation(own, true, true, true), undefined);
+  assertEquals(judgeLocation(own, true, false, false), undefined);
+  assertEquals(judgeLocation("/var/spool/busmsg", true, false, true), undefined);
 });
