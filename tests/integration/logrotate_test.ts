@@ -34,8 +34,16 @@ Deno.test({
     const today = `${log}/sync-2026-12-06.jsonl`;
     await Deno.writeTextFile(
       over,
-      [event("start", "2026-12-01T03:00:00+00:00"), event("finish", "2026-12-01T03:00:07+00:00")]
-        .join("\n") + "\n",
+      [
+        event("start", "2026-12-01T03:00:00+00:00"),
+        ...["host.start", "host.logdate.start", "host.logdate.finish", "host.finish"].map((t, i) =>
+          event(t, `2026-12-01T03:00:0${i + 1}+00:00`, {
+            synced_host: "proxy01.example.org",
+            ...(t.includes("logdate") ? { log_date: "2026-11-30" } : {}),
+          })
+        ),
+        event("finish", "2026-12-01T03:00:07+00:00"),
+      ].join("\n") + "\n",
     );
     await Deno.writeTextFile(
       `${log}/sync-2026-12-01.rejects.jsonl`,
