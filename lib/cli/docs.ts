@@ -508,6 +508,11 @@ const FILES: [string, string][] = [
   ],
   ["/usr/lib/sysusers.d/busmsg.conf", "the busmsg system user (systemd-sysusers)"],
   [
+    "/etc/logrotate.d/busmsg",
+    "compresses the recorder's days that are over (day and side files) and deletes compressed " +
+    "days older than about 13 months; no reload needed",
+  ],
+  [
     "/usr/lib/tmpfiles.d/busmsg.conf",
     "/var/spool/busmsg (0700 root), /var/log/busmsg (0750 busmsg) and /var/cache/busmsg " +
     "(0755 root) (systemd-tmpfiles)",

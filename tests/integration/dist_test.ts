@@ -101,6 +101,7 @@ Deno.test("the man page renders without a warning and documents every command an
       "/usr/lib/systemd/system/busmsg-recorder.service",
       "/usr/lib/sysusers.d/busmsg.conf",
       "/usr/lib/tmpfiles.d/busmsg.conf",
+      "/etc/logrotate.d/busmsg",
     ]
   ) assertIncludes(files, path, "FILES");
 });
@@ -272,7 +273,12 @@ Deno.test("scripts/install takes PREFIX from the environment, writes only under 
   assertEquals(run.code, 0, run.stderr);
   assertEquals(await Deno.stat(prefix).catch(() => "absent"), "absent", "nothing outside DESTDIR");
   for (
-    const path of ["bin/busmsg", "lib/sysusers.d/busmsg.conf", "lib/tmpfiles.d/busmsg.conf"]
+    const path of [
+      "bin/busmsg",
+      "lib/sysusers.d/busmsg.conf",
+      "lib/tmpfiles.d/busmsg.conf",
+      "etc/logrotate.d/busmsg",
+    ]
   ) assert(Deno.statSync(`${stage}${prefix}/${path}`).isFile, path);
   assertIncludes(
     Deno.readTextFileSync(`${stage}${prefix}/lib/systemd/system/busmsg-flush.service`),

@@ -20,6 +20,7 @@ const skip = (await has("rpmbuild"))
 if (skip) console.log(`rpm: skipped: ${skip}`);
 
 const PREFIXED = [
+  "/etc/logrotate.d/busmsg",
   "/usr/bin/busmsg",
   "/usr/lib/systemd/system/busmsg-coverage.service",
   "/usr/lib/systemd/system/busmsg-coverage.timer",
