@@ -5,23 +5,13 @@
  * ships (dist/busmsg.js with the flags of permissions.flags), under /usr/bin/time; medians.
  * The per-run `report` over the same files is the peer: coverage should cost little more.
  *
- *   deno run -A scripts/coverage_bench.ts [--quick]     (scripts/bundle first)
+ *   deno run -A scripts/coverage_bench.ts [--quick]
  */
 import { type Night, nightEvents, plusDays } from "../tests/support/nights.ts";
+import { ENTRY } from "../tests/support/run.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
-const BUNDLE = `${ROOT}dist/busmsg.js`;
-const busmsg = [
-  Deno.execPath(),
-  "run",
-  "--quiet",
-  "--no-prompt",
-  "--no-config",
-  "--cached-only",
-  ...FLAGS,
-  BUNDLE,
-];
+// busmsg as it ships: the bundle (rebuilt when stale) with permissions.flags, as the tests run it.
+const busmsg = ENTRY;
 const RUNS = Deno.args.includes("--quick") ? 5 : 11;
 const NIGHTS = 30, PROXIES = 50;
 const work = await Deno.makeTempDir({ prefix: "busmsg-coverage-bench-" });

@@ -6,23 +6,14 @@
 import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { rabbitmqctl, tlsConfig } from "../support/broker.ts";
 import { busmsg, ENTRY } from "../support/run.ts";
-import { background, linesOf } from "../support/listener.ts";
+import { background, linesOf, publishDebug } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
 
 const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
 const logging = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);
 const ids = (lines: string[]) => lines.map((l) => JSON.parse(l).id as string);
 
-async function publish(n: number, tag: string): Promise<string[]> {
-  const lines = Array.from(
-    { length: n },
-    (_, i) =>
-      JSON.stringify({ topic: "logging.stats.debug.recorder", body: { host: "log01", tag, i } }),
-  );
-  const sent = await busmsg(["publish", "--conf", logging, "-"], { stdin: lines.join("\n") });
-  assertEquals(sent.code, 0, sent.stderr);
-  return sent.stdout.trim().split("\n").map((l) => l.split(" ")[0]!);
-}
+const publish = (n: number, tag: string) => publishDebug(logging, n, tag);
 
 Deno.test("recorder: the day file deleted (or compressed away) without SIGHUP: the next lines go to the path anew, none into the deleted file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "busmsg-files-" });

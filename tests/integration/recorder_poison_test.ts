@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { drainQueue, durableQueue, PLAIN_URL, rabbitmqctl, tlsConfig } from "../support/broker.ts";
 import { busmsg } from "../support/run.ts";
-import { background, linesOf } from "../support/listener.ts";
+import { background, linesOf, publishDebug } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
 import { deepTable, field, properties, rawPublish, table } from "../support/raw_publish.ts";
 import amqp from "amqplib";
@@ -28,16 +28,7 @@ const recording = (queue: string, ...more: string[]) => [
   ...more,
 ];
 
-async function publish(n: number, tag: string): Promise<string[]> {
-  const lines = Array.from(
-    { length: n },
-    (_, i) =>
-      JSON.stringify({ topic: "logging.stats.debug.recorder", body: { host: "log01", tag, i } }),
-  );
-  const sent = await busmsg(["publish", "--conf", logging, "-"], { stdin: lines.join("\n") });
-  assertEquals(sent.code, 0, sent.stderr);
-  return sent.stdout.trim().split("\n").map((l) => l.split(" ")[0]!);
-}
+const publish = (n: number, tag: string) => publishDebug(logging, n, tag);
 
 /** A message with the standard headers and `body` as its bytes, published raw. */
 function plain(id: string, body: string | Uint8Array, extra: Uint8Array = new Uint8Array()) {

@@ -5,24 +5,15 @@
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { drainQueue, PLAIN_PORT, PLAIN_URL, rabbitmqctl, tlsConfig } from "../support/broker.ts";
 import { relay } from "../support/faults.ts";
-import { busmsg, ENTRY, publishedIds, spawnBusmsg, writeConfig } from "../support/run.ts";
-import { background, linesOf } from "../support/listener.ts";
+import { busmsg, ENTRY, spawnBusmsg, writeConfig } from "../support/run.ts";
+import { background, linesOf, publishDebug } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
 
 const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
 const logging = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);
 
 /** Publishes `n` debug messages (as Fedora's logging user) and returns their ids in order. */
-async function publish(n: number, tag: string): Promise<string[]> {
-  const lines = Array.from(
-    { length: n },
-    (_, i) =>
-      JSON.stringify({ topic: "logging.stats.debug.recorder", body: { host: "log01", tag, i } }),
-  );
-  const sent = await busmsg(["publish", "--conf", logging, "-"], { stdin: lines.join("\n") });
-  assertEquals(sent.code, 0, sent.stderr);
-  return publishedIds(sent.stdout);
-}
+const publish = (n: number, tag: string) => publishDebug(logging, n, tag);
 
 const ids = (lines: string[]) => lines.map((l) => JSON.parse(l).id as string);
 const queueName = (what: string) => `busmsg-test-${what}-${crypto.randomUUID().slice(0, 8)}`;

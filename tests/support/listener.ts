@@ -1,5 +1,6 @@
 /** A `busmsg listen` (or `report --live`) running in the background for the integration tests. */
-import { spawnBusmsg } from "./run.ts";
+import { assertEquals } from "./assert.ts";
+import { busmsg, publishedIds, spawnBusmsg } from "./run.ts";
 
 /** A background busmsg whose stderr is read as it comes. */
 export interface Background {
@@ -63,4 +64,16 @@ export async function linesOf(path: string, n: number, ms = 10_000): Promise<str
     if (lines.length >= n || Date.now() > end) return lines;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Publishes `n` logging.stats.debug.recorder messages tagged `tag` with config `conf`; their ids. */
+export async function publishDebug(conf: string, n: number, tag: string): Promise<string[]> {
+  const lines = Array.from(
+    { length: n },
+    (_, i) =>
+      JSON.stringify({ topic: "logging.stats.debug.recorder", body: { host: "log01", tag, i } }),
+  );
+  const sent = await busmsg(["publish", "--conf", conf, "-"], { stdin: lines.join("\n") });
+  assertEquals(sent.code, 0, sent.stderr);
+  return publishedIds(sent.stdout);
 }
