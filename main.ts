@@ -5,6 +5,7 @@
  */
 import { DeliveryError, EXIT, exitCodeOf, HelpRequested, UsageError } from "./lib/errors.ts";
 import { out, say } from "./lib/io/output.ts";
+import { giveUpFfi } from "./lib/io/stdout_reader.ts";
 import { VERSION } from "./lib/version.ts";
 import { type OptionTable, SHARED_OPTIONS, splitCommand } from "./lib/cli/option_table.ts";
 import { closest } from "./lib/text/suggest.ts";
@@ -22,7 +23,10 @@ export interface Command {
  * The command table; the man page and the completions are generated from it. Commands load on
  * demand, so each call pays only for the command it runs.
  */
-export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+export const COMMANDS: Record<
+  string,
+  { summary: string; load: () => Promise<Command>; watchesStdout?: true }
+> = {
   publish: {
     summary: "publish dump lines, or one message from fields",
     load: () => import("./lib/commands/publish.ts"),
@@ -46,6 +50,8 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   listen: {
     summary: "print messages from the bus as dump lines",
     load: () => import("./lib/commands/listen.ts"),
+    // `listen | head -1` ends when head does, even with no message to write.
+    watchesStdout: true,
   },
   report: {
     summary: "summarise sync runs: failures, retries, skips",
@@ -84,8 +90,7 @@ Examples:
 
 /** The command of that name, or a usage error suggesting the closest one. */
 function commandNamed(name: string): (typeof COMMANDS)[string] {
-  const command = COMMANDS[name];
-  if (command) return command;
+  if (Object.hasOwn(COMMANDS, name)) return COMMANDS[name]!;
   const guess = closest(name, Object.keys(COMMANDS));
   throw new UsageError(
     `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ""} (see busmsg --help)`,
@@ -111,6 +116,8 @@ export async function main(args: string[]): Promise<number> {
   let help: string | undefined;
   try {
     const { leading, name, rest } = splitCommand(args);
+    // Before any command (and the libraries it loads) runs.
+    giveUpFfi(COMMANDS[name ?? ""]?.watchesStdout === true);
     if (name === undefined || name === "help") {
       if (leading.includes("--version") || leading.includes("-V")) {
         out(`busmsg ${VERSION}\ndeno ${Deno.version.deno}\nv8 ${Deno.version.v8}\n`);

@@ -6,9 +6,12 @@
  * floor for one process per message) and, for validation, Python's json module and jq; memory
  * against the targets.
  * Prints medians and ratios; absolute numbers drift on shared machines, ratios are what count.
+ * With `--baseline REV`, only a change's cost: busmsg as it ships against the bundle of git
+ * revision REV (built in a worktree of its own), start-up and one call over TLS, in turns.
  *
- *   deno run -A scripts/bench.ts [--quick]
+ *   deno run -A scripts/bench.ts [--quick] [--baseline REV]
  */
+import { parseArgs } from "node:util";
 import {
   CERTS,
   PLAIN_PORT,
@@ -25,7 +28,11 @@ const TLS_PASSWORD_URL = Object.assign(new URL(TLS_URL), {
   username: TEST_USER,
   password: TEST_PASSWORD,
 }).href;
-const quick = Deno.args.includes("--quick");
+const { values: given } = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean" }, baseline: { type: "string" } },
+});
+const quick = given.quick === true;
 const RUNS = quick ? 7 : 25;
 const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
 
@@ -114,13 +121,20 @@ await Deno.writeTextFile(
     `certfile = "${CERTS}/logging.pem"\nkeyfile = "${CERTS}/logging.key"\n`,
 );
 
+const syncEvent = ["sync-event", "host.start", "--run-id", "bench", "--synced-host", "proxy01"];
+
+if (given.baseline !== undefined) {
+  await againstBaseline(given.baseline);
+  printTable();
+  Deno.exit(0);
+}
+
 // (1) One message per process.
 async function perProcess(label: string, ours: string[], peer: string[], peerName: string) {
   const [a, b] = await mediansOf([ours, peer]) as [Sample, Sample];
   row(label, `${a.ms.toFixed(1)} ms`, `${b.ms.toFixed(1)} ms`, peerName, (a.ms / b.ms).toFixed(2));
   return [a, b] as const;
 }
-const syncEvent = ["sync-event", "host.start", "--run-id", "bench", "--synced-host", "proxy01"];
 await perProcess(
   "1 sync-event/process, AMQP",
   [...busmsg, ...syncEvent, "--url", PLAIN],
@@ -348,19 +362,70 @@ rssRow(
   "busmsg validate",
 );
 
-const widths = [0, 1, 2, 3, 4].map((c) =>
-  Math.max(
-    ...[["measure", "busmsg", "peer", "peer is", "busmsg/peer"], ...rows].map((r) => r[c]!.length),
-  )
-);
-const fmt = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
-console.log(
-  `busmsg benchmark (${RUNS} runs per single-message median; Deno ${Deno.version.deno}; ${Deno.build.arch})`,
-);
-console.log(fmt(["measure", "busmsg", "peer", "peer is", "busmsg/peer"]));
-console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-for (const r of rows) console.log(fmt(r));
-console.log(
-  "ratios: time ratios above 1 mean busmsg is slower; rate ratios above 1 mean busmsg is faster.",
-);
+printTable();
 await Deno.remove(work, { recursive: true });
+
+/** The rows as a Markdown table, with what the ratios mean. */
+function printTable() {
+  const widths = [0, 1, 2, 3, 4].map((c) =>
+    Math.max(
+      ...[["measure", "busmsg", "peer", "peer is", "busmsg/peer"], ...rows].map((r) =>
+        r[c]!.length
+      ),
+    )
+  );
+  const fmt = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+  console.log(
+    `busmsg benchmark (${RUNS} runs per single-message median; Deno ${Deno.version.deno}; ${Deno.build.arch})`,
+  );
+  console.log(fmt(["measure", "busmsg", "peer", "peer is", "busmsg/peer"]));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log(fmt(r));
+  console.log(
+    "ratios: time ratios above 1 mean busmsg is slower; rate ratios above 1 mean busmsg is faster.",
+  );
+}
+
+/** dist/busmsg.js as git revision `rev` builds it, in a worktree of its own under `work`. */
+async function bundleOf(rev: string): Promise<string> {
+  const tree = `${work}/baseline`;
+  const step = async (cmd: string, args: string[], env: Record<string, string> = {}) => {
+    const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
+      .output();
+    const said = new TextDecoder().decode(out.stderr).trim();
+    if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${said}`);
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  await step("git", ["-C", ROOT, "worktree", "add", "--quiet", "--detach", tree, rev]);
+  try {
+    return await step("bash", [`${tree}/scripts/bundle`], {
+      BUSMSG_DENO: Deno.execPath(),
+      BUSMSG_DIST: `${work}/baseline-dist`,
+    });
+  } finally {
+    await step("git", ["-C", ROOT, "worktree", "remove", "--force", tree]);
+  }
+}
+
+/** The rows of a change's cost: this bundle against `rev`'s, the same commands in turns. */
+async function againstBaseline(rev: string) {
+  const before = [...busmsg.slice(0, -1), await bundleOf(rev)];
+  const cases: [string, string[]][] = [
+    ["start-up, --version", ["--version"]],
+    ["start-up, publish --dry-run", ["publish", "--dry-run", "--topic", "bench.one", "a=1"]],
+    ["1 sync-event/process, TLS+cert", [...syncEvent, "--conf", tlsConf]],
+  ];
+  for (const [label, args] of cases) {
+    const [now, then] = await mediansOf([[...busmsg, ...args], [...before, ...args]]) as [
+      Sample,
+      Sample,
+    ];
+    row(
+      label,
+      `${now.ms.toFixed(1)} ms`,
+      `${then.ms.toFixed(1)} ms`,
+      `busmsg at ${rev}`,
+      (now.ms / then.ms).toFixed(2),
+    );
+  }
+}

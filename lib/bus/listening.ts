@@ -74,6 +74,11 @@ export interface Handler {
   /** SIGHUP: reopen the output. */
   hangup?(): void;
   /**
+   * Settles when the output's reader is gone with no line being written (a closed pipe, found
+   * by watching it): listening ends with exit 0, as when a write finds it gone.
+   */
+  readerGone?: Promise<void>;
+  /**
    * A delivery that is not a fedora-messaging message, or cannot be written as a line: kept
    * aside (a side file) or said, then acknowledged. Throws when it could not be kept aside:
    * not acknowledged, listening ends with exit 1.
@@ -155,6 +160,7 @@ export async function listen(
     }, limits.silenceMs);
   };
   const onStop = () => stop(EXIT.OK);
+  handler.readerGone?.then(onStop);
   const onHangup = () => handler.hangup?.();
   Deno.addSignalListener("SIGINT", onStop);
   Deno.addSignalListener("SIGTERM", onStop);

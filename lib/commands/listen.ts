@@ -109,10 +109,11 @@ Examples:
   busmsg listen --queue-name busmsg-recorder --output '/var/log/busmsg/sync-%Y-%m-%d.jsonl'
 
 Exit status: 0 when stopped by --count, --timeout, SIGINT, SIGTERM or a reader that closed
-the pipe (listen | head -1); 1 when a line cannot be written; 111 when the connection is
-lost and not back within --timeout; 121 when the broker refuses the queue; 2 usage or
-config, or a queue of that name that exists with another type or arguments (a classic
-queue where a quorum one is asked for: the line names the fix).`;
+the pipe (listen | head -1; noticed within 200 ms, even with no message); 1 when a line
+cannot be written; 111 when the connection is lost and not back within --timeout; 121 when
+the broker refuses the queue; 2 usage or config, or a queue of that name that exists with
+another type or arguments (a classic queue where a quorum one is asked for: the line names
+the fix).`;
 
 const SEVERITY_NAMES: Record<number, string> = {
   10: "DEBUG",
@@ -239,6 +240,7 @@ async function listenWith(
   const format = (m: Message) => (style ? prettyLine(m, style) : toDumpLine(m)) + "\n";
   try {
     return await listen(config, subscription, limits, {
+      readerGone: new Promise((resolve) => sink.whenReaderGone(resolve)),
       message: (m) => {
         let line: string;
         try {

@@ -8,6 +8,7 @@ import { ioReason } from "../errors.ts";
 import { UsageError } from "../errors.ts";
 import { strftime } from "../text/strftime.ts";
 import { appendSynced, rejectsPath } from "./side_file.ts";
+import { watchStdoutReader } from "./stdout_reader.ts";
 
 const encoder = new TextEncoder();
 
@@ -25,6 +26,8 @@ export interface LineSink {
   writeAside(line: string): string;
   /** Closes the file so that the next line opens its path anew (SIGHUP). */
   reopen(): void;
+  /** Calls `gone` once the reader is gone while no line is being written (stdout only). */
+  whenReaderGone(gone: () => void): void;
   close(): void;
 }
 
@@ -34,6 +37,7 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array)
 
 /** Lines to stdout; a reader that went away (`listen | head -1`) ends the writing. */
 export function stdoutSink(): LineSink {
+  let unwatch = () => {};
   return {
     write(line) {
       try {
@@ -50,7 +54,11 @@ export function stdoutSink(): LineSink {
       return "stderr";
     },
     reopen() {},
-    close() {},
+    whenReaderGone(gone) {
+      unwatch();
+      unwatch = watchStdoutReader(gone);
+    },
+    close: () => unwatch(),
   };
 }
 
@@ -161,6 +169,8 @@ export function fileSink(pattern: string, now: () => Date = () => new Date()): L
       return aside;
     },
     reopen: close,
+    // A file has no reader to lose.
+    whenReaderGone() {},
     close,
   };
 }

@@ -141,12 +141,14 @@ Deno.test("listen --timeout while the connection is gone: not back within the si
   assertIncludes(got.stderr, "busmsg: the connection did not come back within the timeout\n");
 });
 
-Deno.test("listen | head -1: the closed pipe ends listen with exit 0; the unwritten message stays queued", async () => {
-  const queue = queueName("pipe");
+/**
+ * `listen --queue-name QUEUE | head -1` in a session of its own (killed whole after 15 s, should
+ * listen never end), once it listens; `firstLine` is what head printed.
+ */
+async function listenHeadOne(queue: string) {
   const command = `set -o pipefail; ${
     ENTRY.map((w) => `'${w}'`).join(" ")
   } listen --conf '${consumer}' --queue-name ${queue} | head -1`;
-  // A session of its own, so that the whole pipeline can be killed if listen never ends.
   const child = new Deno.Command("setsid", {
     args: ["bash", "-c", command],
     stdout: "piped",
@@ -161,23 +163,46 @@ Deno.test("listen | head -1: the closed pipe ends listen with exit 0; the unwrit
     () => new Deno.Command("kill", { args: ["-KILL", "--", `-${child.pid}`] }).output(),
     15_000,
   );
-  try {
-    const first = await publish(1, "first");
-    let shown = "";
-    while (!shown.includes("\n")) shown += (await stdout.read()).value ?? "";
-    assertEquals(ids([shown]), first);
-    // head has gone: the next line cannot be written.
-    const second = await publish(1, "second");
-    const { code } = await child.status;
-    assertEquals(code, 0, "listen ended by the closed pipe, not killed");
-    assertEquals(await drainQueue(queue, false), second);
-  } finally {
-    clearTimeout(killer);
-    stderr.cancel().catch(() => {});
-    stdout.cancel().catch(() => {});
-    await drainQueue(queue).catch(() => {});
-    await rabbitmqctl("delete_queue", "-p", "/pubsub", `${queue}.dead-letters`).catch(() => {});
-  }
+  return {
+    status: child.status,
+    firstLine: async () => {
+      let shown = "";
+      while (!shown.includes("\n")) shown += (await stdout.read()).value ?? "";
+      return shown;
+    },
+    async [Symbol.asyncDispose]() {
+      clearTimeout(killer);
+      stderr.cancel().catch(() => {});
+      stdout.cancel().catch(() => {});
+      await drainQueue(queue).catch(() => {});
+      await rabbitmqctl("delete_queue", "-p", "/pubsub", `${queue}.dead-letters`).catch(() => {});
+    },
+  };
+}
+
+Deno.test("listen | head -1: the closed pipe ends listen with exit 0; the unwritten message stays queued", async () => {
+  const queue = queueName("pipe");
+  await using pipeline = await listenHeadOne(queue);
+  const first = await publish(1, "first");
+  assertEquals(ids([await pipeline.firstLine()]), first);
+  // head has gone: the next line is not written (whether listen found out before it came).
+  const second = await publish(1, "second");
+  assertEquals((await pipeline.status).code, 0, "listen ended by the closed pipe, not killed");
+  assertEquals(await drainQueue(queue, false), second);
+});
+
+Deno.test("listen | head -1 on a quiet bus: listen ends within a second of head, exit 0, with no further message", async () => {
+  const queue = queueName("quiet");
+  await using pipeline = await listenHeadOne(queue);
+  const first = await publish(1, "only");
+  assertEquals(ids([await pipeline.firstLine()]), first);
+  const headLeft = Date.now();
+  // Until the watch, listen stayed until the next message: here, never.
+  const { code } = await pipeline.status;
+  const after = Date.now() - headLeft;
+  assertEquals(code, 0, "listen ended by the closed pipe, not killed");
+  assert(after < 1500, `listen ended ${after} ms after head`);
+  assertEquals(await drainQueue(queue, false), [], "the one message acknowledged, none left");
 });
 
 Deno.test("listen: a binding given with the topic prefix is not prefixed twice (--routing-key too)", async () => {
