@@ -1,9 +1,9 @@
 import { assertEquals, assertThrows } from "../../support/assert.ts";
+import { critical, sum, syncEventAt, text } from "../../support/sync_events.ts";
 import { expectHosts, parseDate, selectRuns } from "../../../lib/sync/check.ts";
 import { UsageError } from "../../../lib/errors.ts";
 import { parseDuration } from "../../../lib/text/duration.ts";
-import { type RunSummary, summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
-import { formatReport } from "../../../lib/sync/report.ts";
+import type { RunSummary } from "../../../lib/sync/runs.ts";
 import { pluginLine, verdict } from "../../../lib/sync/verdict.ts";
 
 const nagiosLine = (runs: RunSummary[]) => {
@@ -11,19 +11,7 @@ const nagiosLine = (runs: RunSummary[]) => {
   return { state: { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 }[v.state], line: pluginLine(v) };
 };
 
-const sum = (events: SyncEvent[]) => summarize(events, { attempts: 3 });
-const text = (runs: RunSummary[]) =>
-  formatReport(runs, verdict(runs, { ignored: 0, warnRetries: false }));
-const critical = (runs: RunSummary[]) =>
-  verdict(runs, { ignored: 0, warnRetries: false }).state === "CRITICAL";
-
-let n = 0;
-const ev = (event: string, at: string, body: Record<string, string> = {}): SyncEvent => ({
-  id: `id-${n++}`,
-  event,
-  sentAt: at,
-  body: { host: "log01", run_id: "r1", ...body },
-});
+const ev = syncEventAt;
 
 /** One run: start, one date per proxy, finish; `fail` proxies fail for good, `skip` ones skip. */
 function run(id: string, at: string, proxies: string[], fail: string[] = [], skip: string[] = []) {

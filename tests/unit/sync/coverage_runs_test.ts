@@ -1,14 +1,9 @@
 import { assertEquals } from "../../support/assert.ts";
+import { secondsAfter } from "../../support/sync_events.ts";
 import { summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
 import { coverageRuns, mergeSyncs } from "../../../lib/sync/coverage_runs.ts";
 
-let n = 0;
-const ev = (event: string, second: number, body: Record<string, string> = {}): SyncEvent => ({
-  id: `id-${n++}`,
-  event,
-  sentAt: new Date(Date.UTC(2026, 11, 1, 3, 15, second)).toISOString().replace(".000Z", "+00:00"),
-  body: { host: "log01", run_id: "r1", ...body },
-});
+const ev = secondsAfter("2026-12-01T03:15:00Z");
 
 /** One sync of `proxy` for `date`: `fails` failed attempts (`failure=`, no fail.final), finish. */
 function sync(proxy: string, date: string, fails: number, at: number): SyncEvent[] {

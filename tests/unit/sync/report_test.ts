@@ -1,23 +1,10 @@
 import { assertEquals } from "../../support/assert.ts";
+import { critical, secondsAfter, shuffle, sum, text } from "../../support/sync_events.ts";
 import { syncEvent } from "../../../lib/sync/report.ts";
 import { parseJson } from "../../../lib/message/pyjson.ts";
-import { type RunSummary, summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
-import { formatReport } from "../../../lib/sync/report.ts";
-import { verdict } from "../../../lib/sync/verdict.ts";
+import type { SyncEvent } from "../../../lib/sync/runs.ts";
 
-const sum = (events: SyncEvent[]) => summarize(events, { attempts: 3 });
-const text = (runs: RunSummary[]) =>
-  formatReport(runs, verdict(runs, { ignored: 0, warnRetries: false }));
-const critical = (runs: RunSummary[]) =>
-  verdict(runs, { ignored: 0, warnRetries: false }).state === "CRITICAL";
-
-let n = 0;
-const ev = (event: string, second: number, body: Record<string, string> = {}): SyncEvent => ({
-  id: `id-${n++}`,
-  event,
-  sentAt: new Date(Date.UTC(2026, 10, 28, 3, 0, second)).toISOString().replace(".000Z", "+00:00"),
-  body: { host: "log01", run_id: "r1", ...body },
-});
+const ev = secondsAfter("2026-11-28T03:00:00Z");
 
 Deno.test("report: runs, proxies, dates, retries, skips; out of order and duplicates do not confuse it", () => {
   const p = { synced_host: "proxy01" };
@@ -146,18 +133,6 @@ Deno.test("report text: control characters from the bus (run id, host, proxy, re
       "(fail.final after 1 attempt); proxy not finished",
   );
 });
-
-/** A small seeded shuffle, so a failure can be replayed. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 Deno.test("report: the same events give the same report in any arrival order, even within one second", () => {
   // Whole-second sent-at: a fast sync puts many events into the same second.

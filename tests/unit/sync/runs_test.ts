@@ -1,4 +1,5 @@
 import { assertEquals } from "../../support/assert.ts";
+import { secondsAfter, shuffle } from "../../support/sync_events.ts";
 import {
   dateStatus,
   type DateSummary,
@@ -8,26 +9,7 @@ import {
   type SyncEvent,
 } from "../../../lib/sync/runs.ts";
 
-let n = 0;
-/** An event of run r1 from log01, `second` seconds after 03:00 UTC. */
-const ev = (event: string, second: number, body: Record<string, string> = {}): SyncEvent => ({
-  id: `id-${n++}`,
-  event,
-  sentAt: new Date(Date.UTC(2026, 10, 28, 3, 0, second)).toISOString().replace(".000Z", "+00:00"),
-  body: { host: "log01", run_id: "r1", ...body },
-});
-
-/** A small seeded shuffle, so a failure can be replayed. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+const ev = secondsAfter("2026-11-28T03:00:00Z");
 
 /** The same runs whatever the arrival order (50 shuffles, and reversed). */
 function sameInAnyOrder(events: SyncEvent[], attempts = 3): RunSummary[] {

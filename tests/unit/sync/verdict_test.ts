@@ -1,15 +1,11 @@
 import { assertEquals } from "../../support/assert.ts";
+import { syncEventAt } from "../../support/sync_events.ts";
 import { summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
 import { pluginLine, verdict } from "../../../lib/sync/verdict.ts";
 import { formatReport } from "../../../lib/sync/report.ts";
 
-let n = 0;
-const ev = (event: string, body: Record<string, string> = {}): SyncEvent => ({
-  id: `v-${n++}`,
-  event,
-  sentAt: "2026-11-28T03:00:00+00:00",
-  body: { host: "log01", run_id: "r1", ...body },
-});
+const ev = (event: string, body: Record<string, string> = {}): SyncEvent =>
+  syncEventAt(event, "2026-11-28T03:00:00+00:00", body);
 
 /** A whole run: each proxy's dates, each date's failed attempts (retry) and whether it finished. */
 function run(proxies: Record<string, [number, boolean][]>, finished = true): SyncEvent[] {
