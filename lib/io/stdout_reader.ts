@@ -30,6 +30,8 @@ export function giveUpFfi(watch: boolean): void {
 }
 
 function pollStdout(): (() => boolean) | undefined {
+  // Never a permission prompt (deno run without the flags, on a terminal): no FFI, no watching.
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
   let libc;
   try {
     libc = Deno.dlopen("libc.so.6", {
