@@ -13,43 +13,9 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { busmsg, ROOT, spawnBusmsg } from "../support/run.ts";
-import { drainQueue, tlsConfig } from "../support/broker.ts";
-import { background, linesOf } from "../support/listener.ts";
+import { tlsConfig } from "../support/broker.ts";
+import { recordedWhile } from "../support/listener.ts";
 import { PREFIX, sandbox } from "../support/example_sandbox.ts";
-
-/**
- * Records everything published meanwhile under the topic prefix into DIR/sync-DAY.jsonl;
- * returns the file's path once it holds the expected number of lines.
- */
-async function recorded(
-  dir: string,
-  expected: number,
-  publish: () => Promise<void>,
-  prefix = PREFIX,
-): Promise<string> {
-  const consumer = await tlsConfig("consumer", [`topic_prefix = "${prefix}"`]);
-  const queue = `busmsg-test-callers-${crypto.randomUUID().slice(0, 8)}`;
-  const day = `${dir}/sync-${new Date().toISOString().slice(0, 10)}.jsonl`;
-  try {
-    const recorder = await background([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--output",
-      `${dir}/sync-%Y-%m-%d.jsonl`,
-    ]);
-    await publish();
-    const lines = await linesOf(day, expected, 60_000);
-    recorder.child.kill("SIGTERM");
-    assertEquals((await recorder.done()).code, 0);
-    assertEquals(lines.length, expected, "every event was delivered and recorded");
-    return day;
-  } finally {
-    await drainQueue(queue).catch(() => {});
-  }
-}
 
 /** Our simulation of caller A (the deployed bash script) and its stub rsync. */
 const CALLER_A = `${ROOT}tests/support/caller_a.sh`;
@@ -95,7 +61,7 @@ Deno.test("caller A (the deployed bash script), through the drop-in and through 
     await Deno.mkdir(state);
     const refused = `${dir}/refused-${mode}`;
     const prefix = mode === "drop-in" ? PREFIX : stg;
-    const day = await recorded(`${dir}/${mode}`, events, async () => {
+    const day = await recordedWhile(`${dir}/${mode}`, events, async () => {
       const run = await new Deno.Command("bash", {
         args: [CALLER_A],
         env: {
@@ -311,7 +277,7 @@ Deno.test("caller B (the Python successor): 5 workers at once, retries never fin
   });
   const last = Math.max(...clocks);
   const total = 2 + queues.reduce((n, q) => n + q.length, 0);
-  const day = await recorded(dir, total, async () => {
+  const day = await recordedWhile(dir, total, async () => {
     const first = await busmsg(["publish", "-"], { stdin: line("start", {}), env });
     assertEquals(first.code, 0, first.stderr);
     // Five publishers at once, one line at a time each, in turn: their events interleave.

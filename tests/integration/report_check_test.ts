@@ -1,68 +1,50 @@
 /** `report` as the log server's daily check: day files, expected proxies, Nagios, record files. */
 import { assertEquals, assertIncludes } from "../support/assert.ts";
-import { drainQueue, tlsConfig } from "../support/broker.ts";
 import { busmsg, writeConfig } from "../support/run.ts";
-import { background, linesOf } from "../support/listener.ts";
-import { PREFIX, runExampleSync, sandbox } from "../support/example_sandbox.ts";
+import { recordedWhile } from "../support/listener.ts";
+import { runExampleSync, sandbox } from "../support/example_sandbox.ts";
 
 Deno.test("report --nagios on the recorder's day file: the example sync with a proxy that never showed up", async () => {
   const { dir, env } = await sandbox();
-  const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
-  const queue = `busmsg-test-day-${crypto.randomUUID().slice(0, 8)}`;
   const today = new Date().toISOString().slice(0, 10);
-  try {
-    const recorder = await background([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--output",
-      `${dir}/sync-%Y-%m-%d.jsonl`,
-    ]);
+  const day = await recordedWhile(dir, 36, async () => {
     const sync = await runExampleSync(dir, env);
     assertEquals(sync.code, 0, sync.stderr);
-    const day = `${dir}/sync-${today}.jsonl`;
-    assertEquals((await linesOf(day, 36)).length, 36);
-    recorder.child.kill("SIGTERM");
-    assertEquals((await recorder.done()).code, 0);
+  });
 
-    const hosts = `${dir}/proxies`;
-    await Deno.writeTextFile(
-      hosts,
-      "# the proxies the sync must cover\ngood.example.org\nflaky.example.org\n" +
-        "bad.example.org\nunknown.example.org\np2.example.org  # new this week\n",
-    );
-    const check = await busmsg([
-      "report",
-      "--date",
-      today,
-      "--expect-hosts",
-      hosts,
-      "--nagios",
-      day,
-    ]);
-    assertEquals(check.code, 2, check.stderr);
-    const [plugin, ...text] = check.stdout.split("\n");
-    const why = "rsync exited with 23, giving up after...";
-    assertEquals(
-      plugin,
-      `SYNC CRITICAL - 3 dates failed: bad.example.org 2026-11-25 (${why}), bad.example.org ` +
-        `2026-11-26 (${why}), bad.example.org 2026-11-27 (${why}), 1 proxy missing: ` +
-        "p2.example.org, 1 proxy skipped, 3 dates fetched after retries | runs=1 dates_fetched=6 " +
-        "dates_fetched_after_retry=3 dates_failed=3 dates_unfinished=0 retries=9 missing=1 " +
-        "skipped=1 ignored=0 unfinished_runs=0",
-    );
-    assertIncludes(text.join("\n"), "\n  p2.example.org       MISSING: no events\n");
-    assertIncludes(text.join("\n"), `\n${plugin!.split(" | ")[0]}\n`);
-    const plain = await busmsg(["report", "--expect-hosts", hosts, day]);
-    assertEquals(plain.code, 1);
-    assertEquals(plain.stdout, text.join("\n"), "--nagios adds one line in front of the report");
-    const otherDay = await busmsg(["report", "--date", "2026-01-01", day]);
-    assertEquals([otherDay.code, otherDay.stdout], [1, "SYNC CRITICAL - no sync run found\n"]);
-  } finally {
-    await drainQueue(queue).catch(() => {});
-  }
+  const hosts = `${dir}/proxies`;
+  await Deno.writeTextFile(
+    hosts,
+    "# the proxies the sync must cover\ngood.example.org\nflaky.example.org\n" +
+      "bad.example.org\nunknown.example.org\np2.example.org  # new this week\n",
+  );
+  const check = await busmsg([
+    "report",
+    "--date",
+    today,
+    "--expect-hosts",
+    hosts,
+    "--nagios",
+    day,
+  ]);
+  assertEquals(check.code, 2, check.stderr);
+  const [plugin, ...text] = check.stdout.split("\n");
+  const why = "rsync exited with 23, giving up after...";
+  assertEquals(
+    plugin,
+    `SYNC CRITICAL - 3 dates failed: bad.example.org 2026-11-25 (${why}), bad.example.org ` +
+      `2026-11-26 (${why}), bad.example.org 2026-11-27 (${why}), 1 proxy missing: ` +
+      "p2.example.org, 1 proxy skipped, 3 dates fetched after retries | runs=1 dates_fetched=6 " +
+      "dates_fetched_after_retry=3 dates_failed=3 dates_unfinished=0 retries=9 missing=1 " +
+      "skipped=1 ignored=0 unfinished_runs=0",
+  );
+  assertIncludes(text.join("\n"), "\n  p2.example.org       MISSING: no events\n");
+  assertIncludes(text.join("\n"), `\n${plugin!.split(" | ")[0]}\n`);
+  const plain = await busmsg(["report", "--expect-hosts", hosts, day]);
+  assertEquals(plain.code, 1);
+  assertEquals(plain.stdout, text.join("\n"), "--nagios adds one line in front of the report");
+  const otherDay = await busmsg(["report", "--date", "2026-01-01", day]);
+  assertEquals([otherDay.code, otherDay.stdout], [1, "SYNC CRITICAL - no sync run found\n"]);
 });
 
 /** One event line as `fedora-messaging record` writes it: full topic, queue name, sorted keys. */

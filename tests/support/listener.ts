@@ -1,6 +1,8 @@
 /** A `busmsg listen` (or `report --live`) running in the background for the integration tests. */
 import { assertEquals } from "./assert.ts";
 import { busmsg, publishedIds, spawnBusmsg } from "./run.ts";
+import { drainQueue, tlsConfig } from "./broker.ts";
+import { PREFIX } from "./example_sandbox.ts";
 
 /** A background busmsg whose stderr is read as it comes. */
 export interface Background {
@@ -76,4 +78,39 @@ export async function publishDebug(conf: string, n: number, tag: string): Promis
   const sent = await busmsg(["publish", "--conf", conf, "-"], { stdin: lines.join("\n") });
   assertEquals(sent.code, 0, sent.stderr);
   return publishedIds(sent.stdout);
+}
+
+/**
+ * Runs the recorder (`listen --queue-name … --output DIR/sync-%Y-%m-%d.jsonl`, a consumer's TLS
+ * config with `prefix`) while `publish` runs; returns today's day file once it holds `expected`
+ * lines, after a SIGTERM that must end the recorder with exit 0.
+ */
+export async function recordedWhile(
+  dir: string,
+  expected: number,
+  publish: () => Promise<void>,
+  prefix = PREFIX,
+): Promise<string> {
+  const consumer = await tlsConfig("consumer", [`topic_prefix = "${prefix}"`]);
+  const queue = `busmsg-test-recorder-${crypto.randomUUID().slice(0, 8)}`;
+  const day = `${dir}/sync-${new Date().toISOString().slice(0, 10)}.jsonl`;
+  try {
+    const recorder = await background([
+      "listen",
+      "--conf",
+      consumer,
+      "--queue-name",
+      queue,
+      "--output",
+      `${dir}/sync-%Y-%m-%d.jsonl`,
+    ]);
+    await publish();
+    const lines = await linesOf(day, expected, 60_000);
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+    assertEquals(lines.length, expected, "every event was delivered and recorded");
+    return day;
+  } finally {
+    await drainQueue(queue).catch(() => {});
+  }
 }
