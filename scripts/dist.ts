@@ -12,14 +12,9 @@ import { VERSION } from "../lib/version.ts";
 import { allRules, SYNC_EVENTS } from "../lib/message/schemas.ts";
 import { SEVERITIES, SEVERITY_LEVELS } from "../lib/message/message.ts";
 import { eventOptions, OPTIONS as SYNC_EVENT_OPTIONS } from "../lib/commands/sync_event.ts";
-import {
-  bashCompletion,
-  type Docs,
-  exclusionsOf,
-  fishCompletion,
-  manPage,
-  zshCompletion,
-} from "../lib/cli/docs.ts";
+import { type Docs, exclusionsOf } from "../lib/cli/docs.ts";
+import { bashCompletion, fishCompletion, zshCompletion } from "../lib/cli/completions.ts";
+import { manPage } from "../lib/cli/man_page.ts";
 import { copyUnits } from "./units.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

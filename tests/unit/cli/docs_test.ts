@@ -1,18 +1,17 @@
-/** The man page and completion generator (lib/cli/docs.ts): reading help texts, writing roff. */
+/**
+ * The man page and completion generators (lib/cli/docs.ts, man_page.ts, completions.ts): reading
+ * help texts, writing roff and the completions.
+ */
 import { assertEquals, assertIncludes, assertNotIncludes } from "../../support/assert.ts";
 import {
-  bashCompletion,
   type Docs,
-  examplesOf,
   exclusionsOf,
-  fishCompletion,
-  helpToRoff,
-  manPage,
   optionsOf,
   positionalsOf,
-  roffEscape,
   subcommandsOf,
 } from "../../../lib/cli/docs.ts";
+import { bashCompletion, fishCompletion } from "../../../lib/cli/completions.ts";
+import { examplesOf, helpToRoff, manPage, roffEscape } from "../../../lib/cli/man_page.ts";
 
 const HELP = `Usage: busmsg thing EVENT [options] [FILE|-]...
 
