@@ -8,8 +8,7 @@
  * Field types are RabbitMQ's (its errata of the 0-9-1 table types, which pika, and so
  * fedora-messaging, also writes): t b B s u I i l f d D S x A T F V.
  */
-import { type JsonObject, type JsonValue, PyFloat } from "../message/pyjson.ts";
-import { formatFloat } from "../message/pyjson.ts";
+import { formatFloat, type JsonObject, type JsonValue, PyFloat } from "../message/pyjson.ts";
 import { MAX_DEPTH } from "../message/limits.ts";
 
 /** What a content header said. Never throws: a flaw ends decoding and is named in `problem`. */

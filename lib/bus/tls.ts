@@ -4,8 +4,7 @@
  * so that the error names the file and the cause instead of a handshake alert, and the
  * certificate parser is not loaded on every call.
  */
-import { ioReason } from "../errors.ts";
-import { DeliveryError, EXIT } from "../errors.ts";
+import { DeliveryError, EXIT, ioReason } from "../errors.ts";
 
 /** PEM texts handed to the TLS socket. */
 export interface TlsMaterial {

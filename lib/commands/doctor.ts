@@ -12,12 +12,9 @@ import {
 } from "../cli/option_table.ts";
 import { out, say } from "../io/output.ts";
 import { formatAge } from "../text/duration.ts";
-import { parseTimeout } from "../config.ts";
 import { exitCodeFor, type State, worst } from "../text/nagios.ts";
-import { type Config, redactUrl } from "../config.ts";
-import { UsageError } from "../errors.ts";
-import { ioReason } from "../errors.ts";
-import { DeliveryError, HelpRequested } from "../errors.ts";
+import { type Config, parseTimeout, redactUrl } from "../config.ts";
+import { DeliveryError, HelpRequested, ioReason, UsageError } from "../errors.ts";
 import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
 import { diagnoseTls, readPem, type TlsFiles } from "../bus/tls.ts";
 import { BrokerSession, withDeadline } from "../bus/transport.ts";

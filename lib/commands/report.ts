@@ -1,8 +1,7 @@
 /** `busmsg report`: what happened in each sync run, from dump lines or live from the bus. */
 import { configFrom, parseCommand } from "../cli/options.ts";
 import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
-import { ioReason } from "../errors.ts";
-import { EXIT, HelpRequested, UsageError } from "../errors.ts";
+import { EXIT, HelpRequested, ioReason, UsageError } from "../errors.ts";
 import { inputName, readLineBatches } from "../io/input.ts";
 import { openDayFile } from "../io/day_file.ts";
 import { isRejectsPath, type KeptAside, keptAside } from "../io/side_file.ts";

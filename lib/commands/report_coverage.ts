@@ -2,8 +2,7 @@
  * `busmsg report --coverage`: whether every proxy's every log date was fetched in the end, over
  * all the runs read, as text, `--json`, a `--nagios` check and an `--html` page.
  */
-import { EXIT, UsageError } from "../errors.ts";
-import { ioReason } from "../errors.ts";
+import { EXIT, ioReason, UsageError } from "../errors.ts";
 import { out } from "../io/output.ts";
 import { printable } from "../text/printable.ts";
 import { NAGIOS } from "../text/nagios.ts";

@@ -3,8 +3,7 @@
  * message (the default), one JSON object per message (`--json`), or nothing (`--quiet`). Every
  * sending command prints through here, so the formats are the same everywhere.
  */
-import { EXIT, UsageError } from "../errors.ts";
-import type { DeliveryError } from "../errors.ts";
+import { type DeliveryError, EXIT, UsageError } from "../errors.ts";
 import { beQuiet, out } from "../io/output.ts";
 import type { Delivery } from "./session.ts";
 

@@ -4,8 +4,7 @@
  * and report. A message that is confirmed or durably spooled counts as accepted: reporting
  * must never break the job it reports on.
  */
-import type { Config } from "../config.ts";
-import { redactUrl } from "../config.ts";
+import { type Config, redactUrl } from "../config.ts";
 import { DeliveryError, EXIT } from "../errors.ts";
 import { type Message, toDumpLine } from "../message/message.ts";
 import { note, out, say } from "../io/output.ts";

@@ -3,8 +3,7 @@
  * file never sits in memory whole. Each line is decoded as strict UTF-8 on its own, so a bad
  * byte is reported with its line number.
  */
-import { ioReason } from "../errors.ts";
-import { DeliveryError, EXIT, UsageError } from "../errors.ts";
+import { DeliveryError, EXIT, ioReason, UsageError } from "../errors.ts";
 import { note } from "./output.ts";
 import { utf8Length } from "../text/utf8.ts";
 

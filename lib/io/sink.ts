@@ -4,8 +4,7 @@
  * disk before the caller acknowledges its message, so a crash loses nothing and leaves no
  * half line.
  */
-import { ioReason } from "../errors.ts";
-import { UsageError } from "../errors.ts";
+import { ioReason, UsageError } from "../errors.ts";
 import { strftime } from "../text/strftime.ts";
 import { appendSynced, rejectsPath } from "./side_file.ts";
 import { watchStdoutReader } from "./stdout_reader.ts";

@@ -5,8 +5,7 @@
 import { type Schema, Validator } from "@cfworker/json-schema";
 import catalogue from "./schemas/logging.stats.schema.json" with { type: "json" };
 import type { Problem } from "./message.ts";
-import { type JsonValue, PyFloat } from "./pyjson.ts";
-import type { JsonObject } from "./pyjson.ts";
+import { type JsonObject, type JsonValue, PyFloat } from "./pyjson.ts";
 
 /** What the catalogue says of one topic (or topic pattern ending in `.*`). */
 export interface TopicRule {
