@@ -274,9 +274,23 @@ export async function listen(
     // Wrapped: an async function would wait for a promise it returns.
     return { gone };
   };
+  /**
+   * A connection, or the exit code when listening stops first (a signal, a reader gone while a
+   * broker stalls): a connection made after that is closed, a failure after that ignored.
+   */
+  const connectUnlessStopped = async () => {
+    const attempt = connect();
+    const first = await Promise.race([stopped, attempt]);
+    if (typeof first === "number") {
+      attempt.then(() => session?.close(Date.now() + 1000), () => {});
+    }
+    return first;
+  };
 
   try {
-    let { gone } = await connect();
+    const first = await connectUnlessStopped();
+    if (typeof first === "number") return first;
+    let { gone } = first;
     const queue = subscription.queue === undefined ? "" : `queue "${subscription.queue}", `;
     say(
       `listening on ${config.exchange} for ${keys.join(", ")} (${queue}${
@@ -294,7 +308,7 @@ export async function listen(
         const woke = await Promise.race([stopped, sleep(delay).then(() => undefined)]);
         if (woke !== undefined) return woke;
         try {
-          const again = await Promise.race([stopped, connect()]);
+          const again = await connectUnlessStopped();
           if (typeof again === "number") return again;
           gone = again.gone;
           say(`listening again on ${config.exchange} for ${keys.join(", ")}`);

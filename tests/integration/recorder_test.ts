@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { drainQueue, PLAIN_PORT, PLAIN_URL, rabbitmqctl, tlsConfig } from "../support/broker.ts";
-import { relay } from "../support/faults.ts";
+import { relay, silentServer } from "../support/faults.ts";
 import { busmsg, ENTRY, spawnBusmsg, writeConfig } from "../support/run.ts";
 import { background, linesOf, publishDebug } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
@@ -203,6 +203,40 @@ Deno.test("listen | head -1 on a quiet bus: listen ends within a second of head,
   assertEquals(code, 0, "listen ended by the closed pipe, not killed");
   assert(after < 1500, `listen ended ${after} ms after head`);
   assertEquals(await drainQueue(queue, false), [], "the one message acknowledged, none left");
+});
+
+Deno.test("listen while a stalled broker holds its first connection: a reader gone, or SIGTERM, ends it at once with exit 0", async () => {
+  const silent = silentServer();
+  try {
+    const url = `amqp://127.0.0.1:${silent.port}/`;
+    const listen = [...ENTRY, "listen", "--url", url, "--timeout", "10", "--verbose"];
+    const started = Date.now();
+    const piped = await new Deno.Command("bash", {
+      args: ["-c", `set -o pipefail; ${listen.map((w) => `'${w}'`).join(" ")} | (sleep 1; exit 0)`],
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(piped.stderr);
+    assertIncludes(stderr, "dns: 127.0.0.1", "it was connecting when the reader left");
+    assertEquals(piped.code, 0, stderr);
+    const ms = Date.now() - started;
+    assert(ms < 2500, `ended ${ms} ms after start, the reader left at 1000, the timeout is 10 s`);
+
+    const child = spawnBusmsg(listen.slice(ENTRY.length));
+    const said = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("dns: 127.0.0.1")) text += (await said.read()).value ?? "";
+    const termed = Date.now();
+    child.kill("SIGTERM");
+    const { code } = await child.status;
+    said.cancel().catch(() => {});
+    await child.stdout.cancel();
+    assertEquals(code, 0, "stopped by SIGTERM, not by the connect timeout (111)");
+    assert(Date.now() - termed < 1500, `ended ${Date.now() - termed} ms after SIGTERM`);
+  } finally {
+    silent.close();
+  }
 });
 
 Deno.test("listen: a binding given with the topic prefix is not prefixed twice (--routing-key too)", async () => {
