@@ -126,6 +126,7 @@ const syncEvent = ["sync-event", "host.start", "--run-id", "bench", "--synced-ho
 if (given.baseline !== undefined) {
   await againstBaseline(given.baseline);
   printTable();
+  await Deno.remove(work, { recursive: true });
   Deno.exit(0);
 }
 

@@ -6,7 +6,6 @@
 import {
   type CommandDoc,
   type Docs,
-  firstSentence,
   type OptionDoc,
   optionsOf,
   positionalsOf,
@@ -48,6 +47,11 @@ function positionalCompletion(c: CommandDoc, values: Record<string, string[]>) {
     : completionOf(positionals[0], values);
   const files = positionals.some((p) => completionOf(p, values) === "file");
   return { first, files };
+}
+
+/** The first sentence of a help line: a completion's description. */
+function firstSentence(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/(\.( |$)|;| \().*$/, "").trim();
 }
 
 const quoteSh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -298,6 +302,3 @@ export function fishCompletion(docs: Docs): string {
   }
   return lines.join("\n") + "\n";
 }
-
-// ---------------------------------------------------------------------------------------------
-// man

@@ -99,8 +99,3 @@ export function subcommandsOf(command: CommandDoc): string[] {
   const words = usagesOf(command).map((rest) => rest.split(/\s+/)[0]!);
   return [...new Set(words.filter((w) => /^[a-z][a-z-]*$/.test(w)))];
 }
-
-/** The first sentence of a help line, for the completions' descriptions. */
-export function firstSentence(text: string): string {
-  return text.replace(/\s+/g, " ").replace(/(\.( |$)|;| \().*$/, "").trim();
-}

@@ -27,11 +27,13 @@ Deno.test("stdout reader: a pipe whose reader has gone is found within 200 ms, w
 });
 
 Deno.test("stdout reader: a reader that is there but not reading, a file, /dev/null: never gone", async () => {
-  for (const reader of ["| (sleep 2; cat >/dev/null)", `> "$(mktemp)"`, "> /dev/null"]) {
+  const file = await Deno.makeTempFile();
+  for (const reader of ["| (sleep 2; cat >/dev/null)", `> '${file}'`, "> /dev/null"]) {
     const said = await probe("watch", 1200, reader);
     assertIncludes(said, "still there", reader);
     assertNotIncludes(said, "gone", reader);
   }
+  await Deno.remove(file);
 });
 
 Deno.test("stdout reader: FFI is given up at start-up, whether stdout is watched or not; main gives it up", async () => {
