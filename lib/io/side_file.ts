@@ -14,9 +14,36 @@ export function rejectsPath(path: string): string {
   return `${stem}.rejects.jsonl`;
 }
 
+/**
+ * What logrotate appends to a file it rotates: `.1`, `.1.gz`, `.gz`, or with `dateext`
+ * (Fedora's default) `-20261207` and `-20261207.gz`.
+ */
+const ROTATED = /(?:\.\d+|-\d{8})?(?:\.gz)?$/;
+
 /** True for a side file's name (so that `report` does not read one as a day file). */
 export function isRejectsPath(path: string): boolean {
-  return /\.rejects\.jsonl(\.\d+)?(\.gz)?$/.test(path);
+  return new RegExp(`\\.rejects\\.jsonl${ROTATED.source}`).test(path);
+}
+
+/**
+ * The side files of the day file `path` (itself plain or rotated) that exist in its directory,
+ * under any name logrotate may have given them: a day and its side file may have been rotated
+ * on different nights, so a `dateext` date is not assumed to be the same.
+ */
+export async function sideFilesOf(path: string): Promise<string[]> {
+  const base = path.replace(ROTATED, "");
+  const side = rejectsPath(base);
+  const slash = side.lastIndexOf("/");
+  const dir = slash < 0 ? "." : side.slice(0, slash) || "/";
+  const name = side.slice(slash + 1);
+  const wanted = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${ROTATED.source}`);
+  const found: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (wanted.test(e.name)) found.push(slash < 0 ? e.name : `${side.slice(0, slash)}/${e.name}`);
+    }
+  } catch { /* no directory to read: no side file */ }
+  return found.sort();
 }
 
 /**
@@ -74,10 +101,9 @@ export async function keptAside(
       candidates.add(input);
       continue;
     }
-    // sync-D.jsonl.gz and sync-D.jsonl.1 (logrotate) have sync-D.rejects.jsonl(.gz|.1).
-    const [, base, suffix] = /^(.*?)((?:\.\d+)?(?:\.gz)?)$/.exec(input)!;
-    const side = rejectsPath(base!);
-    for (const s of new Set([suffix!, "", ".gz"])) candidates.add(side + s);
+    // sync-D.jsonl.gz, sync-D.jsonl.1, sync-D.jsonl-20261207.gz (logrotate) have
+    // sync-D.rejects.jsonl, rotated by the same rules.
+    for (const side of await sideFilesOf(input)) candidates.add(side);
   }
   const found: KeptAside = { count: 0, files: [] };
   for (const path of candidates) {
