@@ -11,7 +11,7 @@ import { type Message, routingKey } from "../message/message.ts";
 import { printable } from "../text/printable.ts";
 import { BrokerSession } from "./transport.ts";
 import type { BusReporter } from "./reporter.ts";
-import { type Delivered, fromDelivery } from "../message/wire.ts";
+import { type Delivered, fromDelivery, messageLabel } from "../message/wire.ts";
 
 /** When to stop listening. */
 export interface ListenLimits {
@@ -104,8 +104,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** The line for a delivery that is not a fedora-messaging message. */
 function badLine(d: Delivered, e: Error): string {
-  return `message ${
-    String(d.messageId)
+  return `${
+    messageLabel(d.messageId)
   } on ${d.routingKey}: not a fedora-messaging message: ${e.message}`;
 }
 
@@ -113,7 +113,7 @@ function badLine(d: Delivered, e: Error): string {
 function redeliveredLine(d: Delivered): string {
   const count = d.headers?.["x-delivery-count"];
   return printable(
-    `message ${String(d.messageId)} on ${d.routingKey} delivered again` +
+    `${messageLabel(d.messageId)} on ${d.routingKey} delivered again` +
       (typeof count === "number" ? ` (returned ${count} time(s) unacknowledged)` : "") +
       ": it was not acknowledged before (a lost connection or a crash)",
   );

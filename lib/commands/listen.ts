@@ -6,7 +6,7 @@ import { UsageError } from "../errors.ts";
 import { BadMessage, listen, type ListenLimits, type Subscription } from "../bus/listening.ts";
 import { consoleReporter } from "../delivery/console.ts";
 import { type Message, toDumpLine } from "../message/message.ts";
-import type { Delivered } from "../message/wire.ts";
+import { type Delivered, messageLabel } from "../message/wire.ts";
 import { rejectLine } from "../message/rejects.ts";
 import { say } from "../io/output.ts";
 import type { JsonValue } from "../message/pyjson.ts";
@@ -48,7 +48,8 @@ export const OPTIONS = {
       "message is acknowledged); strftime fields %Y %m %d %H %M %S %j %F %%\n" +
       "(UTC) give one file a day; SIGHUP reopens it, and so does finding the\n" +
       "path moved or deleted; messages that cannot be recorded as a line go\n" +
-      "to the side file PATH.rejects.jsonl (.jsonl replaced)",
+      "to the side file PATH.rejects.jsonl (.jsonl replaced); as root, refused in\n" +
+      "a directory another user owns (run as that user)",
   },
   count: { type: "string", arg: "N", help: "stop after N messages" },
   limit: { type: "string", arg: "N", help: "the same as --count (fedora-messaging record's name)" },
@@ -253,7 +254,7 @@ async function listenWith(
       bad: (d, e) => {
         const where = sink.writeAside(rejectLine(d, "unparsable", e.message, new Date()) + "\n");
         say(printable(
-          `message ${String(d.messageId)} on ${d.routingKey}: not recorded: ${e.message}; ` +
+          `${messageLabel(d.messageId)} on ${d.routingKey}: not recorded: ${e.message}; ` +
             `kept in ${where}`,
         ));
       },
@@ -263,7 +264,7 @@ async function listenWith(
         const d = { ...dead, routingKey: firstRoutingKey(dead) ?? dead.routingKey };
         const where = sink.writeAside(rejectLine(d, "dead-letter", why, new Date()) + "\n");
         say(printable(
-          `message ${String(d.messageId)} on ${d.routingKey}: ${why}; kept in ${where}`,
+          `${messageLabel(d.messageId)} on ${d.routingKey}: ${why}; kept in ${where}`,
         ));
       },
     }, consoleReporter());

@@ -10,6 +10,7 @@ import { consoleReporter } from "../delivery/console.ts";
 import { out, say } from "../io/output.ts";
 import { parseJson } from "../message/pyjson.ts";
 import { printable } from "../text/printable.ts";
+import { messageLabel } from "../message/wire.ts";
 import { formatReport, type Ignored, syncEvent } from "../sync/report.ts";
 import { parseExpectedHosts } from "../sync/hosts.ts";
 import { DEFAULT_ATTEMPTS, summarize, type SyncEvent } from "../sync/runs.ts";
@@ -219,7 +220,7 @@ async function report(args: string[]): Promise<number> {
           "",
           (what) => {
             ignored.push(what);
-            say(printable(`message ${m.id}: ${what.why}, ignored`));
+            say(printable(`${messageLabel(m.id)}: ${what.why}, ignored`));
           },
         );
         if (e) events.push(e);

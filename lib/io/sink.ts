@@ -95,11 +95,31 @@ export function movedAway(f: Deno.FsFile, path: string): "moved" | "deleted" | u
 }
 
 /**
+ * Root writing into a directory another user owns is refused: the day and side files root
+ * would create there are root's, and their directory's owner (the recorder, as `busmsg`) could
+ * no longer write them. Giving them away with chown is no fix: the owner of the directory can
+ * swap the new file for a symlink before the chown.
+ */
+function refuseForeignDir(dir: string, uid: number): void {
+  if (uid !== 0) return;
+  const owner = Deno.statSync(dir).uid;
+  if (owner === null || owner === 0) return;
+  throw new Error(
+    `${dir} belongs to uid ${owner}, and files root creates there would be root's, which that ` +
+      `user could not write; run as the directory's owner (sudo -u '#${owner}' busmsg listen ...)`,
+  );
+}
+
+/**
  * Lines appended to the file `pattern` names at the time of writing (strftime fields, UTC),
  * each synced to disk. The first file is opened at once, so a path that cannot work is
- * reported before anything is consumed.
+ * reported before anything is consumed. `uid` is the user running it (see refuseForeignDir).
  */
-export function fileSink(pattern: string, now: () => Date = () => new Date()): LineSink {
+export function fileSink(
+  pattern: string,
+  now: () => Date = () => new Date(),
+  uid: number = Deno.uid() ?? 0,
+): LineSink {
   let file: Deno.FsFile | undefined;
   let path: string | undefined;
   const open = (at: string) => {
@@ -108,6 +128,7 @@ export function fileSink(pattern: string, now: () => Date = () => new Date()): L
       const slash = at.lastIndexOf("/");
       const dir = slash < 0 ? "" : at.slice(0, slash);
       if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o750 });
+      refuseForeignDir(dir || ".", uid);
       refuseSpecial(at);
       file = Deno.openSync(at, { append: true, create: true, mode: 0o640 });
       path = at;

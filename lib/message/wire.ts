@@ -154,6 +154,23 @@ export function toPublication(
   };
 }
 
+/**
+ * How lines name a message: `message ID`, or `message without an id` when it has none (an AMQP
+ * message need not carry one); an id that is not a string is shown as JSON would show it.
+ */
+export function messageLabel(id: unknown): string {
+  if (id === undefined || id === null || id === "") return "message without an id";
+  return `message ${typeof id === "string" ? id : safeString(id)}`;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v) => typeof v === "bigint" ? String(v) : v) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /** A message as a consumer received it: the delivery's fields, its properties, its content. */
 export interface Delivered {
   routingKey: string;

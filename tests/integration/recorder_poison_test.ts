@@ -11,6 +11,7 @@ import { background, linesOf, publishDebug } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
 import { deepTable, field, properties, rawPublish, table } from "../support/raw_publish.ts";
 import amqp from "amqplib";
+import { Buffer } from "node:buffer";
 
 const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
 const logging = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);
@@ -251,5 +252,35 @@ Deno.test("recorder: a quorum queue is read one delivery at a time (a crash coun
     } finally {
       await cleanUp(queue);
     }
+  }
+});
+
+Deno.test("recorder: a message without an id, not a fedora-messaging message, is named 'message without an id' (not 'message undefined') and kept aside", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-poison-" });
+  const queue = queueName("no-id");
+  const file = `${dir}/sync.jsonl`;
+  const args = recording(queue, "--output", file);
+  try {
+    let recorder = await background(args);
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+    const conn = await amqp.connect(PLAIN_URL);
+    const ch = await conn.createConfirmChannel();
+    ch.publish("amq.topic", KEY, Buffer.from("not json"));
+    await ch.waitForConfirms();
+    await conn.close();
+    recorder = await background(args);
+    const end = Date.now() + 10_000;
+    while (sideLines(`${dir}/sync.rejects.jsonl`).length < 1 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    recorder.child.kill("SIGTERM");
+    const got = await recorder.done();
+    assertEquals(got.code, 0, got.stderr);
+    assertEquals(sideLines(`${dir}/sync.rejects.jsonl`).length, 1, got.stderr);
+    assertIncludes(got.stderr, `message without an id on ${KEY}: not recorded: `);
+    assert(!got.stderr.includes("undefined"), got.stderr);
+  } finally {
+    await cleanUp(queue);
   }
 });

@@ -97,3 +97,27 @@ Deno.test("file sink: the side file sits beside the day file, written and synced
   assertEquals(rejectsPath("/x/day.log"), "/x/day.log.rejects.jsonl");
   sink.close();
 });
+
+Deno.test("file sink: root writing into a directory another user owns (the recorder's) is refused, before anything is consumed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+  const own = Deno.uid()!;
+  // Run as root, the directory is given to another user; otherwise this user plays "another".
+  const other = own === 0 ? 65534 : own;
+  if (own === 0) await Deno.chown(dir, other, other);
+  const e = assertThrows(() => fileSink(`${dir}/sync-%F.jsonl`, undefined, 0), UsageError);
+  assertEquals(
+    e.message,
+    `--output: ${dir}/sync-${new Date().toISOString().slice(0, 10)}.jsonl: cannot open for ` +
+      `writing: ${dir} belongs to uid ${other}, and files root creates there would be root's, ` +
+      `which that user could not write; run as the directory's owner ` +
+      `(sudo -u '#${other}' busmsg listen ...)`,
+  );
+  assertEquals([...Deno.readDirSync(dir)], [], "no file made");
+  // The directory's owner, or root in its own directory, writes as before.
+  const sink = fileSink(`${dir}/sync.jsonl`, undefined, other);
+  sink.write("a\n");
+  sink.close();
+  await Deno.chown(dir, 0, 0).catch(() => {});
+  if (own === 0) fileSink(`${dir}/sync.jsonl`, undefined, 0).close();
+  await Deno.remove(dir, { recursive: true });
+});
