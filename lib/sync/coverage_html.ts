@@ -102,7 +102,7 @@ function hover(proxy: string, date: string, cell: Cell): string {
 
 /** The whole page. */
 export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): string {
-  const days = calendar(c.from, c.to);
+  const days = calendar(c);
   const proxies = Object.keys(c.proxies);
   const range = c.from === undefined ? "no log date" : `${c.from} to ${c.to}`;
   const h: string[] = [];

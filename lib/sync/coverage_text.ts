@@ -15,11 +15,27 @@ import {
   SYMBOLS,
 } from "./coverage.ts";
 
-/** Every calendar date from `from` to `to`, so that a night with no data shows as a gap. */
-export function calendar(from: string | undefined, to: string | undefined): string[] {
-  if (from === undefined || to === undefined) return [];
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The longest run of days with no data still shown day by day (longer ones are left out). */
+export const MAX_GAP_DAYS = 31;
+
+/**
+ * The columns: every log date that has a cell, and the days between two of them when at most
+ * `MAX_GAP_DAYS` apart, so that a night with no data shows as a gap. Bounded by the dates seen,
+ * never by the calendar span between them (one date in 9999 adds one column, not 2.9 million).
+ */
+export function calendar(c: Coverage): string[] {
+  const seen = new Set<string>();
+  for (const row of Object.values(c.proxies)) for (const d of Object.keys(row)) seen.add(d);
   const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) days.push(d);
+  for (const d of [...seen].sort(compare)) {
+    const prev = days.at(-1);
+    if (prev !== undefined && addDays(prev, MAX_GAP_DAYS + 1) >= d) {
+      for (let g = addDays(prev, 1); g < d; g = addDays(g, 1)) days.push(g);
+    }
+    days.push(d);
+  }
   return days;
 }
 
@@ -31,12 +47,10 @@ export function describeTry(t: RunTry): string {
   return t.attempts > 0 ? `${what}, ${t.attempts} attempt${t.attempts === 1 ? "" : "s"}` : what;
 }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** The text report: header, legend, one row per proxy, then the dates that need a look. */
 export function formatCoverage(c: Coverage, v: CoverageVerdict): string {
   const lines: string[] = [];
-  const days = calendar(c.from, c.to);
+  const days = calendar(c);
   const proxies = Object.keys(c.proxies);
   if (c.runs.length === 0 || days.length === 0) {
     lines.push(c.runs.length === 0 ? "no sync run found" : "no log date found");

@@ -9,6 +9,7 @@ import { printable } from "../text/printable.ts";
 import { isJsonObject, type JsonValue } from "../message/pyjson.ts";
 import type { DateSummary, ProxySync, RunSummary, SyncEvent } from "./runs.ts";
 import { plural, type Verdict, verdict } from "./verdict.ts";
+import { farLogDate } from "./log_date.ts";
 
 export type { SyncEvent };
 
@@ -27,8 +28,8 @@ export interface Ignored {
 /**
  * The sync event in a dump-line object, or undefined for any other line. The family is found
  * behind any topic prefix (files that `fedora-messaging record` wrote keep it). A sync event
- * that cannot be counted (its schema refuses it) is told to `ignored`, with its run when the
- * body names one, and is undefined.
+ * that cannot be counted (its schema refuses it, or its log date is far from when it was sent:
+ * ./log_date.ts) is told to `ignored`, with its run when the body names one, and is undefined.
  */
 export function syncEvent(
   line: JsonValue,
@@ -43,13 +44,18 @@ export function syncEvent(
   const problems = isJsonObject(body)
     ? checkBody(topic, body)
     : [{ field: "body", message: "must be an object" }];
-  if (problems.length > 0 || !isJsonObject(body)) {
+  const sentAt = str(headers["sent-at"]);
+  // A log date far from when it was sent cannot be placed: counted, it would stretch coverage
+  // over the calendar up to it (9999-12-31).
+  const far = isJsonObject(body) && problems.length === 0 && typeof body["log_date"] === "string"
+    ? farLogDate(body["log_date"], sentAt ?? "")
+    : undefined;
+  if (problems.length > 0 || !isJsonObject(body) || far !== undefined) {
     const what: Ignored = {
-      why: `not a valid sync event: ${problems.map(formatProblem).join("; ")}`,
+      why: far ?? `not a valid sync event: ${problems.map(formatProblem).join("; ")}`,
     };
     const runId = isJsonObject(body) ? str(body["run_id"]) : undefined;
     if (runId) what.run_id = runId;
-    const sentAt = str(headers["sent-at"]);
     if (sentAt) what.sentAt = sentAt;
     ignored(what);
     return undefined;
@@ -57,7 +63,7 @@ export function syncEvent(
   return {
     id: str(line["id"]) ?? "",
     event: topic.slice(SYNC.length),
-    sentAt: str(headers["sent-at"]) ?? "",
+    sentAt: sentAt ?? "",
     body,
   };
 }
