@@ -11,7 +11,7 @@ import { type Reporter, reporterFor } from "../delivery/outcomes.ts";
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
-import { checkedLines } from "../message/lines.ts";
+import { checkedLines, uncheckedWarner } from "../message/lines.ts";
 import { type Draft, formatProblem, type Message } from "../message/message.ts";
 import { note, say } from "../io/output.ts";
 import { deliverAndReport, dryRun } from "../delivery/send.ts";
@@ -53,7 +53,7 @@ export const OPTIONS = {
   host: {
     type: "string",
     arg: "NAME",
-    help: 'body "host" for logging.stats.* topics (default: this machine\'s FQDN)',
+    help: 'body "host" (default for the sync.* and debug.* topics: this machine\'s FQDN)',
   },
   stream: {
     type: "boolean",
@@ -75,7 +75,9 @@ Every line is checked before anything is sent: one bad line and nothing is publi
 Dump lines are what 'fedora-messaging publish' reads: {"topic": ..., "body": {...}} with
 optional "headers", "id", "priority", "queue". Missing ids, sent-at, severity and schema
 are filled in as the Python client does. logging.stats.* bodies are checked against
-their schemas ('busmsg schema').
+their schemas ('busmsg schema --list'); a logging.stats topic that no schema knows is
+sent unchecked with one warning on stderr, unless it is a likely misspelling of a known
+topic (refused, naming it). Under logging.stats.sync every event must be known.
 
 Fields: TYPE is str (default), int, float, bool or json; any string is sent exactly.
 
@@ -112,6 +114,7 @@ const KEEP_BYTES = 4 * 1024 * 1024;
 async function checkAll(
   inputs: Input[],
   config: Config,
+  unchecked: (m: Message) => void,
 ): Promise<{ bad: number; count: number; kept?: Sized[] }> {
   let kept: Sized[] | undefined = [];
   let bad = 0, count = 0, bytes = 0;
@@ -124,6 +127,7 @@ async function checkAll(
     for await (const batch of lines) {
       for (const { number, parsed, size } of batch) {
         if (parsed.message) {
+          unchecked(parsed.message);
           count++;
           bytes += size;
           if (kept) origins.set(parsed.message, `${input.name}:${number}`);
@@ -167,6 +171,7 @@ async function stream(
   values: Parameters<typeof sendOptionsFrom>[0],
   report: Reporter,
   dry: boolean,
+  unchecked: (m: Message) => void,
 ): Promise<number> {
   let bad = 0;
   async function* arriving(): AsyncGenerator<Message[]> {
@@ -174,6 +179,7 @@ async function stream(
       const good: Message[] = [];
       for (const { number, parsed } of batch) {
         if (parsed.message) {
+          unchecked(parsed.message);
           origins.set(parsed.message, `<stdin>:${number}`);
           good.push(parsed.message);
         } else {
@@ -216,6 +222,8 @@ export async function run(args: string[]): Promise<number> {
   const priority = parsePriority(values.priority);
   const config = await configFrom(values);
   const dry = values["dry-run"] ?? false;
+  // A logging.stats topic no schema knows is sent, and said once on stderr.
+  const unchecked = uncheckedWarner(config.topicPrefix, (text) => note(`warning: ${text}`));
   if (values.topic !== undefined) {
     if (values.stream) {
       throw new UsageError("publish: --stream reads dump lines from stdin, not --topic");
@@ -227,6 +235,7 @@ export async function run(args: string[]): Promise<number> {
       priority,
     };
     const message = messageFromFields(draft, defaultsFor(config), values.host);
+    unchecked(message);
     if (dry) return await dryRun([[message]], config);
     return await deliverAndReport([[message]], config, sendOptionsFrom(values, report));
   }
@@ -238,7 +247,7 @@ export async function run(args: string[]): Promise<number> {
       throw new UsageError("publish: --stream reads -, stdin");
     }
     sayReadingStdin("dump lines (one JSON message per line)");
-    return await stream(config, values, report, dry);
+    return await stream(config, values, report, dry, unchecked);
   }
   if (positionals.length === 0) {
     throw new UsageError("publish: give FILE, - for stdin, or --topic TOPIC");
@@ -257,7 +266,7 @@ export async function run(args: string[]): Promise<number> {
         ...await privateCopy(path, KEEP_BYTES, interruption?.signalled),
       });
     }
-    const checked = await checkAll(inputs, config);
+    const checked = await checkAll(inputs, config, unchecked);
     if (checked.bad > 0) {
       say(`${checked.bad} bad line(s); nothing was published`);
       return EXIT.USAGE;

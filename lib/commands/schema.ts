@@ -29,6 +29,11 @@ fields flattened, as one self-contained JSON Schema.
 The text of host.skip and host.logdate.fail.* is reason or failure (the name Fedora's
 deployed bash sync script uses), at least one, each given a non-empty string: an anyOf
 in the schema, reason|failure in --list.
+The shell jobs that publish through simple_message_to_bus (combinehttplogs.*,
+condense-mirrorlogs.*, countme-update.*, countme-centos-update.*) send loghost and
+run_id, not host; a word without "=" is its own key and value ("--rawdb"), an extra
+field like any other. A logging.stats topic listed nowhere is sent unchecked, with a
+warning (validate --strict refuses it); under logging.stats.sync every event is listed.
 
 ${formatOptions(OPTIONS)}
 
@@ -42,11 +47,12 @@ Exit status: 0, or 2 for a topic that has no schema.`;
 export function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("schema", args, OPTIONS);
   if (values.list) {
+    const width = Math.max(...allRules().map((r) => r.topic.length));
     const rows = allRules().map((r) => {
       const required = requiredFields(r).map((alternatives) => alternatives.join("|")).join(", ");
-      return `${r.topic.padEnd(44)} ${String(r.severity).padEnd(3)} ${required}\n`;
+      return `${r.topic.padEnd(width)} ${String(r.severity).padEnd(3)} ${required}\n`;
     });
-    out(`${"TOPIC".padEnd(44)} SEV REQUIRED\n${rows.join("")}`);
+    out(`${"TOPIC".padEnd(width)} SEV REQUIRED\n${rows.join("")}`);
     return Promise.resolve(EXIT.OK);
   }
   if (positionals.length > 1) throw new UsageError("schema: give at most one TOPIC");
@@ -60,7 +66,7 @@ export function run(args: string[]): Promise<number> {
     throw new UsageError(`schema: "${topic}" is not a logging.stats topic (it has no schema)`);
   }
   if (rule === "unknown") {
-    throw new UsageError(`schema: "${topic}" is not a known logging.stats.sync event`);
+    throw new UsageError(`schema: "${topic}" has no schema (busmsg schema --list)`);
   }
   out(JSON.stringify(flatSchema(rule), null, 2) + "\n");
   return Promise.resolve(EXIT.OK);

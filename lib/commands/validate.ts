@@ -5,7 +5,7 @@ import { loadConfig } from "../config.ts";
 import { frameMaxOf } from "../message/wire.ts";
 import { EXIT } from "../errors.ts";
 import { inputName, readLineBatches, sayReadingStdin, stdinOnce } from "../io/input.ts";
-import { checkedLines } from "../message/lines.ts";
+import { checkedLines, uncheckedText, uncheckedTopicOf } from "../message/lines.ts";
 import { type Defaults, formatSentAt } from "../message/message.ts";
 import { out, say } from "../io/output.ts";
 import { Progress } from "../io/progress.ts";
@@ -20,6 +20,10 @@ export const OPTIONS = {
     type: "string",
     arg: "PATH",
     help: "read topic_prefix and the URL's frameMax from this config (no config is read otherwise)",
+  },
+  strict: {
+    type: "boolean",
+    help: "a logging.stats topic that no schema knows is an error, not a warning",
   },
   "topic-prefix": {
     type: "string",
@@ -36,7 +40,9 @@ broker: the envelope (topic, body, headers, id, priority) and, for logging.stats
 the topic schemas. Reads stdin when no FILE is given. Files are read as streams.
 
 Prints one line per problem on stdout, FILE:LINE: FIELD: problem (all of them), and a
-summary on stderr.
+summary on stderr. A logging.stats topic that no schema knows (and that is no likely
+misspelling of a known one) is what publish sends with a warning: a warning on stderr,
+FILE:LINE: topic: ..., once per topic (exit 0); with --strict, a problem.
 
 ${formatOptions(OPTIONS)}
 
@@ -44,7 +50,7 @@ Examples:
   busmsg validate day.jsonl
   busmsg listen --count 100 | busmsg validate --json
 
-Exit status: 0 when every line is valid, 2 otherwise.`;
+Exit status: 0 when every line is valid (warnings or not), 2 otherwise.`;
 
 /** Runs `busmsg validate`. */
 export async function run(args: string[]): Promise<number> {
@@ -61,7 +67,8 @@ export async function run(args: string[]): Promise<number> {
   const sentAt = formatSentAt(new Date());
   const id = crypto.randomUUID();
   const defaults = (): Defaults => ({ sentAt, newId: () => id, topicPrefix, frameMax });
-  let lines = 0, badLines = 0, problems = 0;
+  let lines = 0, badLines = 0, problems = 0, warnings = 0;
+  const warned = new Set<string>();
   const paths = positionals.length > 0 ? positionals : ["-"];
   stdinOnce("validate", paths);
   const progress = Progress.start("validating");
@@ -72,9 +79,20 @@ export async function run(args: string[]): Promise<number> {
       let text = "";
       for (const { number, parsed } of batch) {
         lines++;
-        if (parsed.message) continue;
+        const unchecked = parsed.message && uncheckedTopicOf(parsed.message, topicPrefix);
+        if (parsed.message && !(unchecked && values.strict)) {
+          if (unchecked && !warned.has(unchecked) && warned.size < 1000) {
+            warned.add(unchecked);
+            warnings++;
+            say(`${name}:${number}: warning: ${uncheckedText(unchecked)}`);
+          }
+          continue;
+        }
         badLines++;
-        for (const p of parsed.problems) {
+        const found = unchecked
+          ? [{ field: "topic", message: `${uncheckedText(unchecked)} (--strict)` }]
+          : parsed.problems;
+        for (const p of found) {
           problems++;
           text += values.json
             ? JSON.stringify({ file: name, line: number, field: p.field, message: p.message }) +
@@ -87,10 +105,11 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   progress?.clear();
+  const warningText = warnings > 0 ? `, ${warnings} topic(s) without a schema` : "";
   say(
     badLines === 0
-      ? `${lines} line(s) valid`
-      : `${badLines} of ${lines} line(s) invalid (${problems} problem(s))`,
+      ? `${lines} line(s) valid${warningText}`
+      : `${badLines} of ${lines} line(s) invalid (${problems} problem(s))${warningText}`,
   );
   return badLines === 0 ? EXIT.OK : EXIT.USAGE;
 }

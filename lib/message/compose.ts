@@ -20,7 +20,7 @@ import {
   stripPrefix,
 } from "./message.ts";
 import type { JsonObject } from "./pyjson.ts";
-import { checkBody, ruleFor } from "./schemas.ts";
+import { checkBody, requiredFields, ruleFor } from "./schemas.ts";
 
 /** What of a config a message's defaults come from. */
 export interface DefaultsSource {
@@ -38,6 +38,11 @@ export function defaultsFor(config: DefaultsSource): Defaults {
     topicPrefix: config.topicPrefix,
     frameMax: frameMaxOf(config.amqpUrl),
   };
+}
+
+/** Whether a topic's schema requires `host` (the shell jobs' send `loghost` instead). */
+function needsHost(rule: ReturnType<typeof ruleFor>): boolean {
+  return typeof rule === "object" && requiredFields(rule).some((f) => f.includes("host"));
 }
 
 /** Parses `--severity`, a number or a level name; undefined when not given. */
@@ -64,8 +69,9 @@ export function parsePriority(text: string | undefined): number | undefined {
 }
 
 /**
- * A message from options and fields; logging.stats bodies get `host` (first) when missing
- * and their family's default severity, and are checked before anything connects.
+ * A message from options and fields; logging.stats bodies whose schema requires `host` (the
+ * sync and debug families) get it first when missing, or wherever `--host` is given; bodies
+ * get their family's default severity, and are checked before anything connects.
  */
 export function messageFromFields(
   draft: Draft,
@@ -77,7 +83,9 @@ export function messageFromFields(
   let body: JsonObject = draft.body;
   let headers = draft.headers;
   if (rule !== undefined) {
-    if (!("host" in body)) body = { host: host ?? localFqdn(), ...body };
+    if (!("host" in body) && (host !== undefined || needsHost(rule))) {
+      body = { host: host ?? localFqdn(), ...body };
+    }
     // The family's severity (debug 10, skip/retry 30, final 40) unless the caller chose one.
     if (typeof rule === "object" && headers?.["fedora_messaging_severity"] === undefined) {
       headers = { ...headers, fedora_messaging_severity: rule.severity };

@@ -3,8 +3,8 @@
  * topic schema. Shared by `publish FILE` and `validate`, so they can never disagree.
  */
 import { headerProblems } from "./wire.ts";
-import { type Defaults, type Parsed, parseDumpLine, stripPrefix } from "./message.ts";
-import { checkBody, familyTopic } from "./schemas.ts";
+import { type Defaults, type Message, type Parsed, parseDumpLine, stripPrefix } from "./message.ts";
+import { checkBody, familyTopic, uncheckedTopic } from "./schemas.ts";
 
 /** Parses one dump line, checks its body against its topic's schema and that AMQP can carry it. */
 export function parseAndCheck(text: string, defaults: Defaults): Parsed {
@@ -53,4 +53,34 @@ export async function* checkedLines(
         : parseAndCheck(line.text, d),
     }));
   }
+}
+
+/**
+ * The logging.stats topic of a message that no schema checks (sent with a warning, see
+ * `uncheckedTopic`), else undefined.
+ */
+export function uncheckedTopicOf(message: Message, topicPrefix: string): string | undefined {
+  const topic = familyTopic(stripPrefix(topicPrefix, message.topic));
+  return uncheckedTopic(topic) ? topic : undefined;
+}
+
+/** What is said of such a topic, once per run. */
+export function uncheckedText(topic: string): string {
+  return `no schema knows the logging.stats topic "${topic}": its body is not checked ` +
+    "(busmsg schema --list)";
+}
+
+/** A function that says `uncheckedText` of each unchecked topic the first time it is seen. */
+export function uncheckedWarner(
+  topicPrefix: string,
+  warn: (text: string) => void,
+): (message: Message) => void {
+  const warned = new Set<string>();
+  return (message) => {
+    const topic = uncheckedTopicOf(message, topicPrefix);
+    // Bounded: a file of endless distinct topics says the first thousand.
+    if (topic === undefined || warned.has(topic) || warned.size >= 1000) return;
+    warned.add(topic);
+    warn(uncheckedText(topic));
+  };
 }

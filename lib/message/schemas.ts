@@ -6,6 +6,7 @@ import { type Schema, Validator } from "@cfworker/json-schema";
 import catalogue from "./schemas/logging.stats.schema.json" with { type: "json" };
 import type { Problem } from "./message.ts";
 import { type JsonObject, type JsonValue, PyFloat } from "./pyjson.ts";
+import { editDistance } from "../text/suggest.ts";
 
 /** What the catalogue says of one topic (or topic pattern ending in `.*`). */
 export interface TopicRule {
@@ -50,7 +51,8 @@ export function allRules(): TopicRule[] {
 
 /**
  * The rule of a topic (without prefix): an exact entry, else the longest matching `X.*`
- * pattern. Undefined outside logging.stats; "unknown" for an unlisted sync event.
+ * pattern. Undefined outside logging.stats; "unknown" for a topic no entry covers (an error
+ * under logging.stats.sync or when misspelt, else sent unchecked: see {@link checkBody}).
  */
 export function ruleFor(topic: string): TopicRule | "unknown" | undefined {
   if (topic !== ROOT && !topic.startsWith(ROOT + ".")) return undefined;
@@ -63,12 +65,15 @@ export function ruleFor(topic: string): TopicRule | "unknown" | undefined {
   return rule;
 }
 
+/** Under logging.stats.sync, where every event is listed: the report counts them. */
+const inSync = (topic: string) => topic.startsWith(SYNC) || topic === SYNC.slice(0, -1);
+
 const ruleCache = new Map<string, TopicRule | "unknown">();
 
 function findRule(topic: string): TopicRule | "unknown" {
   const exact = RULES.find((r) => r.topic === topic);
   if (exact) return exact;
-  if (topic.startsWith(SYNC) || topic === SYNC.slice(0, -1)) return "unknown";
+  if (inSync(topic)) return "unknown";
   let best: TopicRule | undefined;
   for (const r of RULES) {
     if (r.topic.endsWith(".*") && topic.startsWith(r.topic.slice(0, -1))) {
@@ -231,15 +236,69 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 let lastDate = "";
 let lastDateValid = false;
 
-/** Checks a body against its topic's schema; every problem, named `body.FIELD`. */
+const KNOWN = RULES.filter((r) => !r.topic.endsWith(".*")).map((r) => r.topic);
+
+/**
+ * The listed topic that `topic` (one no entry covers) is likely a misspelling of: at most two
+ * edits away in what follows `logging.stats.`, and at most one per five letters of it
+ * (`combinehttplog.start`, `countme-update.command.sart`; not `merge.start`).
+ */
+export function misspeltTopic(topic: string): string | undefined {
+  if (guesses.has(topic)) return guesses.get(topic);
+  const guess = guessTopic(topic);
+  // Bounded, as the rules' cache: a file of endless distinct topics must not grow memory.
+  if (guesses.size < 4096) guesses.set(topic, guess);
+  return guess;
+}
+
+const guesses = new Map<string, string | undefined>();
+
+function guessTopic(topic: string): string | undefined {
+  const tail = (t: string) => t.slice(ROOT.length + 1).toLowerCase();
+  const given = tail(topic);
+  const allowed = Math.min(2, Math.max(1, Math.floor(given.length / 5)));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const known of KNOWN) {
+    const distance = editDistance(given, tail(known));
+    if (distance < bestDistance) [best, bestDistance] = [known, distance];
+  }
+  return bestDistance <= allowed ? best : undefined;
+}
+
+/**
+ * Whether a topic is sent without a schema check: a logging.stats topic no entry covers, not
+ * under logging.stats.sync and not a likely misspelling. Senders say so once per topic;
+ * `validate` warns, and `validate --strict` refuses it.
+ */
+export function uncheckedTopic(topic: string): boolean {
+  return ruleFor(topic) === "unknown" && unknownTopicProblem(topic) === undefined;
+}
+
+/** Why a topic no entry covers is refused, or undefined when it is sent unchecked. */
+function unknownTopicProblem(topic: string): Problem | undefined {
+  const guess = misspeltTopic(topic);
+  const hint = guess ? `; did you mean "${guess}"?` : "";
+  if (inSync(topic)) {
+    return {
+      field: "topic",
+      message: `unknown sync event "${topic}"${hint} (known: ${SYNC_EVENTS.join(", ")})`,
+    };
+  }
+  return guess ? { field: "topic", message: `unknown topic "${topic}"${hint}` } : undefined;
+}
+
+/**
+ * Checks a body against its topic's schema; every problem, named `body.FIELD`. A topic no
+ * entry covers is a problem under logging.stats.sync or when misspelt; otherwise it has no
+ * schema to check (see {@link uncheckedTopic}).
+ */
 export function checkBody(topic: string, body: JsonObject): Problem[] {
   const rule = ruleFor(topic);
   if (rule === undefined) return [];
   if (rule === "unknown") {
-    return [{
-      field: "topic",
-      message: `unknown sync event "${topic}" (known: ${SYNC_EVENTS.join(", ")})`,
-    }];
+    const problem = unknownTopicProblem(topic);
+    return problem ? [problem] : [];
   }
   let fast = fastChecks.get(rule.topic);
   if (fast === undefined) fastChecks.set(rule.topic, fast = fastCheck(rule));

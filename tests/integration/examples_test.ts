@@ -93,7 +93,7 @@ Deno.test("the note's send_bus_msg and the log jobs' simple_message_to_bus, as b
     assertEquals(noteBody.n, 3);
     assertEquals(countme?.routingKey, `${PREFIX}.logging.stats.countme.start`);
     const body = JSON.parse(countme!.text);
-    assertEquals(Object.keys(body), ["host", "loghost", "run_id", "files"]);
+    assertEquals(Object.keys(body), ["loghost", "run_id", "files"]);
     assertEquals([body.loghost, body.run_id, body.files], ["log01", "r-7", 2]);
   } finally {
     await reader.close();

@@ -3,12 +3,21 @@ import {
   allRules,
   checkBody,
   isCalendarDate,
+  misspeltTopic,
   requiredFields,
   ruleFor,
   SYNC_EVENTS,
+  uncheckedTopic,
   validatorProblems,
 } from "../../../lib/message/schemas.ts";
 import { type JsonObject, parseJson } from "../../../lib/message/pyjson.ts";
+
+/** The required fields of a listed topic, alternatives joined by "|". */
+function required(topic: string): string[] {
+  const rule = ruleFor(topic);
+  assert(typeof rule === "object", topic);
+  return requiredFields(rule).map((alternatives) => alternatives.join("|"));
+}
 
 const FULL = {
   host: "log01",
@@ -30,11 +39,6 @@ Deno.test("schemas: the nine sync events, with the fields each inherits", () => 
     "host.logdate.fail.retry",
     "host.logdate.fail.final",
   ]);
-  const required = (topic: string) => {
-    const rule = ruleFor(topic);
-    assert(typeof rule === "object", topic);
-    return requiredFields(rule).map((alternatives) => alternatives.join("|"));
-  };
   assertEquals(required("logging.stats.sync.start"), ["host", "run_id"]);
   assertEquals(required("logging.stats.sync.host.skip"), [
     "host",
@@ -56,7 +60,96 @@ Deno.test("schemas: the nine sync events, with the fields each inherits", () => 
     "reason|failure",
   ]);
   assertEquals(required("logging.stats.debug.anything"), ["host"]);
-  assertEquals(required("logging.stats.merge.start"), ["host"]);
+  assertEquals(ruleFor("logging.stats.merge.start"), "unknown");
+});
+
+Deno.test("schemas: the shell jobs' families require loghost and run_id, never host", () => {
+  assertEquals(required("logging.stats.combinehttplogs.start"), ["loghost", "run_id"]);
+  assertEquals(required("logging.stats.combinehttplogs.logmerge.proxy.finish"), [
+    "loghost",
+    "run_id",
+    "log",
+    "file",
+    "target",
+    "temp",
+    "result",
+  ]);
+  assertEquals(required("logging.stats.combinehttplogs.logmerge.people.start"), [
+    "loghost",
+    "run_id",
+    "proxylog",
+    "file",
+    "target",
+    "temp",
+  ]);
+  assertEquals(required("logging.stats.condense-mirrorlogs.mirrorlist.sort"), [
+    "loghost",
+    "run_id",
+  ]);
+  assertEquals(required("logging.stats.countme-centos-update.command.finish"), [
+    "loghost",
+    "run_id",
+    "command",
+    "result",
+  ]);
+  const job = { loghost: "log01", run_id: "r" };
+  // An empty result, bare words as keys: what the helper makes, accepted.
+  assertEquals(
+    checkBody("logging.stats.condense-mirrorlogs.mirrorlist.finish", {
+      ...job,
+      workfile: "/tmp/w",
+      logfile: "/var/log/m",
+      result: "",
+    }),
+    [],
+  );
+  assertEquals(
+    checkBody("logging.stats.countme-update.command.finish", {
+      ...job,
+      command: "countme-update-rawdb",
+      "--rawdb": "--rawdb",
+      "/var/lib/countme/raw.db": "/var/lib/countme/raw.db",
+      "2026-12-07 update": "2026-12-07 update",
+      result: "0",
+    }),
+    [],
+  );
+  assertEquals(
+    checkBody("logging.stats.combinehttplogs.start", { host: "h", run_id: "r" }).map((p) =>
+      p.field
+    ),
+    ["body.loghost"],
+  );
+  assertEquals(checkBody("logging.stats.sync.start", job).map((p) => p.field), ["body.host"]);
+});
+
+Deno.test("schemas: an unlisted logging.stats topic is unchecked, unless under sync or misspelt", () => {
+  assertEquals(checkBody("logging.stats.merge.start", {}), []);
+  assertEquals(uncheckedTopic("logging.stats.merge.start"), true);
+  assertEquals(uncheckedTopic("logging.stats.countme-update.extra.start"), true);
+  assertEquals(uncheckedTopic("logging.stats.combinehttplogs.start"), false);
+  assertEquals(uncheckedTopic("org.other.topic"), false);
+  for (
+    const [typo, meant] of [
+      ["logging.stats.combinehttplog.start", "logging.stats.combinehttplogs.start"],
+      ["logging.stats.countme-update.command.sart", "logging.stats.countme-update.command.start"],
+      ["logging.stats.condense_mirrorlogs.finish", "logging.stats.condense-mirrorlogs.finish"],
+      ["logging.stats.CountMe-Update.start", "logging.stats.countme-update.start"],
+    ]
+  ) {
+    assertEquals(misspeltTopic(typo!), meant, typo);
+    assertEquals(uncheckedTopic(typo!), false, typo);
+    const [problem] = checkBody(typo!, { loghost: "l", run_id: "r" });
+    assertEquals(problem?.field, "topic");
+    assert(problem?.message.includes(`did you mean "${meant}"?`), problem?.message);
+  }
+  assertEquals(
+    checkBody("logging.stats.sync.strat", FULL)[0]?.message.includes(
+      'did you mean "logging.stats.sync.start"?',
+    ),
+    true,
+  );
+  assertEquals(uncheckedTopic("logging.stats.sync.bogus"), false);
 });
 
 Deno.test("schemas: severities by event", () => {
@@ -129,7 +222,20 @@ Deno.test("schemas: the quick check and the general validator agree on fuzzed bo
   const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < 3000; i++) {
     const body: Record<string, unknown> = {};
-    for (const f of ["host", "run_id", "synced_host", "log_date", "reason", "failure", "extra"]) {
+    for (
+      const f of [
+        "host",
+        "run_id",
+        "synced_host",
+        "log_date",
+        "reason",
+        "failure",
+        "extra",
+        "loghost",
+        "command",
+        "result",
+      ]
+    ) {
       if (next() < 0.8) body[f] = values[Math.floor(next() * values.length)];
     }
     const topic = topics[Math.floor(next() * topics.length)]!;
