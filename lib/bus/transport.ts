@@ -101,7 +101,8 @@ export class BrokerSession {
       clientProperties: { app: config.app, product: "busmsg", version: VERSION },
     };
     trace?.({ name: "config", detail: `${config.path ?? "no config file"}; ${where}` });
-    const amqp = await import("amqplib");
+    // A CommonJS library: in a chunk of its own (the split bundle), only its default export.
+    const amqp = (await import("amqplib")).default;
     let tls: TlsMaterial = {};
     if (url.protocol === "amqps:") {
       tls = await loadTls(config.tls);

@@ -44,7 +44,8 @@ export function parsePlainHosts(text: string, path: string): string[] {
  * YAML syntax error or an entry that is not a host name, is refused naming its line.
  */
 export async function parseYamlHosts(text: string, path: string): Promise<string[]> {
-  const { LineCounter, parseDocument, isMap, isScalar, isSeq } = await import("yaml");
+  // A CommonJS library: in a chunk of its own (the split bundle), only its default export.
+  const { LineCounter, parseDocument, isMap, isScalar, isSeq } = (await import("yaml")).default;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const lineAt = (node: unknown) => {

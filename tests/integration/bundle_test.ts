@@ -1,10 +1,15 @@
 /**
  * dist/busmsg.js, the program that ships: it runs from an empty Deno cache with no config and
- * nothing fetched, and the paths that connect to nothing never load amqplib.
+ * nothing fetched, and the paths that connect to nothing never load amqplib; start-up loads no
+ * Node compatibility code, each command only its own chunks.
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
 import { BUNDLE, ENTRY, ROOT, runCommand } from "../support/run.ts";
+import { closureOf, importsOf } from "../../scripts/bundle_layout.ts";
+
+/** Every file of the program (busmsg.js and its chunks), relative to dist/. */
+const PROGRAM = closureOf(BUNDLE).map((f) => f.slice(BUNDLE.length - "busmsg.js".length));
 
 /** Runs a bundle as {@link ENTRY} runs dist/busmsg.js, in an empty directory, empty DENO_DIR. */
 async function runBundle(bundle: string, args: string[]) {
@@ -59,26 +64,51 @@ Deno.test("the bundle from an empty Deno cache publishes over TLS with SASL EXTE
   }
 });
 
-Deno.test("the bundle holds every dependency: no npm, jsr or remote import is left", async () => {
-  const text = await Deno.readTextFile(BUNDLE);
-  const imports = [...text.matchAll(/\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)]
-    .map((m) => m[1] ?? m[2]!);
-  assert(imports.length > 0);
-  for (const specifier of imports) assert(specifier.startsWith("node:"), specifier);
+Deno.test("the bundle holds every dependency: no npm, jsr or remote import is left", () => {
+  const dist = BUNDLE.slice(0, -"busmsg.js".length);
+  const imports = PROGRAM.flatMap((f) => importsOf(Deno.readTextFileSync(dist + f)));
+  assert(imports.some((i) => i.specifier.startsWith("node:")));
+  for (const { specifier } of imports) {
+    assert(specifier.startsWith("node:") || specifier.startsWith("./"), specifier);
+  }
+});
+
+Deno.test("start-up imports no node: module; each command is a chunk of its own, loaded on demand", () => {
+  const dist = BUNDLE.slice(0, -"busmsg.js".length);
+  const atStart = closureOf(BUNDLE, false);
+  assert(atStart.length < PROGRAM.length / 3, atStart.join(" "));
+  for (const file of atStart) {
+    for (const i of importsOf(Deno.readTextFileSync(file)).filter((i) => !i.lazy)) {
+      assert(!i.specifier.startsWith("node:"), `${file}: ${i.specifier}`);
+    }
+  }
+  const lazy = importsOf(Deno.readTextFileSync(BUNDLE)).filter((i) => i.lazy).map((i) =>
+    i.specifier.replace(/^\.\/chunks\/(.*)-\w+\.js$/, "$1")
+  );
+  for (const command of ["publish", "sync_event", "validate", "listen", "doctor", "schema"]) {
+    assert(lazy.includes(command), `${command} in ${lazy.join(" ")}`);
+  }
+  assert(PROGRAM.every((f) => Deno.statSync(dist + f).isFile));
 });
 
 Deno.test("--version, --help, validate and --dry-run never load amqplib in the bundle", async () => {
   // amqplib and its dependencies are the bundle's only CommonJS modules; in this copy, running
   // any of them throws.
-  const text = await Deno.readTextFile(BUNDLE);
   const commonJs =
     /(=\((\w+),(\w+)\)=>)\(\)=>\(\3\|\|\2\(\(\3=\{exports:\{\}\}\)\.exports,\3\),\3\.exports\)/g;
-  assertEquals([...text.matchAll(commonJs)].length, 1, "the bundle's CommonJS wrapper, once");
-  const trap = `${await Deno.makeTempDir()}/trapped.js`;
-  await Deno.writeTextFile(
-    trap,
-    text.replace(commonJs, '$1()=>{throw new Error("amqplib was loaded")}'),
-  );
+  const copy = await Deno.makeTempDir();
+  await Deno.mkdir(`${copy}/chunks`);
+  let wrappers = 0;
+  for (const f of PROGRAM) {
+    const text = await Deno.readTextFile(BUNDLE.slice(0, -"busmsg.js".length) + f);
+    wrappers += [...text.matchAll(commonJs)].length;
+    await Deno.writeTextFile(
+      `${copy}/${f}`,
+      text.replace(commonJs, '$1()=>{throw new Error("amqplib was loaded")}'),
+    );
+  }
+  assertEquals(wrappers, 1, "the bundle's CommonJS wrapper, once");
+  const trap = `${copy}/busmsg.js`;
   const input = `${await Deno.makeTempDir()}/in.jsonl`;
   await Deno.writeTextFile(input, '{"topic": "t", "body": {"a": 1}}\n');
   for (
@@ -109,7 +139,15 @@ Deno.test("scripts/bundle: several at once build one complete bundle; rebuilt on
   assertEquals([...Deno.readDirSync(dist)].map((e) => e.name).sort(), [
     ".bundle.lock",
     "busmsg.js",
+    "chunks",
   ]);
+  const files = await runCommand("bash", [`${ROOT}scripts/bundle`, "--files"], {
+    env: { BUSMSG_DIST: dist },
+  });
+  assertEquals(
+    files.stdout.trim().split("\n").map((f) => f.slice(dist.length + 1)).sort(),
+    [...PROGRAM].sort(),
+  );
   assertEquals((await runBundle(`${dist}/busmsg.js`, ["--version"])).code, 0);
   // Fresh: left alone. Older than the sources: built again.
   const built = Deno.statSync(`${dist}/busmsg.js`).mtime!.getTime();

@@ -31,6 +31,7 @@ const PREFIXED = [
   "/usr/lib/tmpfiles.d/busmsg.conf",
   "/usr/libexec/busmsg",
   "/usr/libexec/busmsg/busmsg.js",
+  "/usr/libexec/busmsg/chunks",
   "/usr/libexec/busmsg/deno",
   "/usr/share/bash-completion/completions/busmsg",
   "/usr/share/doc/busmsg",
@@ -82,7 +83,13 @@ Deno.test({
     const listed = files.stdout.trim().split("\n")
       .filter((f) => !f.startsWith("/usr/lib/.build-id"))
       .map((f) => f.replace(`/busmsg-${VERSION}`, "/busmsg"));
-    assertEquals(listed, PREFIXED, files.stderr);
+    const chunk = (f: string) => /\/chunks\/[^/]+$/.test(f);
+    assertEquals(listed.filter((f) => !chunk(f)), PREFIXED, files.stderr);
+    // The chunks the commands load on demand: exactly those of the tarball's program.
+    const shipped = await runCommand("tar", ["-tzf", tarball]);
+    const names = (fs: string[]) => fs.filter(chunk).map((f) => f.replace(/.*\//, "")).sort();
+    assertEquals(names(listed), names(shipped.stdout.trim().split("\n")));
+    assert(names(listed).some((n) => n.startsWith("publish-")), listed.join(" "));
     const q = async (format: string) =>
       (await runCommand("rpm", ["-qp", "--qf", format, rpm])).stdout;
     // What the RPM says it carries: every package deno.lock pins and the runtime, each with the
