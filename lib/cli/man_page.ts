@@ -118,6 +118,11 @@ const FILES: [string, string][] = [
     "/usr/lib/systemd/system/busmsg-recorder.service",
     "the recorder: logging.stats messages into the day files, as the busmsg user",
   ],
+  [
+    "/usr/lib/systemd/system/busmsg-coverage.service, busmsg-coverage.timer",
+    "daily at 07:00, the coverage page /var/log/busmsg/coverage.html from the day files (report " +
+    "--coverage --since 31d --nagios), as the busmsg user, with no network",
+  ],
   ["/usr/lib/sysusers.d/busmsg.conf", "the busmsg system user (systemd-sysusers)"],
   [
     "/etc/logrotate.d/busmsg",
@@ -134,6 +139,15 @@ const FILES: [string, string][] = [
     "Deno's code cache for the launcher, written by root only; never a cache in $HOME",
   ],
 ];
+/** The manual pages SEE ALSO names, each one that exists where busmsg is installed. */
+export const SEE_ALSO: [string, number][] = [
+  ["logrotate", 8],
+  ["sudoers", 5],
+  ["systemd.exec", 5],
+  ["systemd.timer", 5],
+  ["journalctl", 1],
+];
+
 /** The indented lines under each "Examples:" heading of a help text. */
 export function examplesOf(help: string): string[] {
   const found: string[] = [];
@@ -182,7 +196,12 @@ export function manPage(docs: Docs): string {
     ...[docs.help, ...docs.commands.map((c) => c.help)].flatMap(examplesOf).map(roffEscape),
     ".fi",
     ".SH SEE ALSO",
-    `${bold("fedora-messaging")}(1)`,
+    SEE_ALSO.map(([page, section]) => `${bold(page)}(${section})`).join(", "),
+    ".PP",
+    roffEscape(
+      "fedora-messaging, whose configuration and message format busmsg shares, has no manual " +
+        "page: https://fedora-messaging.readthedocs.io/",
+    ),
     "",
   ].join("\n");
 }

@@ -72,7 +72,7 @@ ${formatOptions(OPTIONS)}
 
 Examples:
   busmsg doctor --conf /etc/fedora-messaging/config.toml --publish
-  command[check_busmsg]=/usr/bin/sudo -n /usr/bin/busmsg doctor      (NRPE)
+  command[check_busmsg]=/usr/bin/sudo -n /usr/bin/busmsg doctor --conf /etc/fedora-messaging/config.toml  (NRPE)
 
 Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK, 1 WARNING,
 2 CRITICAL, 3 UNKNOWN (doctor itself could not run, e.g. a bad option).`;

@@ -39,7 +39,7 @@ ${formatOptions(OPTIONS)}
 
 Examples:
   busmsg spool status --max-age 6h
-  command[check_busmsg_spool]=/usr/bin/sudo -n /usr/bin/busmsg spool status      (NRPE)
+  command[check_busmsg_spool]=/usr/bin/sudo -n /usr/bin/busmsg spool status --max-age 6h      (NRPE)
 
 Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK (messages younger
 than --max-age may wait during an outage), 1 WARNING (files were moved aside, or wait that

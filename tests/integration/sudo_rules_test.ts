@@ -8,6 +8,8 @@ import { ROOT } from "../support/run.ts";
 import { OPTIONS as DOCTOR } from "../../lib/commands/doctor.ts";
 import { OPTIONS as SPOOL } from "../../lib/commands/spool.ts";
 import type { OptionTable } from "../../lib/cli/option_table.ts";
+import { COMMANDS } from "../../main.ts";
+import { manPage } from "../../lib/cli/man_page.ts";
 
 const readme = await Deno.readTextFile(`${ROOT}README.md`);
 const block = readme.slice(readme.indexOf("# /etc/sudoers.d/busmsg-checks"));
@@ -80,4 +82,41 @@ Deno.test("README sudo rules: visudo accepts them (where sudo is installed)", as
     stdout: "piped",
   }).output();
   assert(check.success, new TextDecoder().decode(check.stderr));
+});
+
+Deno.test("the NRPE and Zabbix examples of the help texts and the man page run what the README's sudo rules allow, word for word", async () => {
+  const sudoLines = (text: string) =>
+    text.split("\n").filter((l) => l.includes("/usr/bin/sudo -n "))
+      .map((l) => l.split("/usr/bin/sudo -n ")[1]!.replace(/\s{2,}\(.*\)$/, "").trim());
+  const rules = allowed.map((a) => a.join(" "));
+  let seen = 0;
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    for (const command of sudoLines((await c.load()).HELP)) {
+      assert(
+        rules.includes(command),
+        `busmsg ${name} --help: refused by the sudo rules: ${command}`,
+      );
+      seen++;
+    }
+  }
+  assert(seen >= 2, `${seen} sudo examples in the help texts`);
+  const commands = await Promise.all(
+    Object.entries(COMMANDS).map(async ([name, c]) => ({
+      name,
+      summary: c.summary,
+      help: (await c.load()).HELP,
+      options: {},
+    })),
+  );
+  const page = manPage({
+    version: "0",
+    date: "2026-12-07",
+    help: "busmsg: x",
+    commands,
+    shared: {},
+    values: {},
+  });
+  for (const command of sudoLines(page.replaceAll("\\-", "-"))) {
+    assert(rules.includes(command), `man page: refused by the sudo rules: ${command}`);
+  }
 });

@@ -11,7 +11,13 @@ import {
   subcommandsOf,
 } from "../../../lib/cli/docs.ts";
 import { bashCompletion, fishCompletion } from "../../../lib/cli/completions.ts";
-import { examplesOf, helpToRoff, manPage, roffEscape } from "../../../lib/cli/man_page.ts";
+import {
+  examplesOf,
+  helpToRoff,
+  manPage,
+  roffEscape,
+  SEE_ALSO,
+} from "../../../lib/cli/man_page.ts";
 
 const HELP = `Usage: busmsg thing EVENT [options] [FILE|-]...
 
@@ -154,4 +160,33 @@ Deno.test("completions: options left out after the first arguments that do not t
     `complete -c busmsg -n "__fish_seen_subcommand_from thing; and not __fish_seen_subcommand_from start finish" -l reason -x -d 'why'`,
   );
   assertIncludes(fish, `complete -c busmsg -n "__fish_seen_subcommand_from thing" -l json -d`);
+});
+
+Deno.test("manPage: FILES names every unit systemd/ ships; SEE ALSO names pages that exist (man -w, where man is installed)", async () => {
+  const page = manPage({
+    version: "1.0",
+    date: "2026-12-07",
+    help: "busmsg 1.0: does things.",
+    commands: [],
+    shared: {},
+    values: {},
+  });
+  const files = page.slice(page.indexOf(".SH FILES"), page.indexOf(".SH EXAMPLES"));
+  const units = [...Deno.readDirSync(new URL("../../../systemd", import.meta.url))]
+    .map((e) => e.name).filter((n) => /\.(service|timer)$/.test(n)).sort();
+  for (const unit of units) assertIncludes(files, unit.replaceAll("-", "\\-"));
+  const seeAlso = page.slice(page.indexOf(".SH SEE ALSO"));
+  const named = [...seeAlso.matchAll(/\\fB([^\\]+)\\fR\((\d)\)/g)].map((m) => [m[1]!, m[2]!]);
+  assertEquals(named.map(([p, s]) => `${p}(${s})`), SEE_ALSO.map(([p, s]) => `${p}(${s})`));
+  const man = await new Deno.Command("man", { args: ["-w", "man"], stdout: "null", stderr: "null" })
+    .output().catch(() => undefined);
+  if (!man?.success) return;
+  for (const [name, section] of named) {
+    const found = await new Deno.Command("man", {
+      args: ["-w", section!, name!],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assertEquals(found.success, true, `SEE ALSO ${name}(${section}): no such manual page`);
+  }
 });
