@@ -9,7 +9,7 @@ import { listen } from "../bus/listening.ts";
 import { consoleReporter } from "../delivery/console.ts";
 import { out, say } from "../io/output.ts";
 import { parseJson } from "../message/pyjson.ts";
-import { printable } from "../text/printable.ts";
+import { jsonText, printable } from "../text/printable.ts";
 import { messageLabel } from "../message/wire.ts";
 import { formatReport, type Ignored, syncEvent } from "../sync/report.ts";
 import { parseExpectedHosts } from "../sync/hosts.ts";
@@ -286,9 +286,8 @@ async function report(args: string[]): Promise<number> {
     ...(aside.count > 0 ? { aside } : {}),
   });
   const text = values.json
-    ? JSON.stringify(
+    ? jsonText(
       { state: v.state, summary: v.summary, ignored: chosen.ignored, attempts, runs },
-      null,
       2,
     ) + "\n"
     : formatReport(runs, v, warnRetries);

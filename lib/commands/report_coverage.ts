@@ -4,7 +4,7 @@
  */
 import { EXIT, ioReason, UsageError } from "../errors.ts";
 import { out } from "../io/output.ts";
-import { printable } from "../text/printable.ts";
+import { jsonText, printable } from "../text/printable.ts";
 import { NAGIOS } from "../text/nagios.ts";
 import { parseDuration } from "../text/duration.ts";
 import { parseDate } from "../sync/check.ts";
@@ -107,7 +107,7 @@ export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Pr
     await writePage(args.html, page);
   }
   const text = args.json
-    ? JSON.stringify({ state: v.state, summary: v.summary, ...c }, null, 2) + "\n"
+    ? jsonText({ state: v.state, summary: v.summary, ...c }, 2) + "\n"
     : formatCoverage(c, v);
   out(args.nagios ? `${printable(coveragePluginLine(v))}\n${text}` : text);
   return exitCode(v.state, args.nagios);

@@ -89,8 +89,9 @@ const SHORT_ESCAPES: Record<string, string> = {
 };
 // Python's ESCAPE_ASCII and ESCAPE patterns.
 const NEEDS_ESCAPE_ASCII = /[^\x20-\x7e]|["\\]/;
+// Python's ESCAPE, and DEL and C1 too: a dump line is read on terminals, where U+009B is a CSI.
 // deno-lint-ignore no-control-regex -- matching control characters is the point
-const NEEDS_ESCAPE = /[\x00-\x1f"\\]/;
+const NEEDS_ESCAPE = /[\x00-\x1f\x7f-\x9f"\\]/;
 
 function quote(s: string, ensureAscii: boolean): string {
   if (!(ensureAscii ? NEEDS_ESCAPE_ASCII : NEEDS_ESCAPE).test(s)) return `"${s}"`;
@@ -100,7 +101,7 @@ function quote(s: string, ensureAscii: boolean): string {
     const code = s.charCodeAt(i);
     const short = SHORT_ESCAPES[ch];
     if (short !== undefined) out += short;
-    else if (code < 0x20 || (ensureAscii && code > 0x7e)) {
+    else if (code < 0x20 || (ensureAscii ? code > 0x7e : code >= 0x7f && code <= 0x9f)) {
       // UTF-16 code units are exactly Python's surrogate-pair escapes above U+FFFF.
       out += "\\u" + code.toString(16).padStart(4, "0");
     } else out += ch;

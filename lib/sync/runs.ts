@@ -18,7 +18,7 @@
  *   `host.start` / `logdate.start` opens a sync of that proxy / date, and a later event goes to
  *   the earliest one still open (a failure to the earliest still open that has not failed yet).
  */
-import type { JsonObject, JsonValue } from "../message/pyjson.ts";
+import { dumps, type JsonObject, type JsonValue } from "../message/pyjson.ts";
 
 /** One event as the model needs it (topic without `logging.stats.sync.`). */
 export interface SyncEvent {
@@ -129,7 +129,7 @@ function attemptOf(e: SyncEvent): number {
 export function byTime(a: SyncEvent, b: SyncEvent): number {
   return compare(a.sentAt, b.sentAt) || rank(a.event) - rank(b.event) ||
     attemptOf(a) - attemptOf(b) || compare(a.id, b.id) ||
-    compare(JSON.stringify(a.body), JSON.stringify(b.body));
+    compare(dumps(a.body), dumps(b.body));
 }
 
 /** The text of a failure or skip: `reason`, else `failure` (the deployed bash script's name). */

@@ -25,3 +25,18 @@ export function printable(text: string): string {
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
 }
+
+// deno-lint-ignore no-control-regex
+const DEL_AND_C1 = /[\x7f-\x9f]/g;
+
+/**
+ * `JSON.stringify(value, null, indent)` with DEL and C1 written as `\u007f`..`\u009f` too
+ * (JSON.stringify escapes only C0): the same JSON, safe on a terminal. They occur only inside
+ * strings, where the escape means the same character.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    DEL_AND_C1,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
+}

@@ -10,8 +10,11 @@ Deno.test("dumps matches Python's json.dumps separators and ASCII escaping", () 
   assertEquals(dumps([]), "[]");
 });
 
-Deno.test("dumps without ensureAscii keeps UTF-8 and DEL, escapes controls", () => {
-  assertEquals(dumps("é😀\x7f\x1f", { ensureAscii: false }), '"é😀\x7f\\u001f"');
+Deno.test("dumps without ensureAscii keeps UTF-8, escapes C0, DEL and C1 (terminal-safe)", () => {
+  assertEquals(
+    dumps("é😀\x7f\x1f\u009b\u00a0", { ensureAscii: false }),
+    '"é😀\\u007f\\u001f\\u009b\u00a0"',
+  );
 });
 
 Deno.test("sortKeys sorts every level by code point", () => {
