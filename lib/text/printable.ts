@@ -26,7 +26,6 @@ export function printable(text: string): string {
   );
 }
 
-// deno-lint-ignore no-control-regex
 const DEL_AND_C1 = /[\x7f-\x9f]/g;
 
 /**
