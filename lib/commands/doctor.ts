@@ -12,7 +12,15 @@ import {
 } from "../cli/option_table.ts";
 import { out, say } from "../io/output.ts";
 import { formatAge } from "../text/duration.ts";
-import { exitCodeFor, type State, worst } from "../text/nagios.ts";
+import { type State, worst } from "../text/nagios.ts";
+import {
+  type Check,
+  checkExit,
+  checkJson,
+  type Perf,
+  pluginOutput,
+  unknownCheck,
+} from "../text/check.ts";
 import { type Config, parseTimeout, redactUrl } from "../config.ts";
 import { DeliveryError, HelpRequested, ioReason, UsageError } from "../errors.ts";
 import { day, daysLeft, describeCertificate } from "../bus/certificate.ts";
@@ -41,6 +49,11 @@ export const OPTIONS = {
     short: "c",
     help: "CRITICAL when it expires within DAYS (default 7)",
   },
+  json: {
+    type: "boolean",
+    help: "the same check as one JSON object: state, code, summary, perf (label to\n" +
+      "number, null for a step not run), details",
+  },
   ...SPOOL_DIR_OPTION,
   ...CONNECT_OPTIONS,
   ...HELP_OPTION,
@@ -50,9 +63,9 @@ export const HELP = `Usage: busmsg doctor [--conf PATH] [--publish] [-w DAYS] [-
 
 First a summary line, the plugin line monitoring reads: its state, the most severe problem
 (or "all OK"), and performance data: each network step's time and the client
-certificate's days left ("DOCTOR OK - 14 checks, all OK | 'dns'=0.4ms;;;0 ... 'cert_days'=
-358;30:;7:"). Then the checks, in the order a connection needs them, one line each
-("OK|WARNING|CRITICAL|UNKNOWN check: detail"):
+certificate's days left ("DOCTOR OK - 14 checks, all OK | cert_days=358;30:;7: dns=0.4ms;;;0
+..."), the same labels in every state (U: not measured, as for a step not run). Then the
+checks, in the order a connection needs them, one line each ("STATE check: detail"):
   config, url, vhost, exchange, topic prefix   the file used (or none) and its settings
                        (never a password)
   client certificate   readable, PEM, subject CN (the broker user under EXTERNAL), issuer,
@@ -64,9 +77,10 @@ certificate's days left ("DOCTOR OK - 14 checks, all OK | 'dns'=0.4ms;;;0 ... 'c
   spool                directory, owner and mode, messages waiting, oldest age, files
                        moved aside
 
-The whole run has one time budget, --timeout (default 8 s, under NRPE's 10 s; neither the
-config nor $BUSMSG_TIMEOUT changes it): each network step gets what is left, and the steps
-the budget does not reach are reported "UNKNOWN step: not run".
+The whole run has one time budget, --timeout (default 2 s: with start-up, under the Zabbix agent's
+3 s and NRPE's 10 s; neither the config nor $BUSMSG_TIMEOUT changes it): each network step gets
+what is left, and the steps the budget does not reach are reported "UNKNOWN step: not run".
+Never run --publish on a schedule: every message on the bus is archived for good, in public.
 
 ${formatOptions(OPTIONS)}
 
@@ -81,8 +95,8 @@ const TEST_TOPIC = "logging.stats.debug.doctor";
 
 /** Days before a client certificate's expiry that doctor warns, and calls it critical. */
 const CERT_WARN_DAYS = 30, CERT_CRITICAL_DAYS = 7;
-/** The whole run's default budget: under NRPE's default 10 s command timeout. */
-const BUDGET_MS = 8000;
+/** The whole run's default budget: with start-up, under the Zabbix agent's default 3 s. */
+const BUDGET_MS = 2000;
 /** Kept from the network steps for the local spool check at the end. */
 const SPOOL_RESERVE_MS = 300;
 
@@ -92,6 +106,10 @@ interface Thresholds {
   critical: number;
 }
 
+/** The labels of doctor's performance data, in order, in every state (`U` when not measured). */
+const LABELS = ["cert_days", "dns", "tcp", "tls", "amqp", "publish", "total"] as const;
+type Label = typeof LABELS[number];
+
 /**
  * The checks' lines, kept until all have run: monitoring takes the first line as the status, so
  * the summary goes first. Their states decide the exit code.
@@ -100,19 +118,25 @@ class Report {
   readonly states: State[] = [];
   readonly problems: { state: State; text: string }[] = [];
   readonly lines: string[] = [];
-  readonly perf: string[] = [];
+  readonly perf = new Map<Label, Perf>();
+  constructor(publish: boolean) {
+    for (const label of LABELS) {
+      if (label === "publish" && !publish) continue;
+      this.perf.set(label, { label, value: undefined, ...(label === "cert_days" ? {} : MS) });
+    }
+  }
   add(state: State, check: string, detail: string): void {
     this.states.push(state);
     if (state !== "OK") this.problems.push({ state, text: `${check}: ${detail}` });
-    this.lines.push(`${state} ${check}: ${detail}\n`);
+    this.lines.push(`${state} ${check}: ${detail}`);
   }
-  /** A step's time, as performance data (`'dns'=0.4ms;;;0`). */
-  time(label: string, ms: number): void {
-    this.perf.push(`'${label}'=${ms.toFixed(1)}ms;;;0`);
+  /** A step's time in ms, as performance data (`dns=0.4ms;;;0`). */
+  time(label: Label, ms: number): void {
+    this.perf.set(label, { label, value: Number(ms.toFixed(1)), ...MS });
   }
-  /** Performance data: `'label'=value[UOM];warn;crit;min;max`. */
-  measure(text: string): void {
-    this.perf.push(text);
+  /** A measure with its thresholds. */
+  measure(item: Perf & { label: Label }): void {
+    this.perf.set(item.label, item);
   }
   /** The checks a spent budget left out: named, never silently missing. */
   notRun(checks: string[], budgetMs: number): void {
@@ -120,34 +144,54 @@ class Report {
       this.add("UNKNOWN", c, `not run: the ${budgetMs / 1000} s budget (--timeout) was spent`);
     }
   }
-  /** Prints the summary line, then the checks' lines, and returns the exit code. */
-  finish(): number {
+  /** The one check: the worst state, the most severe problem, every measure, every line. */
+  check(): Check {
     const state = worst(this.states);
     const counts = (["CRITICAL", "WARNING", "UNKNOWN"] as const)
       .map((s) => [s, this.states.filter((x) => x === s).length] as const)
       .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s.toLowerCase()}`);
     // The headline names the most severe problem, the first of that state.
     const headline = this.problems.find((p) => p.state === state) ?? this.problems[0];
-    const summary = `DOCTOR ${state} - ${this.states.length} checks` +
+    const summary = `${this.states.length} checks` +
       (counts.length ? `, ${counts.join(", ")}: ${headline?.text}` : ", all OK");
-    // "|" starts the performance data: not in the text before it.
-    const perf = this.perf.length ? ` | ${this.perf.join(" ")}` : "";
-    out(`${summary.replaceAll("|", "/")}${perf}\n${this.lines.join("")}`);
-    return exitCodeFor(state);
+    return {
+      service: "DOCTOR",
+      state,
+      summary,
+      perf: [...this.perf.values()],
+      details: this.lines,
+    };
   }
+}
+
+const MS = { unit: "ms", min: 0 } as const;
+
+/** Prints the check as the plugin output or JSON; returns the plugin exit code. */
+function render(check: Check, json: boolean): number {
+  out(json ? JSON.stringify(checkJson(check)) + "\n" : pluginOutput(check));
+  return checkExit(check);
 }
 
 /** Runs `busmsg doctor`. */
 export async function run(args: string[]): Promise<number> {
   let values;
+  const json = args.includes("--json");
+  const unknown = (e: unknown) =>
+    render(
+      unknownCheck(
+        "DOCTOR",
+        (e as Error).message,
+        new Report(args.includes("--publish")).check().perf,
+      ),
+      json,
+    );
   try {
     const parsed = parseCommand("doctor", args, OPTIONS);
     if (parsed.positionals.length > 0) throw new Error("doctor: takes no arguments");
     values = parsed.values;
   } catch (e) {
     if (e instanceof HelpRequested) throw e;
-    out(`DOCTOR UNKNOWN - ${(e as Error).message}\n`);
-    return exitCodeFor("UNKNOWN");
+    return unknown(e);
   }
   const started = Date.now();
   let budgetMs: number, thresholds: Thresholds;
@@ -163,10 +207,9 @@ export async function run(args: string[]): Promise<number> {
       );
     }
   } catch (e) {
-    out(`DOCTOR UNKNOWN - ${(e as Error).message}\n`);
-    return exitCodeFor("UNKNOWN");
+    return unknown(e);
   }
-  const report = new Report();
+  const report = new Report(values.publish ?? false);
   let config: Config | undefined;
   try {
     // The budget is doctor's own: the config's or $BUSMSG_TIMEOUT's timeout is not used.
@@ -182,8 +225,8 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   await checkSpool(resolveSpool(values, (name) => Deno.env.get(name)), report);
-  report.measure(`'total'=${Date.now() - started}ms;;;0;${budgetMs}`);
-  return report.finish();
+  report.measure({ label: "total", value: Date.now() - started, ...MS, max: budgetMs });
+  return render(report.check(), values.json ?? false);
 }
 
 /** A `-w`/`-c` value: whole days, 0 to 3650. */
@@ -279,7 +322,12 @@ async function checkClientCertificate(
   const now = new Date();
   const left = daysLeft(facts.notAfter, now);
   // Nagios ranges: a value below the start of "30:" is outside it, so it alerts.
-  report.measure(`'cert_days'=${left};${thresholds.warn}:;${thresholds.critical}:`);
+  report.measure({
+    label: "cert_days",
+    value: left,
+    warn: `${thresholds.warn}:`,
+    crit: `${thresholds.critical}:`,
+  });
   const about = `${certfile}: ${facts.subject} (broker user "${
     facts.commonName ?? "?"
   }" under EXTERNAL), issued by ${facts.issuer}`;

@@ -14,16 +14,10 @@ import { messageLabel } from "../message/wire.ts";
 import { formatReport, type Ignored, syncEvent } from "../sync/report.ts";
 import { parseExpectedHosts } from "../sync/hosts.ts";
 import { DEFAULT_ATTEMPTS, summarize, type SyncEvent } from "../sync/runs.ts";
-import { pluginLine, verdict } from "../sync/verdict.ts";
-import {
-  countIgnored,
-  expectHosts,
-  parseDate,
-  selected,
-  type Selection,
-  unknownLine,
-} from "../sync/check.ts";
-import { NAGIOS } from "../text/nagios.ts";
+import { syncCheck, verdict } from "../sync/verdict.ts";
+import { countIgnored, expectHosts, parseDate, selected, type Selection } from "../sync/check.ts";
+import { coverage, coverageCheck, coverageVerdict, DEFAULT_WINDOW } from "../sync/coverage.ts";
+import { type Check, checkExit, checkJson, pluginOutput, unknownCheck } from "../text/check.ts";
 import { parseDuration } from "../text/duration.ts";
 import { limitsFrom } from "./listen.ts";
 import { coverageReport } from "./report_coverage.ts";
@@ -175,9 +169,13 @@ export async function run(args: string[]): Promise<number> {
     if (e instanceof HelpRequested || e instanceof Incompatible) throw e;
     // A monitoring system reads stdout and the exit code: a check that could not be made
     // is UNKNOWN there, not a usage error it would take for CRITICAL.
-    const line = unknownLine((e as Error).message);
-    out(printable(args.includes("--coverage") ? line.replace(/^SYNC/, "COVERAGE") : line) + "\n");
-    return NAGIOS.UNKNOWN;
+    const empty = args.includes("--coverage")
+      ? coverageCheck(coverageVerdict(coverage([], { window: DEFAULT_WINDOW })))
+      : syncCheck(verdict([], { ignored: 0, warnRetries: false }));
+    // The same labels as in every other state, unmeasured.
+    const check = unknownCheck(empty.service, (e as Error).message, empty.perf);
+    out(pluginOutput(check));
+    return checkExit(check);
   }
 }
 
@@ -285,15 +283,14 @@ async function report(args: string[]): Promise<number> {
     warnRetries,
     ...(aside.count > 0 ? { aside } : {}),
   });
+  const check: Check = syncCheck(v);
   const text = values.json
-    ? jsonText(
-      { state: v.state, summary: v.summary, ignored: chosen.ignored, attempts, runs },
-      2,
-    ) + "\n"
+    ? jsonText({ ...checkJson(check), ignored: chosen.ignored, attempts, runs }, 2) + "\n"
     : formatReport(runs, v, warnRetries);
   if (values.nagios) {
-    out(`${printable(pluginLine(v))}\n${text}`);
-    return NAGIOS[v.state];
+    // The report is the plugin's long output: made safe the same way as the summary.
+    out(pluginOutput({ ...check, details: text.trimEnd().split("\n") }));
+    return checkExit(check);
   }
   out(text);
   return v.state === "CRITICAL" ? EXIT.FAILURE : EXIT.OK;

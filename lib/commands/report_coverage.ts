@@ -6,12 +6,13 @@ import { EXIT, ioReason, UsageError } from "../errors.ts";
 import { out } from "../io/output.ts";
 import { jsonText, printable } from "../text/printable.ts";
 import { NAGIOS } from "../text/nagios.ts";
+import { checkJson, pluginOutput } from "../text/check.ts";
 import { parseDuration } from "../text/duration.ts";
 import { parseDate } from "../sync/check.ts";
 import type { RunSummary } from "../sync/runs.ts";
 import {
   coverage,
-  coveragePluginLine,
+  coverageCheck,
   coverageVerdict,
   dayOf,
   DEFAULT_WINDOW,
@@ -106,10 +107,9 @@ export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Pr
     }
     await writePage(args.html, page);
   }
-  const text = args.json
-    ? jsonText({ state: v.state, summary: v.summary, ...c }, 2) + "\n"
-    : formatCoverage(c, v);
-  out(args.nagios ? `${printable(coveragePluginLine(v))}\n${text}` : text);
+  const check = coverageCheck(v);
+  const text = args.json ? jsonText({ ...checkJson(check), ...c }, 2) + "\n" : formatCoverage(c, v);
+  out(args.nagios ? pluginOutput({ ...check, details: text.trimEnd().split("\n") }) : text);
   return exitCode(v.state, args.nagios);
 }
 

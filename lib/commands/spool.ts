@@ -6,6 +6,7 @@ import { closest } from "../text/suggest.ts";
 import { out } from "../io/output.ts";
 import { formatAge, parseDuration } from "../text/duration.ts";
 import { exitCodeFor, type State, worst } from "../text/nagios.ts";
+import { type Check, checkJson, pluginOutput, unknownCheck } from "../text/check.ts";
 import { resolveSpool, type SpoolSummary, summarizeSpool } from "../spool/spool.ts";
 
 /** Root's spool: where the jobs that publish as root (cron, the flush unit) keep messages. */
@@ -13,18 +14,31 @@ export const SYSTEM_SPOOL = "/var/spool/busmsg";
 
 /** The options of `busmsg spool status`. */
 export const OPTIONS = {
+  warning: {
+    type: "string",
+    arg: "DURATION",
+    short: "w",
+    help: "WARNING when the oldest message waited longer (default: never;\n" +
+      "seconds, or 30m, 6h, 2d, 0s)",
+  },
+  critical: {
+    type: "string",
+    arg: "DURATION",
+    short: "c",
+    help: "CRITICAL when the oldest message waited longer (default 6h)",
+  },
   "max-age": {
     type: "string",
     arg: "DURATION",
-    help: "CRITICAL when the oldest message waited longer (default 6h;\n" +
-      "seconds, or 30m, 6h, 2d, 0s)",
+    help: "the same as --critical (kept for existing checks)",
   },
   json: { type: "boolean", help: "one JSON object instead of the plugin lines" },
   ...SPOOL_DIR_OPTION,
   ...HELP_OPTION,
 } as const;
 
-export const HELP = `Usage: busmsg spool status [--max-age DURATION] [--json] [--spool-dir DIR]
+export const HELP =
+  `Usage: busmsg spool status [-w DURATION] [-c DURATION] [--json] [--spool-dir DIR]
 
 A monitoring check of the spool: messages waiting, the oldest one's age, their
 destinations, and files moved aside. The first line is a plugin line
@@ -38,21 +52,34 @@ exists (a monitoring user that forgot sudo would check the wrong spool): give
 ${formatOptions(OPTIONS)}
 
 Examples:
-  busmsg spool status --max-age 6h
+  busmsg spool status -w 1h -c 6h
   command[check_busmsg_spool]=/usr/bin/sudo -n /usr/bin/busmsg spool status --max-age 6h      (NRPE)
 
+--json prints the same check as one JSON object: state, code, summary, perf (label to
+number), details, and the spool's messages, oldest_age_s (0 when it is empty, never null),
+destinations and files moved aside.
+
 Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK (messages younger
-than --max-age may wait during an outage), 1 WARNING (files were moved aside, or wait that
-are not valid messages: someone must look), 2 CRITICAL (the oldest message is older than --max-age), 3 UNKNOWN (the check could
-not run).`;
+than -w/-c may wait during an outage), 1 WARNING (files were moved aside, or wait that are
+not valid messages: someone must look; or the oldest message is older than -w),
+2 CRITICAL (the oldest message is older than -c), 3 UNKNOWN (the check could not run).`;
 
 const DEFAULT_MAX_AGE = "6h";
+
+/** How long the oldest message may wait: WARNING after `warnMs` (when given), CRITICAL after `criticalMs`. */
+export interface AgeLimits {
+  warnMs?: number;
+  criticalMs: number;
+}
 
 /** The state of a spool and the summary words of its plugin line. */
 export function judgeSpool(
   summary: SpoolSummary,
-  maxAgeMs: number,
+  limits: number | AgeLimits,
 ): { state: State; text: string } {
+  const { warnMs, criticalMs: maxAgeMs } = typeof limits === "number"
+    ? { warnMs: undefined, criticalMs: limits }
+    : limits;
   const age = summary.oldestAgeMs;
   const parts = [`${summary.messages} message${summary.messages === 1 ? "" : "s"}`];
   if (age !== undefined) parts.push(`oldest ${formatAge(age)}`);
@@ -69,6 +96,9 @@ export function judgeSpool(
   if (age !== undefined && age > maxAgeMs) {
     state = "CRITICAL";
     parts.push(`waiting longer than ${formatAge(maxAgeMs)}`);
+  } else if (age !== undefined && warnMs !== undefined && age > warnMs) {
+    state = worst([state, "WARNING"]);
+    parts.push(`waiting longer than ${formatAge(warnMs)}`);
   }
   if (summary.unsafe) {
     // The next message that cannot be delivered would be lost.
@@ -127,54 +157,117 @@ export async function run(args: string[]): Promise<number> {
             " (see busmsg spool --help)",
       );
     }
-    const maxAgeMs = parseDuration(values["max-age"] ?? DEFAULT_MAX_AGE, "--max-age");
+    const limits = ageLimits(values);
     const spool = resolveSpool(values, (name) => Deno.env.get(name));
     if (spool.dir === undefined) throw new Error(spool.problem ?? "no spool directory");
     const dir = spool.dir;
     const summary = await summarizeSpool(dir);
-    const judged = judgeSpool(summary, maxAgeMs);
     const given = values["spool-dir"] !== undefined || !!Deno.env.get("BUSMSG_SPOOL_DIR");
     const where = judgeLocation(dir, summary.exists, given, systemSpoolExists());
-    const state = worst([judged.state, ...(where ? [where.state] : [])]);
-    const text = where ? `${judged.text}; ${where.text}` : judged.text;
-    // Whole seconds, cut as the plugin line's "oldest 2 s" cuts them: one age in both.
-    const ageS = Math.floor((summary.oldestAgeMs ?? 0) / 1000);
+    const check = spoolCheck(dir, summary, limits, where);
     if (json) {
       out(
         JSON.stringify({
-          state,
+          ...checkJson(check),
           spool: dir,
           ...(where ? { note: where.text } : {}),
           messages: summary.messages,
-          oldest_age_s: summary.oldestAgeMs === undefined ? null : ageS,
-          max_age_s: maxAgeMs / 1000,
+          oldest_age_s: Math.floor((summary.oldestAgeMs ?? 0) / 1000),
+          max_age_s: limits.criticalMs / 1000,
           destinations: Object.fromEntries(summary.destinations),
           moved_aside: summary.movedAside,
         }) + "\n",
       );
-    } else {
-      const perf = `messages=${summary.messages} oldest=${ageS}s;;${
-        maxAgeMs / 1000
-      } moved_aside=${summary.movedAside.length}`;
-      out(`SPOOL ${state} - ${text} | ${perf}\n`);
-      out(`spool: ${dir}\n`);
-      for (const [to, count] of summary.destinations) out(`destination ${to}: ${count}\n`);
-      for (const { path, kind, reason } of summary.movedAside) {
-        out(`moved aside (${kind}): ${path}${reason ? `: ${reason}` : ""}\n`);
-      }
-    }
-    return exitCodeFor(state);
+    } else out(pluginOutput(check));
+    return exitCodeFor(check.state);
   } catch (e) {
     if (e instanceof HelpRequested || e instanceof Wrong) throw e;
     // A check that cannot run is UNKNOWN, never a CRITICAL nobody can act on.
     const reason = (e as Error).message;
+    const check = unknownCheck("SPOOL", reason, SPOOL_LABELS);
+    // Every number a number, also here: nothing measured is 0 (the state says why).
     out(
       json
-        ? JSON.stringify({ state: "UNKNOWN", error: reason }) + "\n"
-        : `SPOOL UNKNOWN - ${reason}\n`,
+        ? JSON.stringify({
+          ...checkJson(check),
+          perf: Object.fromEntries(SPOOL_LABELS.map((p) => [p.label, 0])),
+          error: reason,
+          messages: 0,
+          oldest_age_s: 0,
+        }) + "\n"
+        : pluginOutput(check),
     );
     return exitCodeFor("UNKNOWN");
   }
+}
+
+/** The labels of the spool check, in every state. */
+const SPOOL_LABELS = [
+  { label: "messages", value: 0 },
+  { label: "oldest", value: 0, unit: "s" as const },
+  { label: "moved_aside", value: 0 },
+];
+
+/** `-w`/`-c` (or `--max-age`, the same as `-c`). */
+function ageLimits(
+  values: { warning?: string; critical?: string; "max-age"?: string },
+): AgeLimits {
+  if (values.critical !== undefined && values["max-age"] !== undefined) {
+    throw new UsageError("spool status: give --critical or --max-age, not both");
+  }
+  const critical = values.critical ?? values["max-age"];
+  const limits: AgeLimits = {
+    criticalMs: parseDuration(
+      critical ?? DEFAULT_MAX_AGE,
+      values.critical !== undefined ? "--critical" : "--max-age",
+    ),
+  };
+  if (values.warning !== undefined) limits.warnMs = parseDuration(values.warning, "--warning");
+  if (limits.warnMs !== undefined && limits.warnMs > limits.criticalMs) {
+    throw new UsageError("spool status: --warning is longer than --critical");
+  }
+  return limits;
+}
+
+/**
+ * The spool as a check: its state from the messages and the choice of the spool (`where`),
+ * perfdata `messages`, `oldest` (whole seconds, 0 when empty), `moved_aside`; details name the
+ * spool, the destinations and the files moved aside.
+ */
+export function spoolCheck(
+  dir: string,
+  summary: SpoolSummary,
+  limits: AgeLimits,
+  where?: { state: State; text: string },
+): Check {
+  const judged = judgeSpool(summary, limits);
+  const state = worst([judged.state, ...(where ? [where.state] : [])]);
+  // Whole seconds, cut as the summary's "oldest 2 s" cuts them: one age in both.
+  const ageS = Math.floor((summary.oldestAgeMs ?? 0) / 1000);
+  const s = (ms: number) => String(ms / 1000);
+  return {
+    service: "SPOOL",
+    state,
+    summary: where ? `${judged.text}; ${where.text}` : judged.text,
+    perf: [
+      { label: "messages", value: summary.messages },
+      {
+        label: "oldest",
+        value: ageS,
+        unit: "s",
+        ...(limits.warnMs === undefined ? {} : { warn: s(limits.warnMs) }),
+        crit: s(limits.criticalMs),
+      },
+      { label: "moved_aside", value: summary.movedAside.length },
+    ],
+    details: [
+      `spool: ${dir}`,
+      ...[...summary.destinations].map(([to, count]) => `destination ${to}: ${count}`),
+      ...summary.movedAside.map(({ path, kind, reason }) =>
+        `moved aside (${kind}): ${path}${reason ? `: ${reason}` : ""}`
+      ),
+    ],
+  };
 }
 
 function systemSpoolExists(): boolean {

@@ -83,8 +83,3 @@ export function expectHosts(runs: RunSummary[], hosts: string[]): RunSummary[] {
     missing_hosts: missingHosts(unique, Object.keys(run.hosts)),
   }));
 }
-
-/** The plugin line for a check that could not be made (bad option, unreadable file). */
-export function unknownLine(reason: string): string {
-  return `SYNC UNKNOWN - ${reason}`;
-}

@@ -5,6 +5,8 @@
  * what each run did (from the per-run model, which alone decides what a failure is) in, one
  * state per proxy and date out, with the verdict of the check.
  */
+import type { Check } from "../text/check.ts";
+import type { State } from "../text/nagios.ts";
 
 /** What one run did with one date of one proxy (all its syncs of that proxy taken together). */
 export type Outcome = "fetched" | "fetched_after_retry" | "failed" | "unfinished" | "skipped";
@@ -262,7 +264,7 @@ export function failedRuns(cell: Cell): number {
 }
 
 /** A check's state, in exit-code order. */
-export type CheckState = "OK" | "WARNING" | "CRITICAL" | "UNKNOWN";
+export type CheckState = State;
 
 /** The verdict on a coverage: its state, a one-line summary, and perfdata. */
 export interface CoverageVerdict {
@@ -342,14 +344,19 @@ export function coverageVerdict(
     ? "WARNING"
     : "OK";
   const summary = state === "OK" ? fine : [...critical, ...warning].join(", ");
-  const perf: Record<string, number> = { ...t, runs: c.runs.length, proxies };
-  if (ignored > 0) perf["ignored"] = ignored;
-  if (aside.count > 0) perf["kept_aside"] = aside.count;
+  // Every label in every state: a graph keeps its series.
+  const perf: Record<string, number> = {
+    ...t,
+    runs: c.runs.length,
+    proxies,
+    ignored,
+    kept_aside: aside.count,
+  };
   return { state, summary, perf };
 }
 
-/** The plugin line: `COVERAGE STATE - summary | perfdata`. */
-export function coveragePluginLine(v: CoverageVerdict): string {
-  const perf = Object.entries(v.perf).map(([k, n]) => `${k}=${n}`).join(" ");
-  return `COVERAGE ${v.state} - ${v.summary} | ${perf}`;
+/** The verdict as a check (`COVERAGE STATE - summary | perfdata`), with details. */
+export function coverageCheck(v: CoverageVerdict, details: string[] = []): Check {
+  const perf = Object.entries(v.perf).map(([label, value]) => ({ label, value }));
+  return { service: "COVERAGE", state: v.state, summary: v.summary, perf, details };
 }

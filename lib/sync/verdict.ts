@@ -4,6 +4,7 @@
  * and `--nagios`. Pure.
  */
 import { type State, worst } from "../text/nagios.ts";
+import type { Check } from "../text/check.ts";
 import { datesOf, type DateSummary, type RunSummary } from "./runs.ts";
 
 /** What the verdict depends on besides the runs. */
@@ -149,13 +150,14 @@ export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
       skipped,
       ignored: options.ignored,
       unfinished_runs: openRuns,
-      ...(aside.count > 0 ? { kept_aside: aside.count } : {}),
+      // Every label in every state: a graph keeps its series.
+      kept_aside: aside.count,
     },
   };
 }
 
-/** The plugin line: `SYNC STATE - summary | perfdata`. */
-export function pluginLine(v: Verdict): string {
-  const perf = Object.entries(v.perf).map(([k, n]) => `${k}=${n}`).join(" ");
-  return `SYNC ${v.state} - ${v.summary} | ${perf}`;
+/** The verdict as a check (`SYNC STATE - summary | perfdata`), with the report as details. */
+export function syncCheck(v: Verdict, details: string[] = []): Check {
+  const perf = Object.entries(v.perf).map(([label, value]) => ({ label, value }));
+  return { service: "SYNC", state: v.state, summary: v.summary, perf, details };
 }

@@ -5,6 +5,7 @@
  * one in `fedora-messaging record`'s form and one gzipped: every state, the window's edge, text,
  * `--json`, `--nagios` and its exit codes.
  */
+import { COVERAGE_U } from "../support/plugin_output.ts";
 import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { busmsg } from "../support/run.ts";
 import { type Night, sixNights, writeDayFiles } from "../support/nights.ts";
@@ -78,7 +79,7 @@ Deno.test("report --coverage: every state from six nights of both real sync scri
     "COVERAGE CRITICAL - 1 date lost: proxy04.fedoraproject.org 2026-11-30, 8 dates missing: " +
       "proxy09.fedoraproject.org (8 dates), 1 date pending after 2 or more runs: " +
       "proxy06.fedoraproject.org 2026-12-04 | fetched=57 retried=1 recovered=2 pending=3 lost=1 " +
-      "missing=8 runs=6 proxies=9",
+      "missing=8 runs=6 proxies=9 ignored=0 kept_aside=0",
   );
   assertEquals(plugin.stdout.split("\n").slice(1).join("\n"), text.stdout);
 
@@ -232,7 +233,7 @@ Deno.test("report --coverage: bad options are usage errors, or UNKNOWN with --na
   assertEquals(nagios.code, 3);
   assertEquals(
     nagios.stdout,
-    "COVERAGE UNKNOWN - /nonexistent/day.jsonl: cannot open: no such file\n",
+    `COVERAGE UNKNOWN - /nonexistent/day.jsonl: cannot open: no such file${COVERAGE_U}\n`,
   );
   const unwritable = await busmsg(
     ["report", "--coverage", "--nagios", "--html", "/nonexistent/dir/page.html", "-"],

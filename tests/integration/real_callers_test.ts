@@ -11,6 +11,7 @@
  *   host, `fail.retry` for every failed attempt and never `fail.final`, a skip, a proxy listed
  *   twice, and the job's YAML host list as `--expect-hosts`.
  */
+import { SYNC_U } from "../support/plugin_output.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { busmsg, ROOT, spawnBusmsg } from "../support/run.ts";
 import { tlsConfig } from "../support/broker.ts";
@@ -116,7 +117,7 @@ Deno.test("caller A (the deployed bash script), through the drop-in and through 
     assertEquals(
       plugin.stdout.split("\n")[0],
       `${lines.at(-2)} | runs=1 dates_fetched=9 dates_fetched_after_retry=6 dates_failed=6 ` +
-        "dates_unfinished=0 retries=24 missing=1 skipped=0 ignored=0 unfinished_runs=0",
+        "dates_unfinished=0 retries=24 missing=1 skipped=0 ignored=0 unfinished_runs=0 kept_aside=0",
     );
     const json = JSON.parse(
       (await busmsg(["report", "--expect-hosts", hosts, "--json", day])).stdout,
@@ -168,7 +169,7 @@ Deno.test("caller A (the deployed bash script), through the drop-in and through 
   });
   assertEquals([bad.code, bad.stdout], [
     3,
-    'SYNC UNKNOWN - BUSMSG_REPORT_ATTEMPTS: must be a whole number from 1 to 100, got "three"\n',
+    `SYNC UNKNOWN - BUSMSG_REPORT_ATTEMPTS: must be a whole number from 1 to 100, got "three"${SYNC_U}\n`,
   ]);
 });
 
@@ -337,7 +338,7 @@ Deno.test("caller B (the Python successor): 5 workers at once, retries never fin
   assertEquals(
     plugin.stdout.split("\n")[0],
     `${got.at(-2)} | runs=1 dates_fetched=16 dates_fetched_after_retry=1 dates_failed=2 ` +
-      "dates_unfinished=0 retries=7 missing=1 skipped=1 ignored=0 unfinished_runs=0",
+      "dates_unfinished=0 retries=7 missing=1 skipped=1 ignored=0 unfinished_runs=0 kept_aside=0",
   );
   const json = JSON.parse((await busmsg(["report", "--expect-hosts", yaml, "--json", day])).stdout);
   assertEquals([json.state, json.summary], [

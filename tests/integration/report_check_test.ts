@@ -1,4 +1,5 @@
 /** `report` as the log server's daily check: day files, expected proxies, Nagios, record files. */
+import { SYNC_U } from "../support/plugin_output.ts";
 import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { busmsg, writeConfig } from "../support/run.ts";
 import { recordedWhile } from "../support/listener.ts";
@@ -36,7 +37,7 @@ Deno.test("report --nagios on the recorder's day file: the example sync with a p
       `2026-11-26 (${why}), bad.example.org 2026-11-27 (${why}), 1 proxy missing: ` +
       "p2.example.org, 1 proxy skipped, 3 dates fetched after retries | runs=1 dates_fetched=6 " +
       "dates_fetched_after_retry=3 dates_failed=3 dates_unfinished=0 retries=9 missing=1 " +
-      "skipped=1 ignored=0 unfinished_runs=0",
+      "skipped=1 ignored=0 unfinished_runs=0 kept_aside=0",
   );
   assertIncludes(text.join("\n"), "\n  p2.example.org       MISSING: no events\n");
   assertIncludes(text.join("\n"), `\n${plugin!.split(" | ")[0]}\n`);
@@ -170,13 +171,13 @@ Deno.test("report --nagios: a check that cannot be made is UNKNOWN (exit 3), one
   assertEquals(missing.code, 3);
   assertEquals(
     missing.stdout,
-    "SYNC UNKNOWN - /nonexistent/day.jsonl: cannot open: no such file\n",
+    `SYNC UNKNOWN - /nonexistent/day.jsonl: cannot open: no such file${SYNC_U}\n`,
   );
   const badDate = await busmsg(["report", "--nagios", "--date", "2026-13-01", "-"], { stdin: "" });
   assertEquals(badDate.code, 3);
   assertEquals(
     badDate.stdout,
-    'SYNC UNKNOWN - --date: must be a calendar date YYYY-MM-DD, got "2026-13-01"\n',
+    `SYNC UNKNOWN - --date: must be a calendar date YYYY-MM-DD, got "2026-13-01"${SYNC_U}\n`,
   );
 });
 
@@ -239,7 +240,7 @@ Deno.test("report: every line it does not count is said, FILE:LINE: why, ignored
   assertEquals(
     plugin.stdout.split("\n")[0],
     "SYNC WARNING - 4 events ignored | runs=1 dates_fetched=1 dates_fetched_after_retry=0 " +
-      "dates_failed=0 dates_unfinished=0 retries=0 missing=0 skipped=0 ignored=4 unfinished_runs=0",
+      "dates_failed=0 dates_unfinished=0 retries=0 missing=0 skipped=0 ignored=4 unfinished_runs=0 kept_aside=0",
   );
 });
 
@@ -248,6 +249,6 @@ Deno.test("report --nagios: the plugin line shows no control character raw", asy
   assertEquals(missing.code, 3);
   assertEquals(
     missing.stdout,
-    "SYNC UNKNOWN - /nonexistent/\\x1b[2J.jsonl: cannot open: no such file\n",
+    `SYNC UNKNOWN - /nonexistent/\\x1b[2J.jsonl: cannot open: no such file${SYNC_U}\n`,
   );
 });

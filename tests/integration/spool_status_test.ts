@@ -1,6 +1,7 @@
 /** `busmsg spool status`: the spool as a monitoring check, at each age, and with files moved aside. */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { tlsConfig } from "../support/broker.ts";
+import { labelsOf } from "../support/plugin_output.ts";
 import { busmsg } from "../support/run.ts";
 
 /** Spools `n` messages the real way: a broker that refuses connections. */
@@ -65,7 +66,16 @@ Deno.test("spool status: young messages are OK; past --max-age (default 6h) CRIT
   const json = JSON.parse(strict.stdout);
   assert(json.oldest_age_s >= 25200 && json.oldest_age_s < 25260, strict.stdout);
   assertEquals(json, {
+    service: "SPOOL",
     state: "CRITICAL",
+    code: 2,
+    summary: "3 messages, oldest 7.0 h, waiting longer than 30 min",
+    perf: { messages: 3, oldest: json.oldest_age_s, moved_aside: 0 },
+    details: [
+      `spool: ${spoolDir}`,
+      "destination amq.topic logging.stats.debug.a: 2",
+      "destination amq.topic logging.stats.debug.b: 1",
+    ],
     spool: spoolDir,
     messages: 3,
     oldest_age_s: json.oldest_age_s,
@@ -200,4 +210,32 @@ Deno.test("spool status: --max-age 6 is six seconds, as --timeout 6 is", async (
   assert(/ oldest=\ds;;6 /.test(young.stdout.split("\n")[0]!), young.stdout);
   const minutes = await busmsg(["spool", "status", "--max-age", "0.1m"], { spoolDir });
   assert(/ oldest=\ds;;6 /.test(minutes.stdout.split("\n")[0]!), minutes.stdout);
+});
+
+Deno.test("spool status: -w/-c on the oldest age; the same labels and no null in every state", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const outputs: [string, number][] = [];
+  const check = async (args: string[], code: number) => {
+    const run = await busmsg(["spool", "status", ...args], { spoolDir });
+    assertEquals(run.code, code, run.stdout);
+    outputs.push([run.stdout, run.code]);
+    const json = await busmsg(["spool", "status", "--json", ...args], { spoolDir });
+    assertEquals(json.code, code, json.stdout);
+    // Every number a number: an empty spool's oldest age is 0, a failed check's counts are 0.
+    assertEquals(json.stdout.includes("null"), false, json.stdout);
+    return JSON.parse(json.stdout);
+  };
+  const empty = await check([], 0);
+  assertEquals([empty.oldest_age_s, empty.perf.oldest, empty.messages], [0, 0, 0]);
+  const [file] = await spoolSome(spoolDir, ["logging.stats.debug.a"]);
+  await age(file!, 2);
+  await check(["-w", "3h", "-c", "6h"], 0);
+  const warned = await check(["-w", "1h", "-c", "6h"], 1);
+  assertEquals(warned.summary, "1 message, oldest 2.0 h, waiting longer than 60 min");
+  await check(["-w", "30m", "-c", "1h"], 2);
+  await check(["-w", "1h", "--max-age", "x"], 3);
+  await check(["-w", "2h", "-c", "1h"], 3);
+  const labels = outputs.map(([out, code]) => labelsOf(out, code));
+  for (const l of labels) assertEquals(l, ["messages", "oldest", "moved_aside"]);
+  assert(/ oldest=720\ds;3600;21600 /.test(outputs[2]![0]), outputs[2]![0]);
 });

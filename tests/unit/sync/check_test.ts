@@ -4,7 +4,10 @@ import { expectHosts, parseDate, selectRuns } from "../../../lib/sync/check.ts";
 import { UsageError } from "../../../lib/errors.ts";
 import { parseDuration } from "../../../lib/text/duration.ts";
 import type { RunSummary } from "../../../lib/sync/runs.ts";
-import { pluginLine, verdict } from "../../../lib/sync/verdict.ts";
+import { syncCheck, type Verdict, verdict } from "../../../lib/sync/verdict.ts";
+import { pluginOutput } from "../../../lib/text/check.ts";
+
+const pluginLine = (v: Verdict) => pluginOutput(syncCheck(v)).split("\n")[0]!;
 
 const nagiosLine = (runs: RunSummary[]) => {
   const v = verdict(runs, { ignored: 0, warnRetries: false });
@@ -85,7 +88,7 @@ Deno.test("check: an expected proxy without events is missing, named, and a fail
       state: 2,
       line: "SYNC CRITICAL - 1 date failed: p3 2026-11-28 (rsync exited with 23), 1 proxy " +
         "missing: p2 | runs=1 dates_fetched=1 dates_fetched_after_retry=0 dates_failed=1 " +
-        "dates_unfinished=0 retries=0 missing=1 skipped=0 ignored=0 unfinished_runs=0",
+        "dates_unfinished=0 retries=0 missing=1 skipped=0 ignored=0 unfinished_runs=0 kept_aside=0",
     },
   );
 });

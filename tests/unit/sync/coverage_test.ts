@@ -1,12 +1,16 @@
 import { assertEquals } from "../../support/assert.ts";
 import {
   coverage,
-  coveragePluginLine,
+  coverageCheck,
   type CoverageRun,
+  type CoverageVerdict,
   coverageVerdict,
   type Try,
 } from "../../../lib/sync/coverage.ts";
 import { formatCoverage } from "../../../lib/sync/coverage_text.ts";
+import { pluginOutput } from "../../../lib/text/check.ts";
+
+const coveragePluginLine = (v: CoverageVerdict) => pluginOutput(coverageCheck(v)).split("\n")[0]!;
 
 const ok: Try = { outcome: "fetched", attempts: 1 };
 const retried: Try = { outcome: "fetched_after_retry", attempts: 3, reason: "Error code: 23" };
@@ -92,7 +96,7 @@ Deno.test("coverage: every state, from the runs of four nights with a window of 
     coveragePluginLine(v),
     "COVERAGE CRITICAL - 2 dates lost: p2 2026-11-27, p3 2026-11-29, " +
       "5 dates missing: p4 (5 dates) | " +
-      "fetched=10 retried=1 recovered=1 pending=1 lost=2 missing=5 runs=3 proxies=4",
+      "fetched=10 retried=1 recovered=1 pending=1 lost=2 missing=5 runs=3 proxies=4 ignored=0 kept_aside=0",
   );
 });
 
@@ -107,7 +111,7 @@ Deno.test("coverage: the window's edge: the last run that tries a date decides, 
   assertEquals(
     coveragePluginLine(coverageVerdict(pending)),
     "COVERAGE WARNING - 1 date pending after 2 or more runs: p 2026-11-29 | fetched=0 " +
-      "retried=0 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1",
+      "retried=0 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1 ignored=0 kept_aside=0",
   );
   // The last night's run still running: it may yet fetch it.
   const running = [...two, run("2026-12-02", { q: { "2026-12-01": ok } }, { finished: false })];
@@ -153,7 +157,7 @@ Deno.test("coverage: --date and --since choose log dates; the runs after them st
   assertEquals(
     coveragePluginLine(coverageVerdict(coverage([], { window: 3 }))),
     "COVERAGE CRITICAL - no sync run found | fetched=0 retried=0 recovered=0 pending=0 lost=0 " +
-      "missing=0 runs=0 proxies=0",
+      "missing=0 runs=0 proxies=0 ignored=0 kept_aside=0",
   );
 });
 
@@ -166,7 +170,7 @@ Deno.test("coverage: OK summary counts what was fetched; a date that is no calen
   assertEquals(
     coveragePluginLine(coverageVerdict(c)),
     "COVERAGE OK - 1 date of 1 proxy fetched (1 after retries, 0 recovered), 1 pending | " +
-      "fetched=0 retried=1 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1",
+      "fetched=0 retried=1 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1 ignored=0 kept_aside=0",
   );
 });
 

@@ -1,8 +1,11 @@
 import { assertEquals } from "../../support/assert.ts";
 import { syncEventAt } from "../../support/sync_events.ts";
 import { summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
-import { pluginLine, verdict } from "../../../lib/sync/verdict.ts";
+import { syncCheck, type Verdict, verdict } from "../../../lib/sync/verdict.ts";
+import { pluginOutput } from "../../../lib/text/check.ts";
 import { formatReport } from "../../../lib/sync/report.ts";
+
+const pluginLine = (v: Verdict) => pluginOutput(syncCheck(v)).split("\n")[0]!;
 
 const ev = (event: string, body: Record<string, string> = {}): SyncEvent =>
   syncEventAt(event, "2026-11-28T03:00:00+00:00", body);
@@ -44,7 +47,7 @@ Deno.test("verdict: retries that ended well are OK unless asked; all attempts fa
     "SYNC CRITICAL - 4 dates failed: a 2026-11-25 (Error code: 3), a 2026-11-26 (Error code: 3), " +
       "a 2026-11-27 (Error code: 3), and 1 more | runs=1 dates_fetched=0 " +
       "dates_fetched_after_retry=0 dates_failed=4 dates_unfinished=0 retries=12 missing=0 " +
-      "skipped=0 ignored=0 unfinished_runs=0",
+      "skipped=0 ignored=0 unfinished_runs=0 kept_aside=0",
   );
   // The text ends with the very same verdict.
   assertEquals(formatReport(bad, v).trimEnd().split("\n").at(-1), pluginLine(v).split(" | ")[0]);
