@@ -45,11 +45,15 @@ export function closureOf(entry: string, lazy = true): string[] {
 function place(outdir: string, dist: string): void {
   const names = [...Deno.readDirSync(outdir)].map((e) => e.name);
   const shims = names.filter((n) => isRequireShim(Deno.readTextFileSync(`${outdir}/${n}`)));
-  let main = Deno.readTextFileSync(`${outdir}/main.js`);
-  // The shim is imported by every file for its side effect; the entry uses no `require`, and
-  // importing node:module would start Node compatibility for every command.
-  for (const shim of shims) main = main.replaceAll(`import"./${shim}";`, "");
-  main = main.replace(
+  // deno bundle has every file import the shim for its side effect. Only the CommonJS
+  // libraries use `require` (they import it by name, and keep doing so); for the others,
+  // importing node:module would start Node compatibility for nothing.
+  for (const name of names) {
+    let text = Deno.readTextFileSync(`${outdir}/${name}`);
+    for (const shim of shims) text = text.replaceAll(`import"./${shim}";`, "");
+    Deno.writeTextFileSync(`${outdir}/${name}`, text);
+  }
+  const main = Deno.readTextFileSync(`${outdir}/main.js`).replace(
     SPECIFIER,
     (all, lead: string, _p, spec: string) =>
       spec.startsWith("./") ? `${lead}"./chunks/${spec.slice(2)}"` : all,

@@ -4,7 +4,6 @@
  * bound on progress rather than on the whole batch, and a refusal (which closes the channel)
  * failing only the messages it is about.
  */
-import { Buffer } from "node:buffer";
 import type { ChannelModel, ConfirmChannel, Options } from "amqplib";
 import { DeliveryError, EXIT } from "../errors.ts";
 import type { Publication } from "../message/wire.ts";
@@ -155,6 +154,9 @@ export class ConfirmPublisher {
     onConfirm: (index: number) => void,
   ): Promise<{ outcomes: Outcome[]; unsure: boolean[]; refusal?: DeliveryError }> {
     const link = this.link;
+    // Loaded here, with amqplib: a static node: import would start Node compatibility for
+    // every command that merely can publish, even with --dry-run.
+    const { Buffer } = await import("node:buffer");
     const outcomes: (Outcome | undefined)[] = new Array(pubs.length);
     // Not confirmed and not nacked: it may or may not have been the refused message.
     const unsure = pubs.map(() => true);

@@ -175,7 +175,38 @@ export interface Scanned {
 }
 
 /**
- * Applies busmsg's conventions before `parseArgs` sees the arguments: an option that takes a
+ * The values and positionals of scanned arguments ({@link scanArgs}), which hold only
+ * `--name`, `--name=value`, positionals and what follows `--`: a string option's value (a list
+ * when `multiple`), `true` for a boolean.
+ */
+export function valuesOf(
+  scanned: string[],
+  table: OptionTable,
+): { values: Record<string, string | boolean | string[]>; positionals: string[] } {
+  const values: Record<string, string | boolean | string[]> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < scanned.length; i++) {
+    const arg = scanned[i]!;
+    if (arg === "--") {
+      positionals.push(...scanned.slice(i + 1));
+      break;
+    }
+    if (arg === "-" || !arg.startsWith("--")) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    const value = eq > 0 ? arg.slice(eq + 1) : true;
+    if (table[name]?.multiple) {
+      values[name] = [...(values[name] as string[] | undefined ?? []), value as string];
+    } else values[name] = value;
+  }
+  return { values, positionals };
+}
+
+/**
+ * Applies busmsg's conventions before {@link valuesOf} sees the arguments: an option that takes a
  * value takes the next argument whatever it looks like (`--reason -rsync: reset`); an unknown
  * option is one line with the closest known one; a single-value option given twice is an
  * error rather than a silent last-one-wins. After `--` everything is a positional.

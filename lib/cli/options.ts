@@ -2,14 +2,13 @@
  * What every command shares: option parsing that turns mistakes into usage errors, the broker
  * options (`--conf`, `--url`, ...), and turning them into a Config.
  */
-import { parseArgs } from "node:util";
 import { type Config, configWarnings, loadConfig } from "../config.ts";
 import { HelpRequested, UsageError } from "../errors.ts";
 import { note } from "../io/output.ts";
 import type { SendOptions } from "../delivery/send.ts";
 import type { Reporter } from "../delivery/outcomes.ts";
 import { resolveSpool } from "../spool/spool.ts";
-import { type OptionTable, scanArgs } from "./option_table.ts";
+import { type OptionTable, scanArgs, valuesOf } from "./option_table.ts";
 import { setVerbose } from "../delivery/console.ts";
 import { parseDuration } from "../text/duration.ts";
 import { DEFAULT_RETRY_AFTER_MS } from "../spool/failfast.ts";
@@ -55,18 +54,8 @@ export function parseCommand<T extends OptionTable>(
 ): { values: Values<T>; positionals: string[] } {
   const scanned = scanArgs(command, args, table);
   if (scanned.help) throw new HelpRequested();
-  const options = Object.fromEntries(
-    Object.entries(table).map(([name, spec]) => [name, {
-      type: spec.type,
-      multiple: spec.multiple ?? false,
-    }]),
-  );
-  const { values, positionals } = parseArgs({
-    args: scanned.args,
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
+  // Not node:util's parseArgs: the first node: module costs every command a Node start-up.
+  const { values, positionals } = valuesOf(scanned.args, table);
   for (const [name, value] of Object.entries(values)) {
     for (const text of [value].flat()) refuseLossy(`--${name}`, text);
   }

@@ -88,6 +88,18 @@ Deno.test("start-up imports no node: module; each command is a chunk of its own,
   for (const command of ["publish", "sync_event", "validate", "listen", "doctor", "schema"]) {
     assert(lazy.includes(command), `${command} in ${lazy.join(" ")}`);
   }
+  // The commands run once per message or per check load node: modules (amqplib's) only when
+  // they connect: --dry-run, validate and spool status never start Node compatibility.
+  for (const command of ["publish", "sync_event", "validate", "spool"]) {
+    const chunk = importsOf(Deno.readTextFileSync(BUNDLE)).find((i) =>
+      i.lazy && i.specifier.startsWith(`./chunks/${command}-`)
+    )!;
+    for (const file of closureOf(dist + chunk.specifier.slice(2), false)) {
+      for (const i of importsOf(Deno.readTextFileSync(file)).filter((i) => !i.lazy)) {
+        assert(!i.specifier.startsWith("node:"), `${command}: ${file}: ${i.specifier}`);
+      }
+    }
+  }
   assert(PROGRAM.every((f) => Deno.statSync(dist + f).isFile));
 });
 

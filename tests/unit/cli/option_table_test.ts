@@ -1,9 +1,11 @@
+import { parseArgs } from "node:util";
 import { assertEquals, assertThrows } from "../../support/assert.ts";
 import { HelpRequested, UsageError } from "../../../lib/errors.ts";
 import {
   BROKER_OPTIONS,
   formatOptions,
   HELP_OPTION,
+  scanArgs,
   splitCommand,
 } from "../../../lib/cli/option_table.ts";
 import { parseCommand } from "../../../lib/cli/options.ts";
@@ -64,6 +66,30 @@ Deno.test("options: mistakes are one line, with the closest option", () => {
 Deno.test("options: repeatable options and booleans may repeat", () => {
   const { values } = parse("--tag", "a", "--tag", "-b", "--dry-run", "--dry-run");
   assertEquals([values.tag, values["dry-run"]], [["a", "-b"], true]);
+});
+
+Deno.test("options: values and positionals as node:util's parseArgs gave them (no longer loaded)", () => {
+  const options = Object.fromEntries(
+    Object.entries(TABLE).map(([name, spec]) => [name, {
+      type: spec.type,
+      multiple: "multiple" in spec && spec.multiple,
+    }]),
+  );
+  for (
+    const args of [
+      [],
+      ["a", "-", "b"],
+      ["--reason", "--", "x", "--", "--tag", "t"],
+      ["--tag", "a", "w", "--tag=", "--dry-run", "--dry-run", "--verbose", "--url", "u"],
+      ["--reason=a=b", "--timeout", "-1", "--", "-"],
+      ["--", "--"],
+    ]
+  ) {
+    const { values, positionals } = parse(...args);
+    const scanned = scanArgs("cmd", args, TABLE).args;
+    const node = parseArgs({ args: scanned, options, allowPositionals: true, strict: true });
+    assertEquals([{ ...values }, positionals], [{ ...node.values }, node.positionals], `${args}`);
+  }
 });
 
 Deno.test("options: shared options before the command are split off with their values", () => {
