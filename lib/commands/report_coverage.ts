@@ -73,14 +73,28 @@ export function dateFilter(
   return undefined;
 }
 
-/** Writes the page whole or not at all: a web server never serves half of it. */
+/**
+ * Writes the page whole or not at all: a web server never serves half of it. The temporary file
+ * is a new file of an unguessable name (O_CREAT|O_EXCL, which never follows a symlink), so that
+ * another user who can write the directory cannot have it written through a planted link (root
+ * making the page in /var/log/busmsg would overwrite any file); rename replaces a link at `path`
+ * itself, never its target.
+ */
 async function writePage(path: string, html: string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  let created = false;
   try {
-    await Deno.writeTextFile(tmp, html);
+    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
+    created = true;
+    try {
+      let bytes = new TextEncoder().encode(html);
+      while (bytes.length > 0) bytes = bytes.subarray(await file.write(bytes));
+    } finally {
+      file.close();
+    }
     await Deno.rename(tmp, path);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
+    if (created) await Deno.remove(tmp).catch(() => {});
     throw new Error(`--html ${path}: cannot write: ${ioReason(e)}`);
   }
 }

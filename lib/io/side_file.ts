@@ -5,6 +5,7 @@
  * before the message is acknowledged.
  */
 import { ioReason } from "../errors.ts";
+import { readLineBatches } from "./input.ts";
 
 const encoder = new TextEncoder();
 
@@ -113,14 +114,16 @@ export async function keptAside(
       continue;
     }
     let n = 0;
-    const text = await new Response(await open(path)).text();
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let time = NaN;
-      try {
-        time = Date.parse(JSON.parse(line).time);
-      } catch { /* a damaged line still stands for a message kept aside */ }
-      if (Number.isNaN(time) || wanted(time)) n++;
+    // Streamed line by line, as day files are: any publisher can make it hold huge lines.
+    for await (const batch of readLineBatches(path, await open(path))) {
+      for (const line of batch) {
+        if (line.text?.trim() === "") continue;
+        let time = NaN;
+        try {
+          if (line.text !== undefined) time = Date.parse(JSON.parse(line.text).time);
+        } catch { /* a damaged line still stands for a message kept aside */ }
+        if (Number.isNaN(time) || wanted(time)) n++;
+      }
     }
     if (n > 0) {
       found.count += n;

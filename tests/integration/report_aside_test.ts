@@ -57,3 +57,20 @@ Deno.test("report: entries of the side file beside a day file, in the report's d
   const gz = await busmsg(["report", `${day}.gz`]);
   assertEquals(gz.stdout.split("\n").at(-2), expected.replace(side, `${side}.gz`));
 });
+
+Deno.test("report streams the side file: a line of 600 MiB counts as one message kept aside, no 'string too long'", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-aside-" });
+  const day = `${dir}/sync-2026-11-28.jsonl`;
+  await Deno.writeTextFile(day, event("start", "2026-11-28T03:00:00+00:00") + "\n");
+  const side = `${dir}/sync-2026-11-28.rejects.jsonl`;
+  await Deno.writeTextFile(side, aside("2026-11-28T04:00:00.000Z") + "\n");
+  // A junk message as large as the broker lets through, sparse on disk: one line, unreadable.
+  await Deno.truncate(side, 600 * 1024 * 1024);
+  await Deno.writeTextFile(side, "\n" + aside("2026-11-28T05:00:00.000Z") + "\n", { append: true });
+  const got = await busmsg(["report", "--nagios", day]);
+  const plugin = got.stdout.split("\n")[0]!;
+  assertEquals(got.code, 2, plugin);
+  assertEquals(plugin.includes("3 messages not recorded, kept aside in " + side), true, plugin);
+  assertEquals(plugin.endsWith(" kept_aside=3"), true, plugin);
+  await Deno.remove(dir, { recursive: true });
+});
