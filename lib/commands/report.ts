@@ -13,10 +13,17 @@ import { jsonText, printable } from "../text/printable.ts";
 import { messageLabel } from "../message/wire.ts";
 import { formatReport, type Ignored, syncEvent } from "../sync/report.ts";
 import { parseExpectedHosts } from "../sync/hosts.ts";
-import { DEFAULT_ATTEMPTS, summarize, type SyncEvent } from "../sync/runs.ts";
+import {
+  DEFAULT_ATTEMPT_TIMEOUT,
+  DEFAULT_ATTEMPTS,
+  summarize,
+  type SyncEvent,
+} from "../sync/runs.ts";
+import { type MergeEvent, mergeEvent } from "../sync/merges.ts";
 import { syncCheck, verdict } from "../sync/verdict.ts";
 import { countIgnored, expectHosts, parseDate, selected, type Selection } from "../sync/check.ts";
-import { coverage, coverageCheck, coverageVerdict, DEFAULT_WINDOW } from "../sync/coverage.ts";
+import { coverage, DEFAULT_WINDOW } from "../sync/coverage.ts";
+import { coverageCheck, coverageVerdict } from "../sync/coverage_verdict.ts";
 import { type Check, checkExit, checkJson, pluginOutput, unknownCheck } from "../text/check.ts";
 import { parseDuration } from "../text/duration.ts";
 import { limitsFrom } from "./listen.ts";
@@ -65,7 +72,34 @@ export const OPTIONS = {
   coverage: {
     type: "boolean",
     help: "one state per proxy and log date across all runs read (fetched, retried,\n" +
-      "recovered, pending, lost, missing); --date/--since then choose log dates",
+      "recovered, late, pending, unverified, lost, missing); --date/--since then\n" +
+      "choose log dates",
+  },
+  "merge-after": {
+    type: "string",
+    arg: "N",
+    help: "with --coverage: where no combinehttplogs.logmerge.proxy event says when\n" +
+      "log date D was merged, it was merged right after the run of night D+N\n" +
+      '(default 2, the merge job\'s "2 days ago"); fetched later is late',
+  },
+  "countme-hosts": {
+    type: "string",
+    arg: "GLOB",
+    help: "with --coverage: the hosts whose logs DNF Counting reads (default proxy*):\n" +
+      "a date lost or late there is CRITICAL, on any other host a WARNING",
+  },
+  "attempt-timeout": {
+    type: "string",
+    arg: "DURATION",
+    help: "with --coverage: a date whose logdate.start to logdate.finish took this\n" +
+      "long or more with no failure sent is unverified, never fetched (default 2h,\n" +
+      "the sync's subprocess timeout, whose attempts send nothing)",
+  },
+  "log-server": {
+    type: "string",
+    arg: "NAME",
+    help: "with --coverage: only the runs of this log server (host of sync.start;\n" +
+      "default: each log server on its own)",
   },
   window: {
     type: "string",
@@ -134,19 +168,28 @@ Examples:
       /var/log/busmsg/sync-*.jsonl*
 
 Coverage (--coverage): every proxy's every log date gets one state across all the runs
-read, taken in the order they started (files in any order): fetched (by the first run
-that tried it, no failure), retried (fetched within one run after failed attempts),
-recovered (failed in an earlier run, fetched by a later one), pending (not fetched; a run
-of the window will still try it), lost (not fetched, and the window's last night has a
-finished run, or a later run started), missing (an expected proxy with no event for the
-date). The runs of the N nights (--window) after a log date try it (run days in UTC). A
-proxy skipped by a run counts as not fetched by it. Failure is decided as in the report.
-Text: one row of symbols per proxy (. r R ? X -, blank when no run tried it), then each
-lost, missing and pending date with its last reason and its runs. --nagios: COVERAGE
-CRITICAL for any lost or missing date or no run at all, WARNING for a date still pending
-after 2 or more runs failed it, for events that could not be counted or messages kept
-aside by the recorder, else OK;
-perfdata per state. Without --nagios it exits 1 where that says CRITICAL, else 0.
+read, taken in the order they started (files in any order), per log server (the host
+that ran the runs; each shown on its own, --log-server NAME one): fetched (by the first
+run that tried it, no failure), retried (fetched within one run after failed attempts),
+recovered (failed in an earlier run, fetched by a later one), late (fetched after the
+proxy merge of its date finished, as combinehttplogs.logmerge.proxy events say, else
+after night D+N, --merge-after: missing from DNF Counting until the merge is re-run),
+pending (not fetched; a run of the window will still try it), unverified (not fetched
+by the window's end, a try ended after --attempt-timeout with no failure sent: the
+sync's silent timeout), lost (not fetched, and the window's last night has a finished
+run, or a later run started), missing (an expected proxy with no event for the date).
+The runs of the N nights (--window) after a log date try it (run days in UTC). A proxy
+skipped by a run counts as not fetched by it. Failure is decided as in the report.
+Text: one row of symbols per proxy (. r R L ? U X -, blank when no run tried it) and a
+(merge) row, then each lost, late, missing, unverified and pending date with its last
+reason, what its rsync exit code means, the DNF Counting week it undercounts (weeks from
+Monday; log date D holds day D-1), until when and how to fetch it by hand, and its runs.
+--nagios: COVERAGE CRITICAL for a date lost or late on --countme-hosts, a failed merge, a
+pending date its merge passed by, a missing date or no run at all; WARNING for lost or
+late dates on other hosts, unverified dates, a date still pending after 2 or more runs
+failed it, events that could not be counted or messages kept aside by the recorder,
+else OK; perfdata per state. Without --nagios it exits 1 where that says CRITICAL, else
+0.
 
 Verdict: CRITICAL when no run was found (a job that did not run is not a good day), a date
 failed or never finished, an expected proxy is missing, a proxy was synced without a date,
@@ -189,7 +232,16 @@ async function report(args: string[]): Promise<number> {
     throw new UsageError("report: --warn-retries does not go with --coverage");
   }
   if (!values.coverage) {
-    for (const only of ["window", "html"] as const) {
+    for (
+      const only of [
+        "window",
+        "html",
+        "merge-after",
+        "countme-hosts",
+        "attempt-timeout",
+        "log-server",
+      ] as const
+    ) {
       if (values[only] !== undefined) {
         throw new UsageError(`report: --${only} goes with --coverage`);
       }
@@ -205,6 +257,10 @@ async function report(args: string[]): Promise<number> {
     : await parseExpectedHosts(await readText(values["expect-hosts"]), values["expect-hosts"]);
   const attempts = attemptsFrom(values.attempts, Deno.env.get("BUSMSG_REPORT_ATTEMPTS"));
   const events: SyncEvent[] = [];
+  const merges: MergeEvent[] = [];
+  const attemptTimeout = values["attempt-timeout"] === undefined
+    ? DEFAULT_ATTEMPT_TIMEOUT
+    : Math.round(parseDuration(values["attempt-timeout"], "--attempt-timeout") / 1000);
   let aside: KeptAside = { count: 0, files: [] };
   const ignored: Ignored[] = [];
   if (values.live) {
@@ -256,14 +312,21 @@ async function report(args: string[]): Promise<number> {
           }
           const e = syncEvent(parsed, prefix, ignore);
           if (e) events.push(e);
+          else if (values.coverage) {
+            const m = mergeEvent(parsed, prefix);
+            if (m) merges.push(m);
+          }
         }
       }
     }
   }
   if (values.coverage) {
     // Every run read, not only the chosen ones: a date is decided by the runs after it too.
-    return await coverageReport(summarize(events, { attempts }), {
+    return await coverageReport(summarize(events, { attempts, attemptTimeout }), merges, {
       window: values.window,
+      mergeAfter: values["merge-after"],
+      countmeHosts: values["countme-hosts"],
+      logServer: values["log-server"],
       date: values.date,
       since: values.since,
       html: values.html,

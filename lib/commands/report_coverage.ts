@@ -5,20 +5,24 @@
 import { EXIT, ioReason, UsageError } from "../errors.ts";
 import { out } from "../io/output.ts";
 import { jsonText, printable } from "../text/printable.ts";
-import { NAGIOS } from "../text/nagios.ts";
 import { checkJson, pluginOutput } from "../text/check.ts";
+import { NAGIOS } from "../text/nagios.ts";
 import { parseDuration } from "../text/duration.ts";
 import { parseDate } from "../sync/check.ts";
 import type { RunSummary } from "../sync/runs.ts";
 import {
-  coverage,
-  coverageCheck,
-  coverageVerdict,
+  type Coverage,
   dayOf,
+  DEFAULT_MERGE_AFTER,
   DEFAULT_WINDOW,
+  proxyCounts,
 } from "../sync/coverage.ts";
-import { coverageRuns } from "../sync/coverage_runs.ts";
+import { coverageCheck, coverageVerdict } from "../sync/coverage_verdict.ts";
+import { coverageByServer, type ServerOptions } from "../sync/coverage_servers.ts";
+import type { MergeEvent } from "../sync/merges.ts";
+import { globMatcher } from "../sync/countme.ts";
 import { formatCoverage } from "../sync/coverage_text.ts";
+import { coverageRuns } from "../sync/coverage_runs.ts";
 import { coverageHtml } from "../sync/coverage_html.ts";
 import { VERSION } from "../version.ts";
 import { missingHosts } from "../sync/hosts.ts";
@@ -35,6 +39,9 @@ export interface CoverageArgs {
   json?: boolean | undefined;
   nagios?: boolean | undefined;
   expected?: string[] | undefined;
+  mergeAfter?: string | undefined;
+  countmeHosts?: string | undefined;
+  logServer?: string | undefined;
   /** Events that could not be counted. */
   ignored?: number;
   /** Messages the recorder kept aside in side files instead of recording them. */
@@ -99,11 +106,62 @@ async function writePage(path: string, html: string): Promise<void> {
   }
 }
 
-/** Prints the coverage of `runs` and returns the exit code. */
-export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Promise<number> {
+/** `--merge-after N`: a whole number of nights from 0 to 366 (default 2). */
+export function mergeAfterFrom(flag: string | undefined): number {
+  if (flag === undefined) return DEFAULT_MERGE_AFTER;
+  const n = Number(flag);
+  if (!/^\d+$/.test(flag) || n > 366) {
+    throw new UsageError(
+      `--merge-after: must be a whole number of nights from 0 to 366, got "${printable(flag)}"`,
+    );
+  }
+  return n;
+}
+
+/** `--countme-hosts GLOB`: a non-empty shell glob (default proxy*). */
+export function countmeHostsFrom(flag: string | undefined): string {
+  if (flag === undefined) return "proxy*";
+  if (flag === "" || printable(flag) !== flag) {
+    throw new UsageError(
+      `--countme-hosts: must be a shell glob such as proxy*, got "${printable(flag)}"`,
+    );
+  }
+  try {
+    globMatcher(flag);
+  } catch {
+    throw new UsageError(`--countme-hosts: not a shell glob: "${printable(flag)}"`);
+  }
+  return flag;
+}
+
+/** The coverage as JSON: with one log server its fields at the top, with several each in `servers`. */
+function coverageJson(list: Coverage[], v: ReturnType<typeof coverageVerdict>): string {
+  const withCounts = (c: Coverage) => ({ ...c, proxy_counts: proxyCounts(c) });
+  const head = {
+    ...checkJson(coverageCheck(v, v.findings.map((f) => `${f.state}: ${f.text}`))),
+    findings: v.findings,
+    log_servers: list.map((c) => c.log_server),
+  };
+  const body = list.length === 1
+    ? { ...head, ...withCounts(list[0]!) }
+    : { ...head, servers: list.map(withCounts) };
+  return jsonText(body, 2) + "\n";
+}
+
+/** Prints the coverage of `runs` (and the merges) and returns the exit code. */
+export async function coverageReport(
+  runs: RunSummary[],
+  merges: MergeEvent[],
+  args: CoverageArgs,
+): Promise<number> {
   const now = Date.now();
   const window = windowFrom(args.window, Deno.env.get(WINDOW_ENV));
-  const options: Parameters<typeof coverage>[1] = { window };
+  const options: ServerOptions = {
+    window,
+    mergeAfter: mergeAfterFrom(args.mergeAfter),
+    countmeHosts: countmeHostsFrom(args.countmeHosts),
+  };
+  if (args.logServer !== undefined) options.logServer = args.logServer;
   const keep = dateFilter(args, now);
   if (keep) options.keep = keep;
   const read = coverageRuns(runs);
@@ -111,19 +169,23 @@ export async function coverageReport(runs: RunSummary[], args: CoverageArgs): Pr
     const seen = new Set(read.flatMap((r) => [...Object.keys(r.tries), ...Object.keys(r.skipped)]));
     options.expected = expectedAs(args.expected, [...seen]);
   }
-  const c = coverage(read, options);
-  const v = coverageVerdict(c, args.ignored ?? 0, args.aside);
+  const list = coverageByServer(read, merges, options);
+  const v = coverageVerdict(list, args.ignored ?? 0, args.aside);
   if (args.html !== undefined) {
-    const page = coverageHtml(c, v, { generated: new Date(now).toISOString(), version: VERSION });
+    const page = coverageHtml(list, v, {
+      generated: new Date(now).toISOString(),
+      version: VERSION,
+    });
     if (args.html === "-") {
       out(page);
       return exitCode(v.state, args.nagios);
     }
     await writePage(args.html, page);
   }
-  const check = coverageCheck(v);
-  const text = args.json ? jsonText({ ...checkJson(check), ...c }, 2) + "\n" : formatCoverage(c, v);
-  out(args.nagios ? pluginOutput({ ...check, details: text.trimEnd().split("\n") }) : text);
+  const text = args.json ? coverageJson(list, v) : formatCoverage(list, v);
+  out(
+    args.nagios ? pluginOutput(coverageCheck(v, text.trimEnd().split("\n"))) : text,
+  );
   return exitCode(v.state, args.nagios);
 }
 

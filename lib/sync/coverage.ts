@@ -1,15 +1,27 @@
 /**
- * Coverage across sync runs: for every proxy and every log date, was it fetched in the end?
- * Each nightly run fetches the last `window` days, so a date that fails tonight is tried again
- * by the next runs, and one that none of its runs fetched is gone unless a person acts. Pure:
- * what each run did (from the per-run model, which alone decides what a failure is) in, one
- * state per proxy and date out, with the verdict of the check.
+ * Coverage across sync runs: for every proxy and every log date, was it fetched in the end, and
+ * in time for the merge that DNF Counting reads? Each nightly run fetches the last `window`
+ * days, so a date that fails tonight is tried again by the next runs, and one that none of its
+ * runs fetched is gone unless a person acts; `combineHttpLogs.sh` merges log date D once, right
+ * after the sync of night D+2, from the files there at that moment. Pure: what each run did
+ * (from the per-run model, which alone decides what a failure is) and the merges in, one state
+ * per proxy and date out. One log server's runs at a time (see ./coverage_servers.ts).
  */
-import type { Check } from "../text/check.ts";
-import type { State } from "../text/nagios.ts";
+import { addDays, dayOf, daysBetween, isDate } from "./dates.ts";
+import { countmeWeek, DEFAULT_COUNTME_HOSTS, globMatcher, recovery, remedy } from "./countme.ts";
+import { type DateMerge, fetchedAfterMerge } from "./merges.ts";
+import { rsyncMeaning } from "./rsync_codes.ts";
+
+export { addDays, dayOf, isDate };
 
 /** What one run did with one date of one proxy (all its syncs of that proxy taken together). */
-export type Outcome = "fetched" | "fetched_after_retry" | "failed" | "unfinished" | "skipped";
+export type Outcome =
+  | "fetched"
+  | "fetched_after_retry"
+  | "failed"
+  | "unverified"
+  | "unfinished"
+  | "skipped";
 
 /** One run's try at one date of one proxy. */
 export interface Try {
@@ -18,11 +30,15 @@ export interface Try {
   attempts: number;
   /** The text of the run's latest failure (or skip) for it, when there was one. */
   reason?: string;
+  /** Unverified: seconds from `logdate.start` to `logdate.finish`, with no failure event. */
+  seconds?: number;
 }
 
 /** One run as coverage reads it: when it started, whether it finished, what it tried. */
 export interface CoverageRun {
   run_id: string;
+  /** The log server that ran it (`host` of its events). */
+  server: string;
   /** When it started (its `sync.start`, else its first event), as sent: ISO 8601. */
   start: string;
   finished: boolean;
@@ -32,38 +48,69 @@ export interface CoverageRun {
   skipped: Record<string, string>;
 }
 
+/**
+ * How bad a state is: `ok`; `warning`; `critical`; `countme`: CRITICAL on a host that feeds
+ * DNF Counting (`--countme-hosts`), WARNING on any other.
+ */
+export type Severity = "ok" | "warning" | "critical" | "countme";
+
+/**
+ * Every state of a proxy-date, best first (the order of legends, totals and perfdata), each
+ * with its symbol (readable without colour), its meaning and its severity: the one definition
+ * text, JSON, plugin line and page read, so none can leave a state out.
+ */
+export const STATE_INFO = {
+  fetched: {
+    symbol: ".",
+    severity: "ok",
+    meaning: "fetched by the first run that tried it, no failure",
+  },
+  retried: { symbol: "r", severity: "ok", meaning: "fetched within one run after failed attempts" },
+  recovered: {
+    symbol: "R",
+    severity: "ok",
+    meaning: "failed in an earlier run, fetched by a later one before its merge",
+  },
+  late: {
+    symbol: "L",
+    severity: "countme",
+    meaning: "fetched after the merge of its date finished: on the log server, missing from " +
+      "DNF Counting until the merge for that date is re-run",
+  },
+  pending: {
+    symbol: "?",
+    severity: "ok",
+    meaning: "not fetched yet; a later run of the window will still try it",
+  },
+  unverified: {
+    symbol: "U",
+    severity: "warning",
+    meaning: "every try ended after the sync's silent timeout (logdate.start to finish took " +
+      "the attempt timeout or longer, no failure sent): never known to be fetched",
+  },
+  lost: { symbol: "X", severity: "countme", meaning: "not fetched, and no run will try it again" },
+  missing: {
+    symbol: "-",
+    severity: "critical",
+    meaning: "an expected proxy with no event for this date at all",
+  },
+} as const satisfies Record<string, { symbol: string; severity: Severity; meaning: string }>;
+
 /** The state of one log date of one proxy across all runs. */
-export type CoverageState = "fetched" | "retried" | "recovered" | "pending" | "lost" | "missing";
+export type CoverageState = keyof typeof STATE_INFO;
 
 /** Every state, best first: the order of legends, totals and perfdata. */
-export const STATES: readonly CoverageState[] = [
-  "fetched",
-  "retried",
-  "recovered",
-  "pending",
-  "lost",
-  "missing",
-];
+export const STATES: readonly CoverageState[] = Object.keys(STATE_INFO) as CoverageState[];
 
-/** The symbol of each state in the text and the page: readable without colour. */
-export const SYMBOLS: Record<CoverageState, string> = {
-  fetched: ".",
-  retried: "r",
-  recovered: "R",
-  pending: "?",
-  lost: "X",
-  missing: "-",
-};
+/** The symbol of each state in the text and the page. */
+export const SYMBOLS: Record<CoverageState, string> = Object.fromEntries(
+  STATES.map((s) => [s, STATE_INFO[s].symbol]),
+) as Record<CoverageState, string>;
 
 /** What each state means, for legends and help. */
-export const MEANINGS: Record<CoverageState, string> = {
-  fetched: "fetched by the first run that tried it, no failure",
-  retried: "fetched within one run after failed attempts",
-  recovered: "failed in an earlier run, fetched by a later one",
-  pending: "not fetched yet; a later run of the window will still try it",
-  lost: "not fetched, and no run will try it again",
-  missing: "an expected proxy with no event for this date at all",
-};
+export const MEANINGS: Record<CoverageState, string> = Object.fromEntries(
+  STATES.map((s) => [s, STATE_INFO[s].meaning]),
+) as Record<CoverageState, string>;
 
 /** One run's try at a cell, as reported. */
 export interface RunTry extends Try {
@@ -78,13 +125,38 @@ export interface Cell {
   runs: RunTry[];
   /** The latest failure text of any run that tried it. */
   last_reason?: string;
+  /** What the rsync exit code in `last_reason` means, when it names one that matters. */
+  rsync?: { code: number; meaning: string };
   /** Pending: runs of the window still to come (by night). */
   nights_left?: number;
+  /** Lost or late on a host that feeds DNF Counting: the Monday of the week it undercounts. */
+  week?: string;
+  /** Lost or late: until when, and how, a person can still fetch it. */
+  recovery?: { until: string; command: string };
+  /** Late, or lost on a host that feeds DNF Counting: what to do once it is on the log server. */
+  remedy?: string;
+  /**
+   * Late: the merge it missed (`merged at TIME`, or the `--merge-after` rule); pending: that
+   * its merge has run already, so it will be late at best.
+   */
+  merge?: string;
 }
 
-/** Coverage of a set of runs. */
+/** The proxy merge of one log date on this log server, as reported. */
+export interface MergeReport {
+  status: DateMerge["status"];
+  runs: { run_id: string; start: string; finish?: string; ok: boolean; result?: string }[];
+}
+
+/** Coverage of one log server's runs. */
 export interface Coverage {
+  /** The log server (`host` of its runs). */
+  log_server: string;
   window: number;
+  /** Nights after a log date whose run is followed by its merge (when no merge event says). */
+  merge_after: number;
+  /** The glob of the hosts that feed DNF Counting. */
+  countme_hosts: string;
   /** The first and last log date shown (undefined when there is none). */
   from?: string;
   to?: string;
@@ -92,6 +164,8 @@ export interface Coverage {
   runs: { run_id: string; start: string; finished: boolean }[];
   /** Proxy → log date → cell, both sorted. */
   proxies: Record<string, Record<string, Cell>>;
+  /** Log date → its proxy merge, for the dates shown that have merge events. */
+  merges: Record<string, MergeReport>;
   totals: Record<CoverageState, number>;
 }
 
@@ -103,36 +177,21 @@ export interface CoverageOptions {
   expected?: string[];
   /** Which log dates to show (`--since`, `--date`); all when absent. */
   keep?: (date: string) => boolean;
+  /** `--merge-after N`: with no merge event for a date, its merge follows the run of night D+N. */
+  mergeAfter?: number;
+  /** `--countme-hosts GLOB`: the hosts that feed DNF Counting (default `proxy*`). */
+  countmeHosts?: string;
+  /** The proxy merges of this log server by log date (./merges.ts). */
+  merges?: Map<string, DateMerge>;
 }
 
 /** The nights both real sync scripts fetch. */
 export const DEFAULT_WINDOW = 3;
 
-const DAY = 86_400_000;
+/** The merge job's default date, "2 days ago": log date D is merged on night D+2. */
+export const DEFAULT_MERGE_AFTER = 2;
+
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** The UTC day (`YYYY-MM-DD`) of an ISO time, or undefined when it is not one. */
-export function dayOf(time: string): string | undefined {
-  const ms = Date.parse(time);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 10);
-}
-
-/** Whether `text` is a calendar date `YYYY-MM-DD`. */
-export function isDate(text: string): boolean {
-  const ms = Date.parse(`${text}T00:00:00Z`);
-  return /^\d{4}-\d\d-\d\d$/.test(text) && !Number.isNaN(ms) &&
-    new Date(ms).toISOString().startsWith(text);
-}
-
-/** `date` plus `n` days. */
-export function addDays(date: string, n: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
-}
-
-/** Days from `a` to `b` (both `YYYY-MM-DD`). */
-function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY);
-}
 
 /** A run's UTC start day (undefined when its start is not a time) and whether it finished. */
 interface RunDay {
@@ -155,12 +214,30 @@ function closed(date: string, window: number, runDays: RunDay[]) {
   );
 }
 
+/** What decides lateness and severity, for every cell of one coverage. */
+interface Rules {
+  window: number;
+  mergeAfter: number;
+  countme: (proxy: string) => boolean;
+  merges: Map<string, DateMerge>;
+  runDays: RunDay[];
+  latestDay: string | undefined;
+  /** When the first run read started (ms), and its day: what came before is not known. */
+  firstRun: number;
+  firstDay: string | undefined;
+}
+
 /**
  * The state of every proxy on every log date seen (or expected) in the runs:
  * - `fetched`: the first run that tried it fetched it with no failed attempt;
  * - `retried`: the first run that tried it fetched it after failed attempts;
  * - `recovered`: an earlier run did not fetch it, a later one did;
+ * - `late`: fetched (first, retried or recovered) after the proxy merge of its date had
+ *   finished, and no merge of the date succeeded since (with no merge event for the date: by a
+ *   run of a night later than D + `mergeAfter`);
  * - `pending`: no run fetched it yet, and the window is still open (see `closed`);
+ * - `unverified`: no run fetched it, the window has closed, and a run's try of it ended after
+ *   the silent timeout with no failure sent;
  * - `lost`: no run fetched it and the window has closed;
  * - `missing`: an expected proxy with no event (not even a skip) for the date in any run.
  * A proxy skipped by a run counts as tried and not fetched for every date that run tried.
@@ -198,6 +275,18 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
       }
     }
   }
+  const countmeHosts = options.countmeHosts ?? DEFAULT_COUNTME_HOSTS;
+  const rules: Rules = {
+    window: options.window,
+    mergeAfter: options.mergeAfter ?? DEFAULT_MERGE_AFTER,
+    countme: globMatcher(countmeHosts),
+    merges: options.merges ?? new Map(),
+    runDays,
+    latestDay: runDays.filter((r) => r.finished && r.day !== undefined).map((r) => r.day!)
+      .sort(compare).at(-1),
+    firstRun: runs.length > 0 ? Date.parse(runs[0]!.start) : NaN,
+    firstDay: runs.length > 0 ? dayOf(runs[0]!.start) : undefined,
+  };
   const proxies = new Set([...tried.keys(), ...(options.expected ?? [])]);
   const expected = new Set(options.expected ?? []);
   const totals = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<CoverageState, number>;
@@ -211,7 +300,7 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
       let cell: Cell | undefined;
       if (!runsOf) {
         if (expected.has(proxy)) cell = { state: "missing", runs: [] };
-      } else cell = cellOf(date, runsOf, closedDates.has(date), options.window, runDays);
+      } else cell = cellOf(proxy, date, runsOf, closedDates.has(date), rules);
       if (cell) {
         row[date] = cell;
         totals[cell.state]++;
@@ -219,10 +308,19 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
     }
     out[proxy] = row;
   }
+  const merges: Record<string, MergeReport> = {};
+  for (const date of sortedDates) {
+    const m = rules.merges.get(date);
+    if (m) merges[date] = mergeReport(m);
+  }
   const result: Coverage = {
+    log_server: runs[0]?.server ?? "",
     window: options.window,
+    merge_after: rules.mergeAfter,
+    countme_hosts: countmeHosts,
     runs: runs.map((r) => ({ run_id: r.run_id, start: r.start, finished: r.finished })),
     proxies: out,
+    merges,
     totals,
   };
   if (sortedDates.length > 0) {
@@ -232,57 +330,111 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
   return result;
 }
 
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+
+function mergeReport(m: DateMerge): MergeReport {
+  return {
+    status: m.status,
+    runs: m.runs.map((r) => {
+      const out: MergeReport["runs"][number] = { run_id: r.run_id, start: iso(r.start), ok: r.ok };
+      if (r.finish !== undefined) out.finish = iso(r.finish);
+      if (r.result !== undefined) out.result = r.result;
+      return out;
+    }),
+  };
+}
+
+/**
+ * Whether the run that started at `start` fetched `date` too late for its merge, and why. Only
+ * when the runs read begin before that merge: a date first seen fetched on the first night
+ * recorded may have been fetched in time by a night not recorded (every run fetches the last
+ * `window` days again).
+ */
+function missedMerge(date: string, start: string, rules: Rules): string | undefined {
+  const merge = rules.merges.get(date);
+  if (merge) {
+    const at = Date.parse(start);
+    if (Number.isNaN(at) || !fetchedAfterMerge(merge, at)) return undefined;
+    const done = merge.runs.filter((r) => r.finish !== undefined && r.finish < at).at(-1)!;
+    if (!(rules.firstRun < done.finish!)) return undefined;
+    return `its merge finished at ${iso(done.finish!)}, before the run that fetched it started`;
+  }
+  const day = dayOf(start);
+  const mergeNight = addDays(date, rules.mergeAfter);
+  if (day === undefined || day <= mergeNight) return undefined;
+  if (rules.firstDay === undefined || rules.firstDay > mergeNight) return undefined;
+  return `no merge event for the date: by --merge-after ${rules.mergeAfter} it was merged ` +
+    `after the run of ${mergeNight}, and this run is of ${day}`;
+}
+
+/** Whether the merge of `date` has run already (for a date not fetched yet), and how we know. */
+function mergePassed(date: string, rules: Rules): string | undefined {
+  const merge = rules.merges.get(date);
+  if (merge) {
+    const done = merge.runs.filter((r) => r.finish !== undefined).at(-1);
+    return done === undefined ? undefined : `its merge finished at ${iso(done.finish!)} without it`;
+  }
+  const mergeNight = addDays(date, rules.mergeAfter);
+  const ran = rules.runDays.some((r) =>
+    r.day !== undefined && (r.day > mergeNight || (r.day === mergeNight && r.finished))
+  );
+  return ran
+    ? `by --merge-after ${rules.mergeAfter} it was merged without it after the run of ${mergeNight}`
+    : undefined;
+}
+
 function cellOf(
+  proxy: string,
   date: string,
   runs: RunTry[],
   isClosed: boolean,
-  window: number,
-  runDays: RunDay[],
+  rules: Rules,
 ): Cell {
   const first = runs.findIndex((t) => isFetched(t.outcome));
   let state: CoverageState;
-  if (first === 0) state = runs[0]!.outcome === "fetched" ? "fetched" : "retried";
-  else if (first > 0) state = "recovered";
-  else state = isClosed ? "lost" : "pending";
+  let merge: string | undefined;
+  if (first >= 0) {
+    merge = missedMerge(date, runs[first]!.start, rules);
+    state = merge !== undefined
+      ? "late"
+      : first > 0
+      ? "recovered"
+      : runs[0]!.outcome === "fetched"
+      ? "fetched"
+      : "retried";
+  } else if (!isClosed) state = "pending";
+  else state = runs.some((t) => t.outcome === "unverified") ? "unverified" : "lost";
   const cell: Cell = { state, runs };
   const reason = runs.findLast((t) => t.reason !== undefined)?.reason;
-  if (reason !== undefined) cell.last_reason = reason;
+  if (reason !== undefined) {
+    cell.last_reason = reason;
+    const code = rsyncMeaning(reason);
+    if (code) cell.rsync = code;
+  }
   if (state === "pending") {
+    const merged = mergePassed(date, rules);
+    if (merged !== undefined) cell.merge = merged;
     // The window's nights after the latest finished run: a night with no run that is past
     // cannot try it any more, but then the date is closed already.
-    const latest = runDays.filter((r) => r.finished && r.day !== undefined).map((r) => r.day!)
-      .sort(compare).at(-1);
-    const passed = latest === undefined ? 0 : Math.max(0, daysBetween(date, latest));
-    cell.nights_left = Math.min(window, Math.max(1, window - passed));
+    const passed = rules.latestDay === undefined
+      ? 0
+      : Math.max(0, daysBetween(date, rules.latestDay));
+    cell.nights_left = Math.min(rules.window, Math.max(1, rules.window - passed));
   }
+  if (state === "lost" || state === "late") {
+    const feeds = rules.countme(proxy);
+    if (feeds) cell.week = countmeWeek(date);
+    cell.recovery = recovery(proxy, date);
+    // Once on the log server, the date reaches DNF Counting only through a merge run again.
+    if (state === "late" || feeds) cell.remedy = remedy(date);
+  }
+  if (state === "late") cell.merge = merge!;
   return cell;
 }
 
 /** Runs of a pending cell that tried it and did not fetch it. */
 export function failedRuns(cell: Cell): number {
   return cell.runs.filter((t) => !isFetched(t.outcome)).length;
-}
-
-/** A check's state, in exit-code order. */
-export type CheckState = State;
-
-/** The verdict on a coverage: its state, a one-line summary, and perfdata. */
-export interface CoverageVerdict {
-  state: CheckState;
-  summary: string;
-  perf: Record<string, number>;
-}
-
-/** How many proxy/date pairs the summary names. */
-const NAMED = 3;
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function named(head: string, names: string[]): string {
-  const more = names.length > NAMED ? `, and ${names.length - NAMED} more` : "";
-  return `${head}: ${names.slice(0, NAMED).join(", ")}${more}`;
 }
 
 /** Every cell in a state, as `proxy date`, oldest date first. */
@@ -297,66 +449,15 @@ export function cellsIn(c: Coverage, state: (cell: Cell) => boolean): [string, s
 }
 
 /**
- * The check: CRITICAL for any lost or missing date (and for no run at all: a job that did not
- * run is not a good night); WARNING for a pending date that two or more runs have failed
- * already (one more failure and it may be lost), for `ignored` events, or for messages the
- * recorder kept `aside`; else OK.
+ * How many dates of each proxy are in each state: the one per-proxy count that every view
+ * (text, JSON, plugin line, status file) reads.
  */
-export function coverageVerdict(
-  c: Coverage,
-  ignored = 0,
-  aside: { count: number; files: string[] } = { count: 0, files: [] },
-): CoverageVerdict {
-  const list = (s: CoverageState) => cellsIn(c, (cell) => cell.state === s);
-  const lost = list("lost"), missing = list("missing");
-  const late = cellsIn(c, (cell) => cell.state === "pending" && failedRuns(cell) >= 2);
-  const names = (cells: [string, string, Cell][]) => cells.map(([p, d]) => `${p} ${d}`);
-  const critical: string[] = [], warning: string[] = [];
-  if (c.runs.length === 0) critical.push("no sync run found");
-  if (lost.length > 0) critical.push(named(`${plural(lost.length, "date")} lost`, names(lost)));
-  if (missing.length > 0) {
-    // A proxy that is missing is usually missing on every date: named once, with its count.
-    const perProxy = new Map<string, string[]>();
-    for (const [p, d] of missing) perProxy.set(p, [...perProxy.get(p) ?? [], d]);
-    const missed = [...perProxy].sort(([a], [b]) => compare(a, b))
-      .map(([p, ds]) => (ds.length === 1 ? `${p} ${ds[0]}` : `${p} (${ds.length} dates)`));
-    critical.push(named(`${plural(missing.length, "date")} missing`, missed));
+export function proxyCounts(c: Coverage): Record<string, Record<CoverageState, number>> {
+  const out: Record<string, Record<CoverageState, number>> = {};
+  for (const [proxy, row] of Object.entries(c.proxies)) {
+    const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<CoverageState, number>;
+    for (const cell of Object.values(row)) counts[cell.state]++;
+    out[proxy] = counts;
   }
-  if (late.length > 0) {
-    warning.push(named(`${plural(late.length, "date")} pending after 2 or more runs`, names(late)));
-  }
-  if (ignored > 0) warning.push(`${plural(ignored, "event")} ignored`);
-  // What the recorder could not record may be just what a lost or missing date lacks.
-  if (aside.count > 0) {
-    warning.push(
-      `${plural(aside.count, "message")} not recorded, kept aside in ${aside.files.join(", ")}`,
-    );
-  }
-  const t = c.totals;
-  const good = t.fetched + t.retried + t.recovered;
-  const proxies = Object.keys(c.proxies).length;
-  const fine = `${plural(good, "date")} of ${plural(proxies, "proxy", "proxies")} fetched` +
-    (t.retried + t.recovered > 0 ? ` (${t.retried} after retries, ${t.recovered} recovered)` : "") +
-    (t.pending > 0 ? `, ${t.pending} pending` : "");
-  const state: CheckState = critical.length > 0
-    ? "CRITICAL"
-    : warning.length > 0
-    ? "WARNING"
-    : "OK";
-  const summary = state === "OK" ? fine : [...critical, ...warning].join(", ");
-  // Every label in every state: a graph keeps its series.
-  const perf: Record<string, number> = {
-    ...t,
-    runs: c.runs.length,
-    proxies,
-    ignored,
-    kept_aside: aside.count,
-  };
-  return { state, summary, perf };
-}
-
-/** The verdict as a check (`COVERAGE STATE - summary | perfdata`), with details. */
-export function coverageCheck(v: CoverageVerdict, details: string[] = []): Check {
-  const perf = Object.entries(v.perf).map(([label, value]) => ({ label, value }));
-  return { service: "COVERAGE", state: v.state, summary: v.summary, perf, details };
+  return out;
 }

@@ -10,12 +10,12 @@ import {
   type Cell,
   type Coverage,
   type CoverageState,
-  type CoverageVerdict,
   MEANINGS,
   STATES,
   SYMBOLS,
 } from "./coverage.ts";
-import { calendar, describeTry } from "./coverage_text.ts";
+import type { CoverageVerdict } from "./coverage_verdict.ts";
+import { calendar, cellNotes, describeTry, MERGE_SYMBOLS } from "./coverage_text.ts";
 
 /** What the page says about itself. */
 export interface PageInfo {
@@ -68,9 +68,16 @@ span.c { display: inline-block; line-height: 1.6rem; border: 1px solid #ccc; }
 .s-retried { background: #cfe4f4; color: #0b3050; }
 .s-recovered { background: #7fb2de; color: #0b2038; }
 .s-pending { background: #c06d00; color: #000; }
+.s-unverified { background: #f2d64b; color: #000; outline: 2px dotted #000; outline-offset: -4px; }
+.s-late { background: #3d1a66; color: #fff; }
 .s-lost { background: #7a0019; color: #fff; }
 .s-missing { background: repeating-linear-gradient(135deg, #fff 0 4px, #b0b0b0 4px 6px); color: #000; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
 .s-none { background: #fff; color: #bbb; }
+.m-merged { background: #eef3f8; color: #2c5d8a; }
+.m-failed { background: #000; color: #fff; }
+.m-running { background: #eee; color: #000; }
+table.details td.notes { font-size: .85rem; }
+code.cmd { font-size: .8rem; word-break: break-all; }
 table.details th, table.details td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 table.details td.runs { font-size: .85rem; }
 table.details td.date, table.details td.state { white-space: nowrap; }
@@ -80,7 +87,15 @@ footer { margin-top: 1.5rem; font-size: .8rem; color: #555; }
 `;
 
 // The states worth a row in the table below the map, the worst first.
-const DETAILED: CoverageState[] = ["lost", "missing", "pending", "recovered", "retried"];
+const DETAILED: CoverageState[] = [
+  "lost",
+  "late",
+  "missing",
+  "unverified",
+  "pending",
+  "recovered",
+  "retried",
+];
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -88,6 +103,7 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 function hover(proxy: string, date: string, cell: Cell): string {
   const lines = [`${proxy} ${date}: ${cell.state} (${MEANINGS[cell.state]})`];
   if (cell.last_reason !== undefined) lines.push(`last reason: ${cell.last_reason}`);
+  lines.push(...cellNotes(cell));
   if (cell.nights_left !== undefined) lines.push(`${cell.nights_left} more night(s) will try it`);
   // A date fetched at once is most of the map: its first run says enough (and keeps a month
   // of 50 proxies a page of some hundred KiB rather than a megabyte).
@@ -100,11 +116,16 @@ function hover(proxy: string, date: string, cell: Cell): string {
   return lines.map(escapeHtml).join("&#10;");
 }
 
-/** The whole page. */
-export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): string {
-  const days = calendar(c);
-  const proxies = Object.keys(c.proxies);
-  const range = c.from === undefined ? "no log date" : `${c.from} to ${c.to}`;
+/** The whole page: the verdict, then each log server's coverage (said when there are several). */
+export function coverageHtml(
+  coverages: Coverage | Coverage[],
+  v: CoverageVerdict,
+  info: PageInfo,
+): string {
+  const list = Array.isArray(coverages) ? coverages : [coverages];
+  const froms = list.map((c) => c.from).filter((d) => d !== undefined).sort();
+  const tos = list.map((c) => c.to).filter((d) => d !== undefined).sort();
+  const range = froms.length === 0 ? "no log date" : `${froms[0]} to ${tos.at(-1)}`;
   const h: string[] = [];
   h.push(
     "<!DOCTYPE html>",
@@ -121,15 +142,43 @@ export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): s
     `<p class="verdict v-${v.state}" id="verdict">COVERAGE ${v.state} - ${
       escapeHtml(v.summary)
     }</p>`,
+  );
+  if (list.length > 1) {
+    h.push(
+      `<p id="servers">${list.length} log servers ran the sync: ${
+        escapeHtml(list.map((c) => c.log_server).join(", "))
+      }. Each is shown on its own: a date one fetched is not on the other.</p>`,
+    );
+  }
+  if (list.length === 0) h.push("<p>No sync run found.</p>");
+  h.push("</header>");
+  list.forEach((c, i) => serverHtml(c, i, list.length > 1, info, h));
+  h.push(
+    `<footer>Made by <code>busmsg report --coverage</code> from the recorded logging.stats.sync and combinehttplogs events.</footer>`,
+    "</body>",
+    "</html>",
+  );
+  return h.join("\n") + "\n";
+}
+
+/** One log server's part of the page; ids get a suffix after the first server's. */
+function serverHtml(c: Coverage, n: number, several: boolean, info: PageInfo, h: string[]): void {
+  const days = calendar(c);
+  const proxies = Object.keys(c.proxies);
+  const id = (name: string) => (n === 0 ? name : `${name}-${n + 1}`);
+  h.push(
+    `<section class="server" data-server="${escapeHtml(c.log_server)}">`,
+    several ? `<h2>Log server ${escapeHtml(c.log_server)}</h2>` : "",
     '<dl class="meta">',
-    `<dt>Log dates</dt><dd id="range">${
+    `<dt>Log server</dt><dd id="${id("server")}">${escapeHtml(c.log_server || "(no host)")}</dd>`,
+    `<dt>Log dates</dt><dd id="${id("range")}">${
       c.from === undefined
         ? "none"
         : `<time datetime="${c.from}">${c.from}</time> to <time datetime="${c.to}">${c.to}</time> (${days.length} day${
           days.length === 1 ? "" : "s"
         })`
     }</dd>`,
-    `<dt>Runs</dt><dd id="runs">${
+    `<dt>Runs</dt><dd id="${id("runs")}">${
       c.runs.length === 0
         ? "none"
         : `${c.runs.length}, started ${escapeHtml(c.runs[0]!.start)} to ${
@@ -139,12 +188,13 @@ export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): s
     `<dt>Window</dt><dd>${c.window} night${
       c.window === 1 ? "" : "s"
     }: the runs of the ${c.window} nights after a log date try it</dd>`,
-    `<dt>Generated</dt><dd id="generated"><time datetime="${escapeHtml(info.generated)}">${
+    `<dt>Merge</dt><dd>log date D merged right after the run of night D+${c.merge_after} ` +
+      `unless merge events say; DNF Counting reads ${escapeHtml(c.countme_hosts)}</dd>`,
+    `<dt>Generated</dt><dd id="${id("generated")}"><time datetime="${escapeHtml(info.generated)}">${
       escapeHtml(info.generated)
     }</time> by busmsg ${escapeHtml(info.version)}</dd>`,
     "</dl>",
-    "</header>",
-    '<section id="legend" aria-label="Legend">',
+    `<section id="${id("legend")}" aria-label="Legend">`,
     "<h2>Legend</h2>",
     '<ul class="legend">',
   );
@@ -159,7 +209,7 @@ export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): s
     '<li data-state="none"><span class="c s-none" aria-hidden="true"></span><span>blank: no run tried it</span></li>',
     "</ul>",
     "</section>",
-    '<section id="map" aria-label="Proxies by log date">',
+    `<section id="${id("map")}" aria-label="Proxies by log date">`,
     "<h2>Proxies × log dates</h2>",
     '<div class="scroll"><table class="heat">',
     '<thead><tr><th scope="col">proxy</th>',
@@ -185,7 +235,44 @@ export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): s
     }
     h.push("</tr>");
   }
+  if (Object.keys(c.merges).length > 0) {
+    h.push('<tr class="merge"><th scope="row">(merge)</th>');
+    for (const d of days) {
+      const m = c.merges[d];
+      const last = m?.runs.at(-1);
+      h.push(
+        m
+          ? `<td class="c m-${m.status}" data-merge="${m.status}" data-date="${d}" title="${
+            escapeHtml(
+              `merge of ${d}: ${m.status}` +
+                (last
+                  ? ` (run ${last.run_id} started ${last.start}` +
+                    (last.finish ? `, finished ${last.finish}` : "") +
+                    (last.result !== undefined ? `, result ${JSON.stringify(last.result)}` : "") +
+                    ")"
+                  : ""),
+            )
+          }">${MERGE_SYMBOLS[m.status]}</td>`
+          : `<td class="c s-none" data-merge="none" data-date="${d}" title="${
+            escapeHtml(`merge of ${d}: no event (merged after the run of night D+${c.merge_after})`)
+          }"></td>`,
+      );
+    }
+    h.push("</tr>");
+  }
   h.push("</tbody></table></div>", "</section>");
+  for (const [date, m] of Object.entries(c.merges)) {
+    if (m.status !== "failed") continue;
+    const last = m.runs.at(-1)!;
+    h.push(
+      `<p class="verdict v-CRITICAL merge-failed" data-date="${date}">Merge of ${date} failed (${
+        last.finish === undefined
+          ? "never finished"
+          : `result ${escapeHtml(JSON.stringify(last.result ?? ""))}`
+      }): every proxy of that date is missing from DNF Counting. Re-run the merge for ${date}, ` +
+        `then countme's raw update from ${date} on.</p>`,
+    );
+  }
 
   const rows: [string, string, Cell][] = [];
   for (const [proxy, row] of Object.entries(c.proxies)) {
@@ -196,14 +283,14 @@ export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): s
   rows.sort(([p, d, a], [q, e, b]) =>
     DETAILED.indexOf(a.state) - DETAILED.indexOf(b.state) || compare(d, e) || compare(p, q)
   );
-  h.push('<section id="details" aria-label="Dates that were not fetched at once">');
+  h.push(`<section id="${id("details")}" aria-label="Dates that were not fetched at once">`);
   h.push("<h2>Dates not fetched at once</h2>");
   if (rows.length === 0) {
     h.push("<p>None: every date was fetched by the first run that tried it.</p>");
   } else {
     h.push(
       '<table class="details"><thead><tr><th>proxy</th><th>log date</th><th>state</th>' +
-        "<th>last reason</th><th>runs that tried it</th></tr></thead><tbody>",
+        "<th>last reason</th><th>what it means, what to do</th><th>runs that tried it</th></tr></thead><tbody>",
     );
     for (const [proxy, date, cell] of rows) {
       const runs = cell.runs.length === 0 ? "none" : "<ul>" +
@@ -224,16 +311,24 @@ export function coverageHtml(c: Coverage, v: CoverageVerdict, info: PageInfo): s
               : ""
           }</td><td class="reason">${
             escapeHtml(cell.last_reason ?? (cell.state === "missing" ? "no event" : ""))
-          }</td><td class="runs">${runs}</td></tr>`,
+          }</td><td class="notes">${notesHtml(cell)}</td><td class="runs">${runs}</td></tr>`,
       );
     }
     h.push("</tbody></table>");
   }
-  h.push(
-    "</section>",
-    `<footer>Made by <code>busmsg report --coverage</code> from the recorded logging.stats.sync events.</footer>`,
-    "</body>",
-    "</html>",
-  );
-  return h.join("\n") + "\n";
+  h.push("</section>", "</section>");
+}
+
+/** A cell's notes (rsync code, week, recovery, remedy), commands as code. */
+function notesHtml(cell: Cell): string {
+  const notes = cellNotes(cell);
+  if (notes.length === 0) return "";
+  return "<ul>" + notes.map((n) => {
+    const cmd = cell.recovery?.command;
+    if (cmd === undefined || !n.includes(cmd)) return `<li>${escapeHtml(n)}</li>`;
+    const [before, after] = [n.slice(0, n.indexOf(cmd)), n.slice(n.indexOf(cmd) + cmd.length)];
+    return `<li>${escapeHtml(before)}<code class="cmd">${escapeHtml(cmd)}</code>${
+      escapeHtml(after)
+    }</li>`;
+  }).join("") + "</ul>";
 }

@@ -50,6 +50,14 @@ export interface DateSummary {
   fail_final: boolean;
   /** The text of the latest failure event (`reason`, else `failure`), when there was one. */
   last_reason?: string;
+  /**
+   * Set when `logdate.start` to `logdate.finish` took `attemptTimeout` or longer with no failure
+   * event: the deployed sync sends nothing for an attempt that hits its 2-hour subprocess
+   * timeout, so such a "finish" says nothing about whether the date was fetched.
+   */
+  unverified?: true;
+  /** With `unverified`: the seconds from `logdate.start` to `logdate.finish`. */
+  seconds?: number;
 }
 
 /** One sync of one proxy in one run (a proxy listed twice is synced twice). */
@@ -92,7 +100,15 @@ export interface RunSummary {
 export interface ModelOptions {
   /** Attempts the sender makes per date: this many `fail.retry` without success is a failure. */
   attempts: number;
+  /**
+   * Seconds from `logdate.start` to `logdate.finish`, with no failure event, from which a date
+   * is `unverified` (default {@link DEFAULT_ATTEMPT_TIMEOUT}, the sync's subprocess timeout).
+   */
+  attemptTimeout?: number;
 }
+
+/** The deployed sync's subprocess timeout (2 hours): an attempt that hits it sends nothing. */
+export const DEFAULT_ATTEMPT_TIMEOUT = 7200;
 
 /** The attempts of both real senders. */
 export const DEFAULT_ATTEMPTS = 3;
@@ -147,6 +163,9 @@ function sorted<T>(o: Record<string, T>): Record<string, T> {
 
 interface DateSlot {
   started: boolean;
+  /** When its first `logdate.start` and its `logdate.finish` were sent, as sent. */
+  startAt?: string;
+  finishAt?: string;
   finished: boolean;
   retries: number;
   finals: number;
@@ -207,7 +226,7 @@ export function dateStatus(
   return seen.retries > 0 ? "fetched_after_retry" : "fetched";
 }
 
-function dateSummary(slot: DateSlot, attempts: number): DateSummary {
+function dateSummary(slot: DateSlot, attempts: number, timeout: number): DateSummary {
   const fail_final = slot.finals > 0;
   const status = dateStatus(
     { finished: slot.finished, retries: slot.retries, fail_final },
@@ -221,19 +240,31 @@ function dateSummary(slot: DateSlot, attempts: number): DateSummary {
     fail_final,
   };
   if (slot.reason !== undefined) out.last_reason = slot.reason;
+  // Parsed only here, once per date: a flood of events stays cheap.
+  const span = status === "fetched" && slot.startAt && slot.finishAt
+    ? Date.parse(slot.finishAt) - Date.parse(slot.startAt)
+    : NaN;
+  if (span >= timeout * 1000) {
+    out.unverified = true;
+    out.seconds = Math.round(span / 1000);
+  }
   return out;
 }
 
 function addDateEvent(slots: Slots<DateSlot>, e: SyncEvent, attempts: number): void {
   const open = (s: DateSlot) => !s.finished;
   switch (e.event) {
-    case "host.logdate.start":
+    case "host.logdate.start": {
       // An event of this sync that sorts before its start (a clock step) opened it already.
-      (slots.earliest("unstarted", (s) => !s.started) ?? slots.fresh()).started = true;
+      const slot = slots.earliest("unstarted", (s) => !s.started) ?? slots.fresh();
+      slot.started = true;
+      slot.startAt ??= e.sentAt;
       break;
+    }
     case "host.logdate.finish": {
       const slot = slots.earliest("open", open) ?? slots.fresh();
       slot.finished = true;
+      slot.finishAt = e.sentAt;
       break;
     }
     case "host.logdate.fail.retry":
@@ -274,7 +305,7 @@ function addHostEvent(slots: Slots<HostSlot>, e: SyncEvent): void {
 }
 
 /** The k-th sync of a proxy: its k-th host slot and the k-th slot of each of its dates. */
-function proxySyncs(proxy: ProxyState, attempts: number): ProxySync[] {
+function proxySyncs(proxy: ProxyState, attempts: number, timeout: number): ProxySync[] {
   let count = Math.max(1, proxy.slots.items.length);
   for (const d of proxy.dates.values()) count = Math.max(count, d.items.length);
   const syncs: ProxySync[] = [];
@@ -285,7 +316,7 @@ function proxySyncs(proxy: ProxyState, attempts: number): ProxySync[] {
     syncs.push(sync);
   }
   for (const [day, slots] of proxy.dates) {
-    slots.items.forEach((s, i) => syncs[i]!.dates[day] = dateSummary(s, attempts));
+    slots.items.forEach((s, i) => syncs[i]!.dates[day] = dateSummary(s, attempts, timeout));
   }
   for (const sync of syncs) sync.dates = sorted(sync.dates);
   return syncs;
@@ -298,6 +329,7 @@ function proxySyncs(proxy: ProxyState, attempts: number): ProxySync[] {
  */
 export function summarize(events: SyncEvent[], options: ModelOptions): RunSummary[] {
   const attempts = options.attempts;
+  const timeout = options.attemptTimeout ?? DEFAULT_ATTEMPT_TIMEOUT;
   const seen = new Set<string>();
   const unique = [...events].sort(byTime).filter((e) =>
     !e.id || (!seen.has(e.id) && seen.add(e.id))
@@ -353,7 +385,9 @@ export function summarize(events: SyncEvent[], options: ModelOptions): RunSummar
       );
     }
     const hosts: Record<string, HostSummary> = {};
-    for (const [name, proxy] of proxies) hosts[name] = { syncs: proxySyncs(proxy, attempts) };
+    for (const [name, proxy] of proxies) {
+      hosts[name] = { syncs: proxySyncs(proxy, attempts, timeout) };
+    }
     summary.hosts = sorted(hosts);
     out.push(summary);
   }

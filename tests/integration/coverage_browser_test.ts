@@ -14,7 +14,14 @@ if (chromium.missing) console.log(`coverage page in a browser: skipped: ${chromi
 interface Shown {
   rows: { proxy: string; cells: { date: string; state: string; text: string; bg: string }[] }[];
   legend: { state: string; text: string; bg: string }[];
-  details: { proxy: string; date: string; state: string; reason: string; runs: string }[];
+  details: {
+    proxy: string;
+    date: string;
+    state: string;
+    reason: string;
+    notes: string;
+    runs: string;
+  }[];
   verdict: string;
   range: string;
   generated: string;
@@ -39,7 +46,7 @@ const READ = `(() => {
   }));
   const details = [...document.querySelectorAll("#details tbody tr")].map((tr) => {
     const td = [...tr.querySelectorAll("td")].map((c) => c.innerText);
-    return { proxy: td[0], date: td[1], state: td[2], reason: td[3], runs: td[4] };
+    return { proxy: td[0], date: td[1], state: td[2], reason: td[3], notes: td[4], runs: td[5] };
   });
   const lost = document.querySelector('td[data-state="lost"]');
   return {
@@ -84,7 +91,9 @@ Deno.test({
       fetched: ".",
       retried: "r",
       recovered: "R",
+      late: "L",
       pending: "?",
+      unverified: "U",
       lost: "X",
       missing: "-",
       none: "",
@@ -100,7 +109,7 @@ Deno.test({
     // The legend names each state once, with the colour its cells have; no two alike.
     assertEquals(shown.legend.map((l) => l.state), [...Object.keys(symbols)]);
     const colour = new Map(shown.legend.map((l) => [l.state, l.bg]));
-    assertEquals(new Set(colour.values()).size, 7, JSON.stringify([...colour]));
+    assertEquals(new Set(colour.values()).size, 9, JSON.stringify([...colour]));
     for (const cell of shown.rows.flatMap((r) => r.cells)) {
       assertEquals(cell.bg, colour.get(cell.state), `${cell.state} cell colour`);
     }
@@ -113,7 +122,10 @@ Deno.test({
     assertEquals(lost.runs.split("\n").length, 3, lost.runs);
     assertIncludes(shown.lostTitle, "proxy04.fedoraproject.org 2026-11-30: lost");
     assertIncludes(shown.lostTitle, "last reason: Error code: 23");
-    assertIncludes(shown.verdict, "COVERAGE CRITICAL - 1 date lost: proxy04.fedoraproject.org");
+    assertIncludes(
+      shown.verdict,
+      "COVERAGE CRITICAL - 1 date lost, missing from DNF Counting: proxy04.fedoraproject.org",
+    );
     assertEquals(shown.range, "2026-11-28 to 2026-12-05 (8 days)");
     assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z by busmsg /.test(shown.generated));
     // Self-contained: nothing fetched, nothing run.

@@ -25,7 +25,7 @@ const ROWS = [
   "  proxy02.fedoraproject.org  ..r.....",
   "  proxy03.fedoraproject.org  ..R.....",
   "  proxy04.fedoraproject.org  ..X.....",
-  "  proxy05.fedoraproject.org  ...R....",
+  "  proxy05.fedoraproject.org  ...L....",
   "  proxy06.fedoraproject.org  ......??",
   "  proxy07.fedoraproject.org  ........",
   "  proxy08.fedoraproject.org  .......?",
@@ -42,7 +42,8 @@ Deno.test("report --coverage: every state from six nights of both real sync scri
   assertEquals(
     lines[0],
     "coverage of log dates 2026-11-28 to 2026-12-05, 6 runs (2026-12-01T03:15:00+00:00 to " +
-      "2026-12-06T03:15:00+00:00), window 3 nights",
+      "2026-12-06T03:15:00+00:00) on log01.iad2.fedoraproject.org, window 3 nights, merged on " +
+      "night D+2 unless merge events say, DNF Counting reads proxy*",
   );
   assertEquals(lines.slice(2, 4), [" ".repeat(29) + "22300000", " ".repeat(29) + "89012345"]);
   assertEquals(lines.slice(4, 13), ROWS);
@@ -50,10 +51,34 @@ Deno.test("report --coverage: every state from six nights of both real sync scri
   assertIncludes(
     details,
     "lost (not fetched, and no run will try it again):\n" +
-      "  proxy04.fedoraproject.org 2026-11-30: Error code: 23\n",
+      "  proxy04.fedoraproject.org 2026-11-30: Error code: 23\n" +
+      "    rsync exit code 23: partial transfer: some files were not copied, e.g. no log file " +
+      "matched the date yet\n" +
+      "    undercounts DNF Counting's week of 2026-11-23 (Mon) to 2026-11-29\n" +
+      "    fetch by hand until about 2026-12-07 (the proxy keeps about 7 rotated logs): mkdir -p " +
+      "/var/log/hosts/proxy04.fedoraproject.org/2026/11/30/http/ && rsync -a --timeout=1200 " +
+      "--contimeout=1200 'proxy04.fedoraproject.org::log/httpd/*20261130*' " +
+      "/var/log/hosts/proxy04.fedoraproject.org/2026/11/30/http/; then re-run the merge for " +
+      "2026-11-30 (combineHttpLogs.sh with the date as its argument), then countme's raw " +
+      "update from 2026-11-30 on\n",
+  );
+  // Fetched on its third night, after the merge of night D+2: late, its week named.
+  assertIncludes(
+    details,
+    "late (fetched after the merge of its date finished: on the log server, missing from DNF " +
+      "Counting until the merge for that date is re-run):\n" +
+      "  proxy05.fedoraproject.org 2026-12-01: Error code: 23\n",
+  );
+  assertIncludes(
+    details,
+    "    late: no merge event for the date: by --merge-after 2 it was merged after the run of " +
+      "2026-12-03, and this run is of 2026-12-04\n" +
+      "    undercounts DNF Counting's week of 2026-11-30 (Mon) to 2026-12-06\n" +
+      "    on the log server already; re-run the merge for 2026-12-01 (combineHttpLogs.sh with " +
+      "the date as its argument), then countme's raw update from 2026-12-01 on\n",
   );
   // The three runs of its window, each with every attempt failed and no fail.final.
-  assertEquals(details.match(/\): failed, 3 attempts/g)?.length, 3 + 2 + 1);
+  assertEquals(details.match(/\): failed, 3 attempts/g)?.length, 3 + 2 + 2 + 1);
   assertIncludes(
     details,
     "missing (an expected proxy with no event for this date at all):\n" +
@@ -76,10 +101,13 @@ Deno.test("report --coverage: every state from six nights of both real sync scri
   assertEquals(plugin.code, 2);
   assertEquals(
     plugin.stdout.split("\n")[0],
-    "COVERAGE CRITICAL - 1 date lost: proxy04.fedoraproject.org 2026-11-30, 8 dates missing: " +
-      "proxy09.fedoraproject.org (8 dates), 1 date pending after 2 or more runs: " +
-      "proxy06.fedoraproject.org 2026-12-04 | fetched=57 retried=1 recovered=2 pending=3 lost=1 " +
-      "missing=8 runs=6 proxies=9 ignored=0 kept_aside=0",
+    "COVERAGE CRITICAL - 1 date lost, missing from DNF Counting: proxy04.fedoraproject.org " +
+      "2026-11-30 (week of 2026-11-23), 1 date fetched after its merge, missing from DNF " +
+      "Counting: proxy05.fedoraproject.org 2026-12-01 (week of 2026-11-30), 1 date not fetched " +
+      "before its merge, missing from DNF Counting: proxy06.fedoraproject.org 2026-12-04 (week " +
+      "of 2026-11-30), 8 dates missing: proxy09.fedoraproject.org (8 dates) | fetched=57 " +
+      "retried=1 recovered=1 late=1 pending=3 unverified=0 lost=1 missing=8 merge_failed=0 " +
+      "runs=6 proxies=9 log_servers=1 ignored=0 kept_aside=0",
   );
   assertEquals(plugin.stdout.split("\n").slice(1).join("\n"), text.stdout);
 
@@ -110,11 +138,21 @@ Deno.test("report --coverage: every state from six nights of both real sync scri
   assertEquals(c.totals, {
     fetched: 57,
     retried: 1,
-    recovered: 2,
+    recovered: 1,
+    late: 1,
     pending: 3,
+    unverified: 0,
     lost: 1,
     missing: 8,
   });
+  const late = c.proxies["proxy05.fedoraproject.org"]["2026-12-01"];
+  assertEquals([late.state, late.week, late.recovery.until], ["late", "2026-11-30", "2026-12-08"]);
+  assertEquals(lost.rsync, {
+    code: 23,
+    meaning: "partial transfer: some files were not copied, e.g. no log file matched the date yet",
+  });
+  assertEquals(c.proxy_counts["proxy04.fedoraproject.org"].lost, 1);
+  assertEquals(c.log_servers, ["log01.iad2.fedoraproject.org"]);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -157,9 +195,18 @@ Deno.test("report --coverage: the window's edge, --date, the window from the env
   // Without the night of 12-03 (the last run for 2026-11-30), proxy04's date is still pending.
   const { dir, files } = await nights(sixNights().slice(0, 2));
   const two = await busmsg(["report", "--coverage", "--nagios", ...files]);
-  assertEquals(two.code, 1);
+  // Still pending, but the merge of night D+2 (12-02) ran without it: DNF Counting lacks it.
+  assertEquals(two.code, 2);
   assertIncludes(
     two.stdout.split("\n")[0]!,
+    "COVERAGE CRITICAL - 1 date not fetched before its merge, missing from DNF Counting: " +
+      "proxy04.fedoraproject.org 2026-11-30 (week of 2026-11-23) |",
+  );
+  // With the merge a night later, it is only a date pending after 2 failed runs.
+  const later = await busmsg(["report", "--coverage", "--nagios", "--merge-after", "3", ...files]);
+  assertEquals(later.code, 1);
+  assertIncludes(
+    later.stdout.split("\n")[0]!,
     "COVERAGE WARNING - 1 date pending after 2 or more runs: proxy04.fedoraproject.org 2026-11-30 |",
   );
   // A message the recorder kept aside may be what a date lacks: said, and at least WARNING.
@@ -172,7 +219,7 @@ Deno.test("report --coverage: the window's edge, --date, the window from the env
     }) +
       "\n",
   );
-  const aside = await busmsg(["report", "--coverage", "--nagios", ...files]);
+  const aside = await busmsg(["report", "--coverage", "--nagios", "--merge-after", "3", ...files]);
   assertEquals(aside.code, 1);
   assertIncludes(
     aside.stdout.split("\n")[0]!,
@@ -196,10 +243,10 @@ Deno.test("report --coverage: the window's edge, --date, the window from the env
   const all = (await Promise.all(
     files.filter((f) => !f.endsWith(".gz")).map((f) => Deno.readTextFile(f)),
   )).join("");
-  const piped = await busmsg(["report", "--coverage", "-"], { stdin: all });
+  const piped = await busmsg(["report", "--coverage", "--merge-after", "3", "-"], { stdin: all });
   assertEquals(piped.code, 0, piped.stdout);
   // A line that cannot be counted is said on stderr and makes the check a WARNING at least.
-  const broken = await busmsg(["report", "--coverage", "--nagios", "-"], {
+  const broken = await busmsg(["report", "--coverage", "--nagios", "--merge-after", "3", "-"], {
     stdin: all + '{"topic": "logging.stats.sync.host.logdate.fail.final", "body": {}}\nnot json\n',
   });
   assertEquals(broken.code, 1);

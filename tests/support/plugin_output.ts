@@ -138,6 +138,6 @@ export const SYNC_U =
   " | runs=U dates_fetched=U dates_fetched_after_retry=U dates_failed=U dates_unfinished=U retries=U missing=U skipped=U ignored=U unfinished_runs=U kept_aside=U";
 /** The perfdata of an UNKNOWN `report --coverage --nagios`. */
 export const COVERAGE_U =
-  " | fetched=U retried=U recovered=U pending=U lost=U missing=U runs=U proxies=U ignored=U kept_aside=U";
+  " | fetched=U retried=U recovered=U late=U pending=U unverified=U lost=U missing=U merge_failed=U runs=U proxies=U log_servers=U ignored=U kept_aside=U";
 /** The perfdata of an UNKNOWN `doctor` (without --publish). */
 export const DOCTOR_U = " | cert_days=U dns=U;;;0 tcp=U;;;0 tls=U;;;0 amqp=U;;;0 total=U;;;0";

@@ -1,5 +1,6 @@
 import { assertEquals, assertIncludes, assertNotIncludes } from "../../support/assert.ts";
-import { coverage, type CoverageRun, coverageVerdict } from "../../../lib/sync/coverage.ts";
+import { coverage, type CoverageRun, STATES } from "../../../lib/sync/coverage.ts";
+import { coverageVerdict } from "../../../lib/sync/coverage_verdict.ts";
 import { coverageHtml, escapeHtml } from "../../../lib/sync/coverage_html.ts";
 
 const hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">';
@@ -14,6 +15,7 @@ function page(runs: CoverageRun[], expected: string[] = []): string {
 
 Deno.test("coverage page: markup from the bus (proxy names, reasons, run ids) is text, never markup", () => {
   const html = page([{
+    server: "log01",
     run_id: `run"'><b>x</b>`,
     start: "2026-12-01T03:15:00+00:00",
     finished: true,
@@ -41,6 +43,7 @@ Deno.test("coverage page: markup from the bus (proxy names, reasons, run ids) is
 
 Deno.test("coverage page: self-contained (no URL, no script), states as classes, symbols and a legend", () => {
   const html = page([{
+    server: "log01",
     run_id: "r1",
     start: "2026-12-01T03:15:00+00:00",
     finished: true,
@@ -56,16 +59,16 @@ Deno.test("coverage page: self-contained (no URL, no script), states as classes,
   assertIncludes(html, "<!DOCTYPE html>");
   assertIncludes(
     html,
-    '<td class="c s-lost" data-state="lost" data-date="2026-11-28" title="p1 2026-11-28: lost (not fetched, and no run will try it again)&#10;last reason: Error code: 23&#10;run r1 (2026-12-01T03:15:00+00:00): failed, 3 attempts">X</td>',
+    '<td class="c s-lost" data-state="lost" data-date="2026-11-28" title="p1 2026-11-28: lost (not fetched, and no run will try it again)&#10;last reason: Error code: 23&#10;rsync exit code 23: partial transfer: some files were not copied, e.g. no log file matched the date yet&#10;fetch by hand until about 2026-12-05 (the proxy keeps about 7 rotated logs): mkdir -p /var/log/hosts/p1/2026/11/28/http/ &amp;&amp; rsync -a --timeout=1200 --contimeout=1200 &#39;p1::log/httpd/*20261128*&#39; /var/log/hosts/p1/2026/11/28/http/&#10;run r1 (2026-12-01T03:15:00+00:00): failed, 3 attempts">X</td>',
   );
   // The night with no data is a blank column, not a hole in the table.
   assertIncludes(html, '<td class="c s-none" data-state="none" data-date="2026-11-29"');
-  for (const s of ["fetched", "retried", "recovered", "pending", "lost", "missing", "none"]) {
+  for (const s of [...STATES, "none"]) {
     assertIncludes(html, `<li data-state="${s}">`);
   }
   assertIncludes(
     html,
-    '<p class="verdict v-CRITICAL" id="verdict">COVERAGE CRITICAL - 1 date lost: p1 2026-11-28</p>',
+    '<p class="verdict v-WARNING" id="verdict">COVERAGE WARNING - 1 date lost on hosts outside proxy*: p1 2026-11-28</p>',
   );
   assertIncludes(html, "by busmsg 0.1.0");
   assertEquals(escapeHtml(`a&b"c'<d>\n`), "a&amp;b&quot;c&#39;&lt;d&gt;\\x0a");

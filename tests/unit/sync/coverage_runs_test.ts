@@ -35,6 +35,7 @@ Deno.test("coverage runs: the per-run model decides; a proxy listed twice is one
   const [run] = coverageRuns(summarize(events, { attempts: 3 }));
   assertEquals(run, {
     run_id: "r1",
+    server: "log01",
     start: "2026-12-01T03:15:00+00:00",
     finished: true,
     tries: {

@@ -1,12 +1,10 @@
 import { assertEquals } from "../../support/assert.ts";
+import { coverage, type CoverageRun, type Try } from "../../../lib/sync/coverage.ts";
 import {
-  coverage,
   coverageCheck,
-  type CoverageRun,
   type CoverageVerdict,
   coverageVerdict,
-  type Try,
-} from "../../../lib/sync/coverage.ts";
+} from "../../../lib/sync/coverage_verdict.ts";
 import { formatCoverage } from "../../../lib/sync/coverage_text.ts";
 import { pluginOutput } from "../../../lib/text/check.ts";
 
@@ -24,6 +22,7 @@ function run(
 ): CoverageRun {
   return {
     run_id: `run-${day}`,
+    server: "log01.iad2.fedoraproject.org",
     start: `${day}T03:15:00+00:00`,
     finished: true,
     tries,
@@ -58,7 +57,7 @@ Deno.test("coverage: every state, from the runs of four nights with a window of 
       p3: { "2026-11-28": ok, "2026-11-29": failed(), "2026-11-30": ok },
     }),
   ];
-  const c = coverage(runs, { window: 3, expected: ["p1", "p4"] });
+  const c = coverage(runs, { window: 3, expected: ["p1", "p4"], countmeHosts: "p*" });
   assertEquals(c.runs.map((r) => r.run_id), ["run-2026-11-30", "run-2026-12-01", "run-2026-12-02"]);
   assertEquals([c.from, c.to], ["2026-11-27", "2026-12-01"]);
   const s = states(c);
@@ -87,16 +86,19 @@ Deno.test("coverage: every state, from the runs of four nights with a window of 
     fetched: 5 + 1 + 4,
     retried: 1,
     recovered: 1,
+    late: 0,
     pending: 1,
+    unverified: 0,
     lost: 2,
     missing: 5,
   });
   const v = coverageVerdict(c);
   assertEquals(
     coveragePluginLine(v),
-    "COVERAGE CRITICAL - 2 dates lost: p2 2026-11-27, p3 2026-11-29, " +
-      "5 dates missing: p4 (5 dates) | " +
-      "fetched=10 retried=1 recovered=1 pending=1 lost=2 missing=5 runs=3 proxies=4 ignored=0 kept_aside=0",
+    "COVERAGE CRITICAL - 2 dates lost, missing from DNF Counting: p2 2026-11-27 (week of " +
+      "2026-11-23), p3 2026-11-29 (week of 2026-11-23), 5 dates missing: p4 (5 dates) | " +
+      "fetched=10 retried=1 recovered=1 late=0 pending=1 unverified=0 lost=2 missing=5 " +
+      "merge_failed=0 runs=3 proxies=4 log_servers=1 ignored=0 kept_aside=0",
   );
 });
 
@@ -111,14 +113,19 @@ Deno.test("coverage: the window's edge: the last run that tries a date decides, 
   assertEquals(
     coveragePluginLine(coverageVerdict(pending)),
     "COVERAGE WARNING - 1 date pending after 2 or more runs: p 2026-11-29 | fetched=0 " +
-      "retried=0 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1 ignored=0 kept_aside=0",
+      "retried=0 recovered=0 late=0 pending=1 unverified=0 lost=0 missing=0 merge_failed=0 " +
+      "runs=2 proxies=1 log_servers=1 ignored=0 kept_aside=0",
   );
   // The last night's run still running: it may yet fetch it.
   const running = [...two, run("2026-12-02", { q: { "2026-12-01": ok } }, { finished: false })];
   assertEquals(states(coverage(running, { window: 3 }))[0], "p 2026-11-29 pending");
-  // ... and it did: recovered by the window's last run.
+  // ... and it did, by the window's last run: on night D+3, after the merge of D+2 (late).
   const last = [...two, run("2026-12-02", tries(ok))];
-  assertEquals(states(coverage(last, { window: 3 })), ["p 2026-11-29 recovered"]);
+  assertEquals(states(coverage(last, { window: 3 })), ["p 2026-11-29 late"]);
+  // With the merge a night later (--merge-after 3) it was in time: recovered.
+  assertEquals(states(coverage(last, { window: 3, mergeAfter: 3 })), [
+    "p 2026-11-29 recovered",
+  ]);
   // ... it finished without fetching it: lost.
   const done = [...two, run("2026-12-02", tries(failed()))];
   assertEquals(states(coverage(done, { window: 3 })), ["p 2026-11-29 lost"]);
@@ -156,8 +163,8 @@ Deno.test("coverage: --date and --since choose log dates; the runs after them st
   assertEquals(states(coverage([], { window: 3 })), []);
   assertEquals(
     coveragePluginLine(coverageVerdict(coverage([], { window: 3 }))),
-    "COVERAGE CRITICAL - no sync run found | fetched=0 retried=0 recovered=0 pending=0 lost=0 " +
-      "missing=0 runs=0 proxies=0 ignored=0 kept_aside=0",
+    "COVERAGE CRITICAL - no sync run found | fetched=0 retried=0 recovered=0 late=0 pending=0 " +
+      "unverified=0 lost=0 missing=0 merge_failed=0 runs=0 proxies=0 log_servers=1 ignored=0 kept_aside=0",
   );
 });
 
@@ -170,7 +177,8 @@ Deno.test("coverage: OK summary counts what was fetched; a date that is no calen
   assertEquals(
     coveragePluginLine(coverageVerdict(c)),
     "COVERAGE OK - 1 date of 1 proxy fetched (1 after retries, 0 recovered), 1 pending | " +
-      "fetched=0 retried=1 recovered=0 pending=1 lost=0 missing=0 runs=2 proxies=1 ignored=0 kept_aside=0",
+      "fetched=0 retried=1 recovered=0 late=0 pending=1 unverified=0 lost=0 missing=0 " +
+      "merge_failed=0 runs=2 proxies=1 log_servers=1 ignored=0 kept_aside=0",
   );
 });
 
@@ -181,17 +189,22 @@ Deno.test("coverage text: a row of symbols per proxy, a gap for a night with no 
   assertEquals(
     formatCoverage(c, coverageVerdict(c)),
     "coverage of log dates 2026-11-27 to 2026-11-29, 1 run (2026-11-30T03:15:00+00:00 to " +
-      "2026-11-30T03:15:00+00:00), window 3 nights\n" +
-      "  . fetched  r retried  R recovered  ? pending  X lost  - missing  (blank: no run tried it)\n" +
+      "2026-11-30T03:15:00+00:00) on log01.iad2.fedoraproject.org, window 3 nights, merged on " +
+      "night D+2 unless merge events say, DNF Counting reads proxy*\n" +
+      "  . fetched  r retried  R recovered  L late  ? pending  U unverified  X lost  - missing" +
+      "  (blank: no run tried it)\n" +
       "             222\n" +
       "             789\n" +
       "  p\\x1b[31m  X .\n" +
       "  q          - -\n" +
       "lost (not fetched, and no run will try it again):\n" +
       "  p\\x1b[31m 2026-11-27: bad\\x07\n" +
+      "    fetch by hand until about 2026-12-04 (the proxy keeps about 7 rotated logs): (no " +
+      "command: the proxy's name is not a host name)\n" +
       "    run run-2026-11-30 (2026-11-30T03:15:00+00:00): failed, 3 attempts\n" +
       "missing (an expected proxy with no event for this date at all):\n" +
       "  q: no event on 2 dates, 2026-11-27 to 2026-11-29\n" +
-      "=> CRITICAL: 1 date lost: p\\x1b[31m 2026-11-27, 2 dates missing: q (2 dates)\n",
+      "=> CRITICAL: 2 dates missing: q (2 dates), 1 date lost on hosts outside proxy*: " +
+      "p\\x1b[31m 2026-11-27\n",
   );
 });
