@@ -89,7 +89,11 @@ const ENVIRONMENT: [string, string][] = [
     "warn when the client certificate expires within N days (14; 0: never)",
   ],
   ["BUSMSG_DEBUG", "1: each connection step on stderr with its time, as --verbose"],
-  ["XDG_STATE_HOME", "where a user's spool goes ($XDG_STATE_HOME/busmsg/spool)"],
+  [
+    "XDG_STATE_HOME",
+    "where a user's spool goes where /var/spool/busmsg/users is not installed " +
+    "($XDG_STATE_HOME/busmsg/spool)",
+  ],
   ["NO_COLOR", "no progress line on stderr (nor with TERM=dumb)"],
 ];
 const FILES: [string, string][] = [
@@ -97,9 +101,12 @@ const FILES: [string, string][] = [
   ["/etc/pki/fedora-messaging/", "CA, client certificate and key, as the config names them"],
   [
     "/var/spool/busmsg/",
-    "the spool for root and for the directory's owner; other users: $XDG_STATE_HOME/busmsg/spool " +
-    "or ~/.local/state/busmsg/spool. A spool directory or parent owned by another user, or " +
-    "writable by group or others, is refused (the rule OpenSSH applies to ~/.ssh)",
+    "the spool for root and for the directory's owner (0711); other users: their own " +
+    "directory users/NAME in it (0700, made by the admin with tmpfiles.d), never their home; " +
+    "where users/ is not installed, $XDG_STATE_HOME/busmsg/spool or " +
+    "~/.local/state/busmsg/spool. Root's flush and spool status cover every user's directory. " +
+    "A spool directory or parent owned by another user, or writable by group or others, is " +
+    "refused (the rule OpenSSH applies to ~/.ssh)",
   ],
   [
     "/var/log/busmsg/",

@@ -93,7 +93,8 @@ export const SPOOL_DIR_OPTION = {
     arg: "DIR",
     group: SPOOL,
     help: "where (default $BUSMSG_SPOOL_DIR, else /var/spool/busmsg for root\n" +
-      "or its owner, else ~/.local/state/busmsg/spool); owned by this user\n" +
+      "or its owner, else this user's /var/spool/busmsg/users/NAME, else\n" +
+      "(no system spool tree) ~/.local/state/busmsg/spool); owned by this user\n" +
       "or root, not writable by group or others, or it is not used",
   },
 } as const satisfies OptionTable;

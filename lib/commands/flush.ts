@@ -9,13 +9,14 @@ import {
 } from "../cli/option_table.ts";
 import { reporterFor } from "../delivery/outcomes.ts";
 import { DeliveryError, EXIT, UsageError } from "../errors.ts";
-import { note, out } from "../io/output.ts";
+import { note, out, say } from "../io/output.ts";
 import { flushSpool, sayFlush } from "../delivery/flush.ts";
 import { address } from "../delivery/session.ts";
 import { openOrSkip } from "../delivery/failfast.ts";
 import { formatSentAt } from "../message/message.ts";
 import { checkSpoolDir } from "../spool/safety.ts";
 import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";
+import { SYSTEM_SPOOL, type SystemSpool, systemSpools } from "../spool/users.ts";
 import { Interruption } from "../io/interrupt.ts";
 
 /** The options of `busmsg flush`. */
@@ -42,6 +43,10 @@ opened): kept, never deleted, never sent again. Holds the spool's lock: two
 flushes never send the same message. Run it from cron, or let the next successful
 publish/sync-event drain the spool by itself. --dry-run prints "ID ROUTING_KEY EXCHANGE
 FILE" per waiting message ("-" for a file that is not a valid message).
+Run as root with the system spool (the default), it goes through root's spool and then
+every user's directory under /var/spool/busmsg/users, each checked against the ownership
+rule as its owner (a symlink there is never followed); a directory that may not be used is
+said and makes the exit status 2, the others are still sent.
 
 ${formatOptions(OPTIONS)}
 
@@ -62,6 +67,23 @@ broker refused messages (moved aside), 1 when a file that is not a valid message
 be moved aside (left), 2 usage or config, or a spool directory that may not be used (owned
 by another user, or writable by group or others).`;
 
+/**
+ * The spools a flush goes through: for root with the system spool, root's and every user's
+ * directory under it (each checked against the ownership rule as its owner); else the one.
+ */
+async function spoolsToFlush(dir: string): Promise<SystemSpool[]> {
+  const uid = Deno.uid() ?? 0;
+  const spools = uid === 0 && dir === SYSTEM_SPOOL
+    ? await systemSpools()
+    : [{ user: "", dir, uid }];
+  for (const spool of spools) {
+    if (spool.problem) continue;
+    const check = await checkSpoolDir(spool.dir, spool.uid);
+    if (!check.ok) spool.problem = check.reason;
+  }
+  return spools;
+}
+
 /** Runs `busmsg flush`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("flush", args, OPTIONS);
@@ -75,58 +97,100 @@ export async function run(args: string[]): Promise<number> {
   if (spool.dir === undefined) throw new UsageError(spool.problem ?? "flush: no spool directory");
   const dir = spool.dir;
   const config = await configFrom(values);
-  const check = await checkSpoolDir(dir);
-  if (!check.ok) throw new UsageError(`spool ${dir}: not used: ${check.reason}`);
+  const all = await spoolsToFlush(dir);
+  const spools = all.filter((s) => !s.problem);
+  const unusable = all.filter((s) => s.problem);
+  const [first] = unusable;
+  if (spools.length === 0 && first) {
+    for (const s of unusable.slice(1)) say(`spool ${s.dir}: not used: ${s.problem}`);
+    throw new UsageError(`spool ${first.dir}: not used: ${first.problem}`);
+  }
+  // One spool that may not be used does not keep the others waiting; it is said, and exit 2.
+  for (const s of unusable) say(`spool ${s.dir}: not used: ${s.problem}`);
   if (values["dry-run"]) {
     const defaults = {
       sentAt: formatSentAt(new Date()),
       newId: () => "-",
       topicPrefix: config.topicPrefix,
     };
-    const entries = await waitingEntries(dir, defaults, (m) => address(m, config));
-    out(
-      entries.map((e) =>
-        `${e.id ?? "-"} ${e.destination?.routingKey ?? "-"} ${
-          e.destination?.exchange ?? "-"
-        } ${e.path}\n`
-      ).join(""),
+    let count = 0;
+    for (const { dir } of spools) {
+      const entries = await waitingEntries(dir, defaults, (m) => address(m, config));
+      count += entries.length;
+      out(
+        entries.map((e) =>
+          `${e.id ?? "-"} ${e.destination?.routingKey ?? "-"} ${
+            e.destination?.exchange ?? "-"
+          } ${e.path}\n`
+        ).join(""),
+      );
+    }
+    note(
+      `dry run: ${count} spooled message(s) in ${spools.map((s) => s.dir).join(", ")}, none sent`,
     );
-    note(`dry run: ${entries.length} spooled message(s) in ${dir}, none sent`);
-    return EXIT.OK;
+    return unusable.length > 0 ? EXIT.USAGE : EXIT.OK;
   }
-  if ((await listSpool(dir)).length === 0) {
+  let waiting = 0;
+  for (const { dir } of spools) waiting += (await listSpool(dir)).length;
+  if (waiting === 0) {
     summary("0 sent, 0 left\n");
-    return EXIT.OK;
+    return unusable.length > 0 ? EXIT.USAGE : EXIT.OK;
   }
   const deadline = Date.now() + config.timeoutMs;
   // SIGINT/SIGTERM: stop sending, wait briefly for the confirms, then say what was sent and
   // what is left, as at any other end (the summary is what cron mails).
   const interruption = new Interruption();
   // Always tries, whatever a recent failure says (fail-fast is for the sending commands), and
-  // keeps the state for them. A broker that could not be reached still has the spool looked
-  // at, so that stdout says what is left (and --json what each is).
-  const session = await openOrSkip(config, deadline, { dir, windowMs: 0 }, interruption);
+  // keeps the state for them (in the first spool: root's). A broker that could not be reached
+  // still has every spool looked at, so that stdout says what is left (and --json what each is).
+  const session = await openOrSkip(
+    config,
+    deadline,
+    { dir: spools[0]!.dir, windowMs: 0 },
+    interruption,
+  );
   if (session instanceof DeliveryError && session !== interruption.error) interruption.dispose();
   try {
-    // Another process sending from the spool is doing this job already: no need to wait.
-    const lockWait = Math.max(Math.min(deadline, Date.now() + 200), Date.now());
-    const flushed = await flushSpool(session, config, dir, deadline, { lockWait, report });
-    if (flushed.busy) {
-      note(`spool ${dir}: busy: another busmsg process is sending from it; nothing done`);
-      // Left for the other process to send, which is why this is no failure (exit 0).
-      summary(`0 sent, ${(await listSpool(dir)).length} left\n`);
-      return values.strict ? EXIT.SPOOLED : EXIT.OK;
+    let sent = 0, left = 0, busy = 0, refused = false;
+    let failure: number | undefined;
+    for (const { dir, uid } of spools) {
+      // Another process sending from a spool is doing this job already: no need to wait.
+      const lockWait = Math.max(Math.min(deadline, Date.now() + 200), Date.now());
+      const foreign = uid !== (Deno.uid() ?? 0);
+      let flushed;
+      try {
+        flushed = await flushSpool(session, config, dir, deadline, { lockWait, report, foreign });
+      } catch (e) {
+        // A user's spool whose lock cannot be taken safely is left, said, and exit 2.
+        say((e as Error).message);
+        left += (await listSpool(dir)).length;
+        unusable.push({ user: "", dir, uid, problem: (e as Error).message });
+        continue;
+      }
+      if (flushed.busy) {
+        note(`spool ${dir}: busy: another busmsg process is sending from it; nothing done`);
+        // Left for the other process to send, which is why this is no failure (exit 0).
+        left += (await listSpool(dir)).length;
+        busy++;
+        continue;
+      }
+      // What was left for want of a broker is said once, by the error.
+      sayFlush(session instanceof DeliveryError ? { ...flushed, left: 0 } : flushed, dir);
+      sent += flushed.sent;
+      left += flushed.left;
+      refused ||= flushed.movedAside.some((a) => a.kind === "refused");
+      // Left without a delivery error: only files that could not even be moved aside.
+      if (!(session instanceof DeliveryError) && flushed.left > 0) {
+        failure ??= flushed.error?.exitCode ?? EXIT.FAILURE;
+      }
     }
-    if (session instanceof DeliveryError) {
-      sayFlush({ ...flushed, left: 0 }, dir); // what was left is said once, by the error
-      summary(`0 sent, ${flushed.left} left\n`);
-      throw session;
-    }
-    sayFlush(flushed, dir);
-    summary(`${flushed.sent} sent, ${flushed.left} left\n`);
-    // Left without a delivery error: only files that could not even be moved aside.
-    if (flushed.left > 0) return flushed.error?.exitCode ?? EXIT.FAILURE;
-    return flushed.movedAside.some((a) => a.kind === "refused") ? EXIT.REFUSED : EXIT.OK;
+    summary(`${sent} sent, ${left} left\n`);
+    if (session instanceof DeliveryError) throw session;
+    if (failure !== undefined) return failure;
+    if (refused) return EXIT.REFUSED;
+    if (unusable.length > 0) return EXIT.USAGE;
+    if (busy > 0 && values.strict) return EXIT.SPOOLED;
+    return EXIT.OK;
   } finally {
     interruption.dispose();
     if (!(session instanceof DeliveryError)) {

@@ -7,10 +7,14 @@ import { out } from "../io/output.ts";
 import { formatAge, parseDuration } from "../text/duration.ts";
 import { exitCodeFor, type State, worst } from "../text/nagios.ts";
 import { type Check, checkJson, pluginOutput, unknownCheck } from "../text/check.ts";
-import { resolveSpool, type SpoolSummary, summarizeSpool } from "../spool/spool.ts";
-
-/** Root's spool: where the jobs that publish as root (cron, the flush unit) keep messages. */
-export const SYSTEM_SPOOL = "/var/spool/busmsg";
+import {
+  resolveSpool,
+  type SpoolCount,
+  type SpoolSummary,
+  summarizeSpool,
+  summarizeSystemSpools,
+} from "../spool/spool.ts";
+import { SYSTEM_SPOOL } from "../spool/users.ts";
 
 /** The options of `busmsg spool status`. */
 export const OPTIONS = {
@@ -47,7 +51,10 @@ Zabbix user parameter; the next line names the spool checked. Root's spool (/var
 not there yet is OK ("no spool yet": nothing was ever spooled); any other spool that
 does not exist is a WARNING, and so is a user's own spool picked by default when root's
 exists (a monitoring user that forgot sudo would check the wrong spool): give
---spool-dir to check that one on purpose.
+--spool-dir to check that one on purpose. Run as root on the system spool (the
+default), it counts root's spool and every user's directory under
+/var/spool/busmsg/users together, one "user NAME: DIR: N message(s)" line each (--json:
+"users") when there are user directories; one that may not be used is CRITICAL.
 
 ${formatOptions(OPTIONS)}
 
@@ -161,10 +168,15 @@ export async function run(args: string[]): Promise<number> {
     const spool = resolveSpool(values, (name) => Deno.env.get(name));
     if (spool.dir === undefined) throw new Error(spool.problem ?? "no spool directory");
     const dir = spool.dir;
-    const summary = await summarizeSpool(dir);
+    // Root's check of the system spool covers every user's directory under it.
+    const tree = Deno.uid() === 0 && dir === SYSTEM_SPOOL
+      ? await summarizeSystemSpools(dir)
+      : undefined;
+    const summary = tree?.total ?? await summarizeSpool(dir);
+    const users = tree && tree.each.length > 1 ? tree.each : [];
     const given = values["spool-dir"] !== undefined || !!Deno.env.get("BUSMSG_SPOOL_DIR");
     const where = judgeLocation(dir, summary.exists, given, systemSpoolExists());
-    const check = spoolCheck(dir, summary, limits, where);
+    const check = spoolCheck(dir, summary, limits, where, users);
     if (json) {
       out(
         JSON.stringify({
@@ -176,6 +188,7 @@ export async function run(args: string[]): Promise<number> {
           max_age_s: limits.criticalMs / 1000,
           destinations: Object.fromEntries(summary.destinations),
           moved_aside: summary.movedAside,
+          ...(users.length > 0 ? { users: usersJson(users) } : {}),
         }) + "\n",
       );
     } else out(pluginOutput(check));
@@ -239,6 +252,7 @@ export function spoolCheck(
   summary: SpoolSummary,
   limits: AgeLimits,
   where?: { state: State; text: string },
+  users: SpoolCount[] = [],
 ): Check {
   const judged = judgeSpool(summary, limits);
   const state = worst([judged.state, ...(where ? [where.state] : [])]);
@@ -262,12 +276,27 @@ export function spoolCheck(
     ],
     details: [
       `spool: ${dir}`,
+      ...users.map(({ spool, summary: s }) =>
+        `user ${spool.user}: ${spool.dir}: ${s.messages} message(s)` +
+        (s.oldestAgeMs === undefined ? "" : `, oldest ${formatAge(s.oldestAgeMs)}`) +
+        (s.unsafe ? `, not usable: ${s.unsafe}` : "")
+      ),
       ...[...summary.destinations].map(([to, count]) => `destination ${to}: ${count}`),
       ...summary.movedAside.map(({ path, kind, reason }) =>
         `moved aside (${kind}): ${path}${reason ? `: ${reason}` : ""}`
       ),
     ],
   };
+}
+
+/** Each spool of the system tree for `--json`: by user, its directory, count and oldest age. */
+function usersJson(users: SpoolCount[]): Record<string, unknown> {
+  return Object.fromEntries(users.map(({ spool, summary: s }) => [spool.user, {
+    spool: spool.dir,
+    messages: s.messages,
+    oldest_age_s: Math.floor((s.oldestAgeMs ?? 0) / 1000),
+    ...(s.unsafe ? { unsafe: s.unsafe } : {}),
+  }]));
 }
 
 function systemSpoolExists(): boolean {

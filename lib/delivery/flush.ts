@@ -46,21 +46,22 @@ export interface FlushReport {
  * again at most the unconfirmed ones). A message the broker refuses for good, or a file that
  * is not a message, is moved aside with its reason, never deleted. Rounds stop at the first
  * one that cannot finish (the broker is away or makes no progress); given the error of a
- * session that could not be opened, none is sent. Every file looked at is reported.
+ * session that could not be opened, none is sent. Every file looked at is reported. `foreign`:
+ * the spool is another user's (root's flush of a user's directory; see lock.ts).
  */
 export async function flushSpool(
   session: BrokerSession | DeliveryError,
   config: Config,
   dir: string,
   deadline: Deadline,
-  options: { lockWait?: Deadline; report?: Reporter } = {},
+  options: { lockWait?: Deadline; report?: Reporter; foreign?: boolean } = {},
 ): Promise<FlushReport> {
   const report: FlushReport = { sent: 0, left: 0, movedAside: [], stuck: [], busy: false };
   // A broker that could not be reached sends nothing, but every file is still looked at.
   if (session instanceof DeliveryError) report.error = session;
   // The usual case, an empty spool, costs one directory read and no lock.
   if ((await listSpool(dir)).length === 0) return report;
-  const lock = await lockSpool(dir, options.lockWait ?? deadline);
+  const lock = await lockSpool(dir, options.lockWait ?? deadline, options.foreign);
   if (!lock) return { ...report, busy: true };
   const aside = async (path: string, kind: AsideKind, reason: string) => {
     report.movedAside.push({ path: await moveAside(path, kind, reason), kind, reason });

@@ -18,6 +18,15 @@ import { ioReason } from "../errors.ts";
 import type { Defaults, Message } from "../message/message.ts";
 import { type Destination, fromSpoolLine, toSpoolLine } from "./record.ts";
 import { checkSpoolDir } from "./safety.ts";
+import { makeLockFile } from "./lock.ts";
+import {
+  SYSTEM_SPOOL,
+  type SystemSpool,
+  systemSpools,
+  USERS_SUBDIR,
+  userSpoolDir,
+  type UserSpoolLookup,
+} from "./users.ts";
 
 /** Where the spool lives and whether it is in use. */
 export interface SpoolOptions {
@@ -41,16 +50,29 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 let sequence = 0;
 
 /**
- * `/var/spool/busmsg` for root or the directory's owner, else a per-user state directory;
- * never a shared directory such as /tmp: with neither XDG_STATE_HOME nor HOME there is none.
+ * `/var/spool/busmsg` for root or the directory's owner; for any other user, its directory
+ * under `/var/spool/busmsg/users` (see users.ts). Where that tree is installed, a user without
+ * a directory there has no spool: never one under its home. Only where the tree is not
+ * installed (a developer's machine) is a per-user state directory used; never a shared
+ * directory such as /tmp: with neither XDG_STATE_HOME nor HOME there is none.
  */
 export function defaultSpoolDir(
   env: (name: string) => string | undefined,
   uid: number,
   systemOwner: () => number | undefined,
+  lookup: (uid: number, preferred: string | undefined) => UserSpoolLookup = userSpoolDir,
 ): SpoolOptions {
-  const system = "/var/spool/busmsg";
-  if (uid === 0 || systemOwner() === uid) return { dir: system };
+  if (uid === 0 || systemOwner() === uid) return { dir: SYSTEM_SPOOL };
+  const mine = lookup(uid, env("USER") || env("LOGNAME"));
+  if (mine.tree) {
+    if (mine.dir) return { dir: mine.dir };
+    return {
+      dir: undefined,
+      problem: `no spool directory: none under ${SYSTEM_SPOOL}/${USERS_SUBDIR} is owned by ` +
+        `this user (uid ${uid}); the admin adds one with a tmpfiles.d line (see the README), ` +
+        "or give --spool-dir or BUSMSG_SPOOL_DIR",
+    };
+  }
   const state = env("XDG_STATE_HOME") || (env("HOME") ? `${env("HOME")}/.local/state` : "");
   if (!state) {
     return {
@@ -64,7 +86,7 @@ export function defaultSpoolDir(
 
 function systemOwner(): number | undefined {
   try {
-    return Deno.statSync("/var/spool/busmsg").uid ?? undefined;
+    return Deno.statSync(SYSTEM_SPOOL).uid ?? undefined;
   } catch {
     return undefined; // Not there, or not ours to see.
   }
@@ -166,6 +188,9 @@ export async function spoolMessages(dir: string, entries: SpoolEntry[]): Promise
   const written = entries.map(() => false);
   let error: string | undefined;
   const fail = (e: unknown) => error ??= ioReason(e);
+  // The lock file root's flush takes in this user's spool (it never makes one there itself);
+  // one that cannot be made stops no message from being spooled.
+  await makeLockFile(dir).catch(() => {});
   const renamed: { index: number; path: string }[] = [];
   for (let at = 0; at < entries.length && error === undefined; at += CHUNK) {
     const pending: Pending[] = [];
@@ -388,7 +413,13 @@ function reasonPath(path: string): string {
  * is renamed `.refused` or `.bad`. Returns the new path.
  */
 export async function moveAside(path: string, kind: AsideKind, reason: string): Promise<string> {
+  // Made anew, never written through what is there: in a user's spool flushed by root, a
+  // symlink put in its place must not make root write elsewhere.
+  await Deno.remove(reasonPath(path)).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
   await Deno.writeTextFile(reasonPath(path), reason.replace(/\s+/g, " ").trim() + "\n", {
+    createNew: true,
     mode: 0o600,
   });
   const aside = path.replace(/\.msg$/, `.${kind}`);
@@ -431,10 +462,15 @@ export interface SpoolSummary {
 
 /**
  * Counts what the spool holds without changing it. A message spooled by an older busmsg,
- * without its destination, is counted under its topic.
+ * without its destination, is counted under its topic. `uid`: who may own the directory
+ * besides root (this user; for root, a user's directory's owner, see users.ts).
  */
-export async function summarizeSpool(dir: string, now = Date.now()): Promise<SpoolSummary> {
-  const check = await checkSpoolDir(dir);
+export async function summarizeSpool(
+  dir: string,
+  now = Date.now(),
+  uid: number = Deno.uid() ?? 0,
+): Promise<SpoolSummary> {
+  const check = await checkSpoolDir(dir, uid);
   const summary: SpoolSummary = {
     dir,
     exists: check.ok ? check.exists : true,
@@ -468,4 +504,51 @@ export async function summarizeSpool(dir: string, now = Date.now()): Promise<Spo
   }
   summary.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return summary;
+}
+
+/** One spool of the system tree and what it holds. */
+export interface SpoolCount {
+  spool: SystemSpool;
+  summary: SpoolSummary;
+}
+
+/**
+ * What every spool of the system tree holds (root's and each user's, see {@link systemSpools}),
+ * each as {@link summarizeSpool} counts it, and all of them added up (`dir` is root's). A
+ * user's directory that may not be used makes the total unsafe, naming it.
+ */
+export async function summarizeSystemSpools(
+  root = SYSTEM_SPOOL,
+  now = Date.now(),
+): Promise<{ total: SpoolSummary; each: SpoolCount[] }> {
+  const each: SpoolCount[] = [];
+  for (const spool of await systemSpools(root)) {
+    const summary = spool.problem
+      ? {
+        dir: spool.dir,
+        exists: true,
+        unsafe: spool.problem,
+        messages: 0,
+        notMessages: 0,
+        destinations: [],
+        movedAside: [],
+      }
+      : await summarizeSpool(spool.dir, now, spool.uid);
+    each.push({ spool, summary });
+  }
+  const [first, ...others] = each.map((c) => c.summary);
+  const total: SpoolSummary = { ...first!, destinations: [...first!.destinations] };
+  const counts = new Map(total.destinations);
+  for (const s of others) {
+    total.messages += s.messages;
+    total.notMessages += s.notMessages;
+    total.movedAside = [...total.movedAside, ...s.movedAside];
+    if (total.unsafe === undefined && s.unsafe !== undefined) total.unsafe = s.unsafe;
+    if (s.oldestAgeMs !== undefined && !(s.oldestAgeMs <= (total.oldestAgeMs ?? -1))) {
+      total.oldestAgeMs = s.oldestAgeMs;
+    }
+    for (const [to, n] of s.destinations) counts.set(to, (counts.get(to) ?? 0) + n);
+  }
+  total.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { total, each };
 }

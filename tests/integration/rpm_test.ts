@@ -45,6 +45,7 @@ const PREFIXED = [
   "/var/cache/busmsg",
   "/var/log/busmsg",
   "/var/spool/busmsg",
+  "/var/spool/busmsg/users",
 ];
 
 Deno.test({
@@ -119,7 +120,8 @@ Deno.test({
       "[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]",
       rpm,
     ]);
-    assertIncludes(modes.stdout, "drwx------ root:root /var/spool/busmsg\n");
+    assertIncludes(modes.stdout, "drwx--x--x root:root /var/spool/busmsg\n");
+    assertIncludes(modes.stdout, "drwxr-xr-x root:root /var/spool/busmsg/users\n");
     assertIncludes(modes.stdout, "drwxr-x--- busmsg:busmsg /var/log/busmsg\n");
     const scripts = (await runCommand("rpm", ["-qp", "--scripts", rpm])).stdout;
     assertIncludes(scripts, 'u busmsg - "busmsg recorder" /var/log/busmsg /usr/sbin/nologin');

@@ -100,7 +100,7 @@ Deno.test({
   },
 });
 
-Deno.test("sysusers.d and tmpfiles.d: the recorder's user, the spool (0700 root) and the log directory (0750 busmsg)", async () => {
+Deno.test("sysusers.d and tmpfiles.d: the recorder's user, the spool tree (0711 root, users/ 0755) and the log directory (0750 busmsg)", async () => {
   const users = await Deno.readTextFile(`${ROOT}systemd/sysusers.d/busmsg.conf`);
   const recorder = await Deno.readTextFile(`${ROOT}systemd/busmsg-recorder.service`);
   const lines = (t: string) => t.split("\n").filter((l) => l && !l.startsWith("#"));
@@ -108,7 +108,8 @@ Deno.test("sysusers.d and tmpfiles.d: the recorder's user, the spool (0700 root)
   assertIncludes(recorder, "\nUser=busmsg\nGroup=busmsg\n");
   const dirs = await Deno.readTextFile(`${ROOT}systemd/tmpfiles.d/busmsg.conf`);
   assertEquals(lines(dirs), [
-    "d /var/spool/busmsg 0700 root root -",
+    "d /var/spool/busmsg 0711 root root -",
+    "d /var/spool/busmsg/users 0755 root root -",
     "d /var/log/busmsg 0750 busmsg busmsg -",
     "d /var/cache/busmsg 0755 root root -",
   ]);

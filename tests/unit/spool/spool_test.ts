@@ -2,6 +2,7 @@ import { assertEquals } from "../../support/assert.ts";
 import { fromSpoolLine, toSpoolLine } from "../../../lib/spool/record.ts";
 import { ownershipProblem } from "../../../lib/spool/safety.ts";
 import { defaultSpoolDir } from "../../../lib/spool/spool.ts";
+import { systemSpools, userSpoolDir } from "../../../lib/spool/users.ts";
 import { complete } from "../../../lib/message/message.ts";
 
 const defaults = { sentAt: "2026-11-28T00:00:00+00:00", newId: () => "new", topicPrefix: "" };
@@ -55,18 +56,79 @@ Deno.test("ownership rule: owner this user or root; not writable by group or oth
 Deno.test("the default spool never falls back to a shared directory", () => {
   const env = (vars: Record<string, string>) => (name: string) => vars[name];
   const nobody = () => undefined;
-  assertEquals(defaultSpoolDir(env({}), 0, nobody), { dir: "/var/spool/busmsg" });
-  assertEquals(defaultSpoolDir(env({}), 1000, () => 1000), { dir: "/var/spool/busmsg" });
-  assertEquals(defaultSpoolDir(env({ HOME: "/home/u" }), 1000, () => 0), {
+  const noTree = () => ({ tree: false as const });
+  assertEquals(defaultSpoolDir(env({}), 0, nobody, noTree), { dir: "/var/spool/busmsg" });
+  assertEquals(defaultSpoolDir(env({}), 1000, () => 1000, noTree), { dir: "/var/spool/busmsg" });
+  assertEquals(defaultSpoolDir(env({ HOME: "/home/u" }), 1000, () => 0, noTree), {
     dir: "/home/u/.local/state/busmsg/spool",
   });
-  assertEquals(defaultSpoolDir(env({ XDG_STATE_HOME: "/st", HOME: "/h" }), 1000, nobody), {
-    dir: "/st/busmsg/spool",
-  });
-  const none = defaultSpoolDir(env({}), 1000, nobody);
+  assertEquals(
+    defaultSpoolDir(env({ XDG_STATE_HOME: "/st", HOME: "/h" }), 1000, nobody, noTree),
+    { dir: "/st/busmsg/spool" },
+  );
+  const none = defaultSpoolDir(env({}), 1000, nobody, noTree);
   assertEquals(none.dir, undefined);
   assertEquals(
     none.problem,
     "no spool directory: neither HOME nor XDG_STATE_HOME is set (give --spool-dir or BUSMSG_SPOOL_DIR)",
   );
+});
+
+Deno.test("where the system spool tree is installed, a user's spool is its directory there, never its home", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  const asked: [number, string | undefined][] = [];
+  const tree = (uid: number, preferred: string | undefined) => {
+    asked.push([uid, preferred]);
+    return uid === 994
+      ? { tree: true as const, dir: "/var/spool/busmsg/users/countme" }
+      : { tree: true as const };
+  };
+  assertEquals(
+    defaultSpoolDir(env({ HOME: "/srv/countme", USER: "countme" }), 994, () => 0, tree),
+    {
+      dir: "/var/spool/busmsg/users/countme",
+    },
+  );
+  assertEquals(asked, [[994, "countme"]]);
+  const none = defaultSpoolDir(env({ HOME: "/home/u", LOGNAME: "u" }), 1000, () => 0, tree);
+  assertEquals(none.dir, undefined);
+  assertEquals(
+    none.problem,
+    "no spool directory: none under /var/spool/busmsg/users is owned by this user (uid 1000); " +
+      "the admin adds one with a tmpfiles.d line (see the README), or give --spool-dir or " +
+      "BUSMSG_SPOOL_DIR",
+  );
+});
+
+Deno.test("the system spool tree: root's spool, then each user's directory by name; a symlink is listed with its problem", async () => {
+  const root = await Deno.makeTempDir();
+  assertEquals(await systemSpools(root), [{ user: "root", dir: root, uid: 0 }]);
+  await Deno.mkdir(`${root}/users/countme`, { recursive: true });
+  await Deno.mkdir(`${root}/users/apache`);
+  await Deno.symlink("/etc", `${root}/users/evil`);
+  await Deno.writeTextFile(`${root}/users/file`, "");
+  const me = Deno.uid()!;
+  assertEquals(await systemSpools(root), [
+    { user: "root", dir: root, uid: 0 },
+    { user: "apache", dir: `${root}/users/apache`, uid: me },
+    { user: "countme", dir: `${root}/users/countme`, uid: me },
+    {
+      user: "evil",
+      dir: `${root}/users/evil`,
+      uid: me,
+      problem: `${root}/users/evil is a symbolic link (not followed)`,
+    },
+    {
+      user: "file",
+      dir: `${root}/users/file`,
+      uid: me,
+      problem: `${root}/users/file is not a directory`,
+    },
+  ]);
+  // Found by owner, the login name first; a symlink is never taken.
+  assertEquals(userSpoolDir(me, "countme", root), { tree: true, dir: `${root}/users/countme` });
+  assertEquals(userSpoolDir(me, undefined, root), { tree: true, dir: `${root}/users/apache` });
+  assertEquals(userSpoolDir(me + 1, "x", root), { tree: true });
+  assertEquals(userSpoolDir(me, "x", `${root}/nowhere`), { tree: false });
+  await Deno.remove(root, { recursive: true });
 });

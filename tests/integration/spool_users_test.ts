@@ -1,0 +1,189 @@
+/**
+ * Two publishing users, one spool tree, with a real second user (as countme on Fedora's log
+ * server: nologin, its own home): with the broker away its message is spooled in its directory
+ * under /var/spool/busmsg/users, never under its home; root's `spool status` counts it; the
+ * flush unit's command, run as root, delivers it exactly once; then status counts nothing.
+ * Needs root (useradd, setpriv), as CI runs; ignored otherwise.
+ */
+import { assertEquals, assertIncludes } from "../support/assert.ts";
+import { PLAIN_PORT, Reader } from "../support/broker.ts";
+import { relay } from "../support/faults.ts";
+import { BUNDLE, ROOT, runCommand } from "../support/run.ts";
+
+const USER = "busmsg-countme";
+const HOME = `/srv/${USER}`;
+const TREE = "/var/spool/busmsg";
+const USER_SPOOL = `${TREE}/users/${USER}`;
+const isRoot = Deno.uid() === 0;
+const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
+
+/** A free loopback port: nothing listens there until the "broker" comes back on it. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** What the test user runs: the bundle and its Deno, copied where any user may read them. */
+async function userCopy(): Promise<{ dir: string; deno: string; bundle: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-users-" });
+  await Deno.chmod(dir, 0o755);
+  await Deno.copyFile(Deno.execPath(), `${dir}/deno`);
+  await Deno.copyFile(BUNDLE, `${dir}/busmsg.js`);
+  // Deno's cache as the installed launcher has it: root's, read-only to the others.
+  await Deno.mkdir(`${dir}/cache`, { mode: 0o755 });
+  return { dir, deno: `${dir}/deno`, bundle: `${dir}/busmsg.js` };
+}
+
+/** The user as the job's (nologin, own home, own group), made once; the tree as tmpfiles makes it. */
+async function setUp(): Promise<{ uid: number; gid: number }> {
+  if ((await runCommand("id", ["-u", USER])).code !== 0) {
+    const add = await runCommand("useradd", [
+      "--system",
+      "--home-dir",
+      HOME,
+      "--no-create-home",
+      "--shell",
+      "/usr/sbin/nologin",
+      "--user-group",
+      USER,
+    ]);
+    assertEquals(add.code, 0, add.stderr);
+  }
+  const uid = Number((await runCommand("id", ["-u", USER])).stdout.trim());
+  const gid = Number((await runCommand("id", ["-g", USER])).stdout.trim());
+  // The lines of systemd/tmpfiles.d/busmsg.conf and the README's line for the user.
+  await Deno.mkdir(`${TREE}/users`, { recursive: true });
+  await Deno.chmod(TREE, 0o711);
+  await Deno.chmod(`${TREE}/users`, 0o755);
+  await Deno.remove(USER_SPOOL, { recursive: true }).catch(() => {});
+  await Deno.mkdir(USER_SPOOL, { mode: 0o700 });
+  await Deno.chown(USER_SPOOL, uid, gid);
+  await Deno.remove(HOME, { recursive: true }).catch(() => {});
+  await Deno.mkdir(HOME, { mode: 0o700 });
+  await Deno.chown(HOME, uid, gid);
+  return { uid, gid };
+}
+
+async function everything(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    found.push(e.name);
+    if (e.isDirectory) {
+      found.push(...(await everything(`${dir}/${e.name}`)).map((n) => `${e.name}/${n}`));
+    }
+  }
+  return found.sort();
+}
+
+Deno.test({
+  name:
+    "two users, one spool tree: a user's message spooled in its directory (not its home), counted and flushed once by root",
+  ignore: !isRoot,
+  fn: async () => {
+    await setUp();
+    const copy = await userCopy();
+    const port = freePort();
+    const conf = `${copy.dir}/config.toml`;
+    await Deno.writeTextFile(
+      conf,
+      `amqp_url = "amqp://busmsg-test:test-secret@127.0.0.1:${port}/%2Fpubsub"\n` +
+        `topic_prefix = "org.fedoraproject.prod"\n`,
+      { mode: 0o644 },
+    );
+    const run = (args: string[]) => [
+      copy.deno,
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--no-config",
+      "--cached-only",
+      ...FLAGS,
+      copy.bundle,
+      ...args,
+    ];
+    // What cron gives a job: its user's HOME, USER and LOGNAME, a plain PATH; no spool named.
+    const userEnv = {
+      HOME,
+      USER,
+      LOGNAME: USER,
+      PATH: "/usr/bin:/bin",
+      DENO_DIR: `${copy.dir}/cache`,
+      FEDORA_MESSAGING_CONF: conf,
+      NO_COLOR: "1",
+    };
+    const rootEnv = { ...userEnv, HOME: "/root", USER: "root", LOGNAME: "root" };
+    const runId = crypto.randomUUID();
+    const reader = await Reader.open(["org.fedoraproject.prod.logging.stats.countme-update.#"]);
+    try {
+      // The broker away: the job's message is spooled, exit 0.
+      const sent = await runCommand("setpriv", [
+        "--reuid",
+        USER,
+        "--regid",
+        USER,
+        "--init-groups",
+        "--",
+        ...run([
+          "publish",
+          "--topic",
+          "logging.stats.countme-update.start",
+          "loghost=log01",
+          `run_id=${runId}`,
+        ]),
+      ], { env: userEnv, clearEnv: true });
+      assertEquals(sent.code, 0, sent.stderr);
+      assertIncludes(sent.stderr, USER_SPOOL);
+      const spooled = (await everything(USER_SPOOL)).filter((n) => n.endsWith(".msg"));
+      assertEquals(spooled.length, 1);
+      assertEquals(await everything(HOME), [], "nothing under the user's home");
+
+      // Root's check counts it, under the user's line.
+      const asRoot = (args: string[]) =>
+        runCommand(copy.deno, run(args).slice(1), { env: rootEnv, clearEnv: true });
+      const before = await asRoot(["spool", "status"]);
+      assertIncludes(before.stdout, "SPOOL OK - 1 message");
+      assertIncludes(before.stdout, `user ${USER}: ${USER_SPOOL}: 1 message(s)`);
+      const json = await asRoot(["spool", "status", "--json"]);
+      assertEquals(JSON.parse(json.stdout).users[USER].messages, 1);
+
+      // The broker back on the same address; the flush unit's command, as root.
+      const back = relay(PLAIN_PORT, { listenPort: port });
+      try {
+        const flush = await asRoot(["flush"]);
+        assertEquals(flush.code, 0, flush.stderr);
+        const arrived = (await reader.settle(1000)).filter((m) =>
+          JSON.parse(m.text).run_id === runId
+        );
+        assertEquals(arrived.length, 1, "delivered exactly once");
+        assertEquals(JSON.parse(arrived[0]!.text), { loghost: "log01", run_id: runId });
+        assertEquals(
+          arrived[0]!.routingKey,
+          "org.fedoraproject.prod.logging.stats.countme-update.start",
+        );
+        // A second flush sends nothing again.
+        const again = await asRoot(["flush"]);
+        assertEquals(again.code, 0, again.stderr);
+        assertEquals(
+          (await reader.settle(500)).filter((m) => JSON.parse(m.text).run_id === runId).length,
+          1,
+        );
+      } finally {
+        back.close();
+      }
+      const after = await asRoot(["spool", "status"]);
+      assertIncludes(after.stdout, `user ${USER}: ${USER_SPOOL}: 0 message(s)`);
+      const afterJson = await asRoot(["spool", "status", "--json"]);
+      assertEquals(JSON.parse(afterJson.stdout).users[USER].messages, 0);
+      assertEquals((await everything(USER_SPOOL)).filter((n) => n.endsWith(".msg")), []);
+      // The lock root took is still the user's own (root made nothing there).
+      const lock = await Deno.lstat(`${USER_SPOOL}/.lock`);
+      assertEquals(lock.uid, Number((await runCommand("id", ["-u", USER])).stdout.trim()));
+      assertEquals(await everything(HOME), [], "nothing under the user's home");
+    } finally {
+      await reader.close();
+      await Deno.remove(copy.dir, { recursive: true });
+    }
+  },
+});
