@@ -30,10 +30,16 @@ async function userCopy(): Promise<{ dir: string; deno: string; bundle: string }
   const dir = await Deno.makeTempDir({ prefix: "busmsg-users-" });
   await Deno.chmod(dir, 0o755);
   await Deno.copyFile(Deno.execPath(), `${dir}/deno`);
-  await Deno.copyFile(BUNDLE, `${dir}/busmsg.js`);
+  // The bundle and what it loads beside it (its chunks), as installed.
+  const from = BUNDLE.slice(0, BUNDLE.lastIndexOf("/"));
+  await runCommand("cp", ["-r", `${from}/.`, dir]);
   // Deno's cache as the installed launcher has it: root's, read-only to the others.
   await Deno.mkdir(`${dir}/cache`, { mode: 0o755 });
-  return { dir, deno: `${dir}/deno`, bundle: `${dir}/busmsg.js` };
+  return {
+    dir,
+    deno: `${dir}/deno`,
+    bundle: `${dir}/${BUNDLE.slice(BUNDLE.lastIndexOf("/") + 1)}`,
+  };
 }
 
 /** The user as the job's (nologin, own home, own group), made once; the tree as tmpfiles makes it. */
