@@ -6,10 +6,15 @@
  * floor for one process per message) and, for validation, Python's json module and jq; memory
  * against the targets.
  * Prints medians and ratios; absolute numbers drift on shared machines, ratios are what count.
+ * Start-up first: an empty Deno script, `--version`, `publish --dry-run`, `validate` of one line
+ * and the installed launcher (scripts/install's, BUSMSG_NO_COMPILE=1), in turns, against the
+ * empty script; one TLS publish against the Deno-native floor (scripts/bench_native.ts).
  * With `--baseline REV`, only a change's cost: busmsg as it ships against the bundle of git
- * revision REV (built in a worktree of its own), start-up and one call over TLS, in turns.
+ * revision REV (built in a worktree of its own), every per-process row in turns.
  *
- *   deno run -A scripts/bench.ts [--quick] [--baseline REV]
+ * `--start-up`: the start-up rows only.
+ *
+ *   deno run -A scripts/bench.ts [--quick] [--start-up] [--baseline REV]
  */
 import { parseArgs } from "node:util";
 import {
@@ -18,6 +23,7 @@ import {
   PLAIN_URL as PLAIN,
   TEST_PASSWORD,
   TEST_USER,
+  TLS_PORT,
   TLS_URL,
 } from "../tests/support/addresses.ts";
 
@@ -30,10 +36,16 @@ const TLS_PASSWORD_URL = Object.assign(new URL(TLS_URL), {
 }).href;
 const { values: given } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean" }, baseline: { type: "string" } },
+  options: {
+    quick: { type: "boolean" },
+    baseline: { type: "string" },
+    "start-up": { type: "boolean" },
+  },
 });
 const quick = given.quick === true;
 const RUNS = quick ? 7 : 25;
+/** Start-up rows: a few milliseconds apart, so more turns. */
+const STARTUP_RUNS = quick ? 11 : 41;
 const work = await Deno.makeTempDir({ prefix: "busmsg-bench-" });
 
 /** busmsg as it ships: the bundle (scripts/bench builds it), the binary's flags, no config. */
@@ -61,6 +73,25 @@ c.close();
 `,
 );
 const floor = [...denoRun, "--no-config", "--allow-net=127.0.0.1", floorJs];
+/** An empty Deno script, run as busmsg is (its flags, its cache): the floor of start-up. */
+const emptyJs = `${work}/empty.js`;
+await Deno.writeTextFile(emptyJs, "");
+const empty = ["env", `DENO_DIR=${work}/deno-dir`, ...denoRun, "--no-config", ...FLAGS, emptyJs];
+/** One TLS publish, Deno-native: the least a Deno program pays for what busmsg does. */
+const nativeTls = [
+  ...denoRun,
+  "--no-config",
+  "--allow-net",
+  "--allow-read",
+  `${ROOT}scripts/bench_native.ts`,
+  "localhost",
+  `${TLS_PORT}`,
+  "/pubsub",
+  `${CERTS}/ca.pem`,
+  `${CERTS}/logging.pem`,
+  `${CERTS}/logging.key`,
+  "logging.stats.sync.host.start",
+];
 
 interface Sample {
   ms: number;
@@ -122,6 +153,18 @@ await Deno.writeTextFile(
 );
 
 const syncEvent = ["sync-event", "host.start", "--run-id", "bench", "--synced-host", "proxy01"];
+const DRY = ["publish", "--dry-run", "--topic", "bench.one", "a=1"];
+const oneLine = `${work}/one.jsonl`;
+await Deno.writeTextFile(
+  oneLine,
+  JSON.stringify({
+    topic: "logging.stats.sync.host.logdate.finish",
+    body: { host: "log01", run_id: "r", synced_host: "proxy01", log_date: "2026-11-27" },
+  }) + "\n",
+);
+const VALIDATE_ONE = ["validate", oneLine];
+const emptySpool = `${work}/empty-spool`;
+await Deno.mkdir(emptySpool, { mode: 0o700 });
 
 if (given.baseline !== undefined) {
   await againstBaseline(given.baseline);
@@ -131,10 +174,51 @@ if (given.baseline !== undefined) {
 }
 
 // (1) One message per process.
-async function perProcess(label: string, ours: string[], peer: string[], peerName: string) {
-  const [a, b] = await mediansOf([ours, peer]) as [Sample, Sample];
+async function perProcess(
+  label: string,
+  ours: string[],
+  peer: string[],
+  peerName: string,
+  runs = RUNS,
+) {
+  const [a, b] = await mediansOf([ours, peer], runs) as [Sample, Sample];
   row(label, `${a.ms.toFixed(1)} ms`, `${b.ms.toFixed(1)} ms`, peerName, (a.ms / b.ms).toFixed(2));
   return [a, b] as const;
+}
+
+// (0) Start-up: each command against an empty Deno script, all in turns.
+const launcher = await installedLauncher();
+const startup: [string, string[]][] = [
+  ["start-up, --version (target 1.2)", [...busmsg, "--version"]],
+  ["start-up, publish --dry-run (target 1.3)", [...busmsg, ...DRY]],
+  ["start-up, validate of one line", [...busmsg, ...VALIDATE_ONE]],
+  ["start-up, installed launcher --version", [launcher, "--version"]],
+];
+const [emptyRun, ...started] = await mediansOf(
+  [empty, ...startup.map(([, cmd]) => cmd)],
+  STARTUP_RUNS,
+);
+for (const [i, [label]] of startup.entries()) {
+  const ms = started[i]!.ms;
+  row(
+    label,
+    `${ms.toFixed(1)} ms`,
+    `${emptyRun!.ms.toFixed(1)} ms`,
+    "an empty Deno script",
+    (ms / emptyRun!.ms).toFixed(2),
+  );
+}
+await perProcess(
+  "1 sync-event/process, TLS+cert (target 1.15)",
+  [...busmsg, ...syncEvent, "--conf", tlsConf],
+  nativeTls,
+  "Deno-native publisher (scripts/bench_native.ts)",
+  STARTUP_RUNS,
+);
+if (given["start-up"]) {
+  printTable();
+  await Deno.remove(work, { recursive: true });
+  Deno.exit(0);
 }
 await perProcess(
   "1 sync-event/process, AMQP",
@@ -183,10 +267,9 @@ await perProcess(
   ["env", "BUSMSG_EXPIRY_WARN_DAYS=0", ...tlsOne],
   "busmsg, BUSMSG_EXPIRY_WARN_DAYS=0",
 );
-const dryArgs = ["publish", "--dry-run", "--topic", "bench.one", "a=1"];
 const [dry, drySource, version, versionSource] = await mediansOf([
-  [...busmsg, ...dryArgs],
-  [...fromSource, ...dryArgs],
+  [...busmsg, ...DRY],
+  [...fromSource, ...DRY],
   [...busmsg, "--version"],
   [...fromSource, "--version"],
 ]) as [Sample, Sample, Sample, Sample];
@@ -387,6 +470,22 @@ function printTable() {
   );
 }
 
+/**
+ * busmsg installed by scripts/install without a binary (the launcher and the bundle, as the RPM
+ * installs them) under `work`, its Deno cache there too; the launcher's path.
+ */
+async function installedLauncher(): Promise<string> {
+  const prefix = `${work}/prefix`;
+  const out = await new Deno.Command("bash", {
+    args: [`${ROOT}scripts/install`, prefix],
+    env: { BUSMSG_NO_COMPILE: "1", BUSMSG_CACHE_DIR: `${work}/launcher-cache` },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`scripts/install: ${new TextDecoder().decode(out.stderr)}`);
+  return `${prefix}/bin/busmsg`;
+}
+
 /** dist/busmsg.js as git revision `rev` builds it, in a worktree of its own under `work`. */
 async function bundleOf(rev: string): Promise<string> {
   const tree = `${work}/baseline`;
@@ -411,13 +510,19 @@ async function bundleOf(rev: string): Promise<string> {
 /** The rows of a change's cost: this bundle against `rev`'s, the same commands in turns. */
 async function againstBaseline(rev: string) {
   const before = [...busmsg.slice(0, -1), await bundleOf(rev)];
-  const cases: [string, string[]][] = [
-    ["start-up, --version", ["--version"]],
-    ["start-up, publish --dry-run", ["publish", "--dry-run", "--topic", "bench.one", "a=1"]],
-    ["1 sync-event/process, TLS+cert", [...syncEvent, "--conf", tlsConf]],
+  const cases: [string, string[], number?][] = [
+    ["start-up, --version", ["--version"], STARTUP_RUNS],
+    ["start-up, --help", ["--help"], STARTUP_RUNS],
+    ["start-up, publish --dry-run", DRY, STARTUP_RUNS],
+    ["start-up, validate of one line", VALIDATE_ONE, STARTUP_RUNS],
+    ["start-up, spool status", ["spool", "status", "--spool-dir", emptySpool], STARTUP_RUNS],
+    ["start-up, schema --list", ["schema", "--list"], STARTUP_RUNS],
+    ["1 sync-event/process, AMQP", [...syncEvent, "--url", PLAIN]],
+    ["1 sync-event/process, TLS+cert", [...syncEvent, "--conf", tlsConf], STARTUP_RUNS],
+    ["1 message/process, AMQP", ["publish", "--url", PLAIN, "--topic", "bench.one", "a=1"]],
   ];
-  for (const [label, args] of cases) {
-    const [now, then] = await mediansOf([[...busmsg, ...args], [...before, ...args]]) as [
+  for (const [label, args, runs] of cases) {
+    const [now, then] = await mediansOf([[...busmsg, ...args], [...before, ...args]], runs) as [
       Sample,
       Sample,
     ];
