@@ -90,7 +90,8 @@ As a recorder (a service): --queue-name makes the queue durable, so messages pub
 while the recorder is down or restarting wait there; each message is acknowledged only
 after its line is written and synced to --output. The queue is a quorum queue with a
 delivery limit: a message that keeps taking the recorder down is moved by RabbitMQ to the
-dead-letter queue (NAME.dead-letters), which the recorder drains into the side file.
+dead-letter queue (NAME.dead-letters), which the recorder drains into the side file
+(only with --output: without a side file they are left in the queue).
 Every message acknowledged is kept: one that a line cannot hold (not a JSON object, NaN,
 nested deeper than 64, not UTF-8; headers nested deeper than 64) and each dead letter go
 to the side file beside the day file (sync-D.rejects.jsonl: time, kind, reason, routing
@@ -235,12 +236,20 @@ async function listenWith(
   };
   if (given.length === 0 && fromConfig) config.exchange = fromConfig.exchange;
   const output = values.output;
+  // Only a recorder with a side file may take dead letters: on stderr they would be acked into
+  // a journal, out of the report's reach. The queue is still declared with its dead letters, as
+  // the recorder declares it; said at the end (a refusal stays one line).
+  const leftDeadLetters = output === undefined ? subscription.deadLetters : undefined;
+  if (leftDeadLetters !== undefined) {
+    delete subscription.deadLetters;
+    delete subscription.deadLetterArguments;
+  }
   const sink = output === undefined ? stdoutSink() : fileSink(output);
   hangups.then(() => sink.reopen());
   const style = values.pretty ? prettyStyle(output !== undefined) : undefined;
   const format = (m: Message) => (style ? prettyLine(m, style) : toDumpLine(m)) + "\n";
   try {
-    return await listen(config, subscription, limits, {
+    const code = await listen(config, subscription, limits, {
       readerGone: new Promise((resolve) => sink.whenReaderGone(resolve)),
       message: (m) => {
         let line: string;
@@ -268,6 +277,12 @@ async function listenWith(
         ));
       },
     }, consoleReporter());
+    if (leftDeadLetters !== undefined) {
+      say(printable(
+        `dead letters of "${queue}" were left in "${leftDeadLetters}" for a recorder with --output`,
+      ));
+    }
+    return code;
   } finally {
     sink.close();
   }

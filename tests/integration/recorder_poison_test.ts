@@ -284,3 +284,30 @@ Deno.test("recorder: a message without an id, not a fedora-messaging message, is
     await cleanUp(queue);
   }
 });
+
+Deno.test("listen --queue-name without --output leaves the dead letters in their queue for the recorder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-dead-" });
+  const queue = queueName("dl-stdout");
+  const dead = `${queue}.dead-letters`;
+  try {
+    // The recorder declares the queue and its dead letters, then stops.
+    const recorder = await background(recording(queue, "--output", `${dir}/sync.jsonl`));
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+    const conn = await amqp.connect(PLAIN_URL);
+    const ch = await conn.createConfirmChannel();
+    ch.sendToQueue(dead, Buffer.from('{"a": 1}'), { messageId: "a-dead-letter" });
+    await ch.waitForConfirms();
+    await conn.close();
+    const watcher = await background(recording(queue, "--timeout", "2"));
+    const got = await watcher.done();
+    assertEquals(got.code, 0, got.stderr);
+    assertEquals(got.stdout, "");
+    assertIncludes(got.stderr, `dead letters of "${queue}" were left in "${dead}"`);
+    assert(!got.stderr.includes("kept aside"), got.stderr);
+    assertEquals(await drainQueue(dead, false), ["a-dead-letter"], "still there");
+  } finally {
+    await cleanUp(queue);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
