@@ -107,23 +107,54 @@ async function denoRuntime(deno: string): Promise<Carried> {
   for (const dir of candidates) {
     try {
       const pkg = await readPackage(dir);
-      if (pkg.files.length > 0) return { name: "deno (runtime)", version, ...pkg, note: RUNTIME };
+      if (pkg.files.length > 0) {
+        return {
+          name: "deno (runtime)",
+          version,
+          ...pkg,
+          license: RUNTIME_LICENSES.join(" AND "),
+          note: RUNTIME,
+        };
+      }
     } catch { /* not an npm package directory */ }
   }
   return {
     name: "deno (runtime)",
     version,
-    license: "MIT",
+    license: RUNTIME_LICENSES.join(" AND "),
     files: [],
     source: "https://github.com/denoland/deno",
     note: RUNTIME,
   };
 }
 
+/**
+ * The licences of what the deno binary itself carries, besides Deno's own MIT: V8 and its
+ * fdlibm (BSD-3-Clause, SunPro), ICU's data and code (Unicode-3.0), SQLite (blessing, public
+ * domain), zlib (Zlib), and the Rust crates Deno is built from (MIT, Apache-2.0, BSD-2-Clause,
+ * BSD-3-Clause, ISC, Zlib, MPL-2.0, CC0-1.0, Unicode-3.0). Fedora's rule: the License: tag of
+ * a package names every licence of what it ships, bundled code included.
+ */
+export const RUNTIME_LICENSES = [
+  "MIT",
+  "Apache-2.0",
+  "BSD-2-Clause",
+  "BSD-3-Clause",
+  "ISC",
+  "Zlib",
+  "MPL-2.0",
+  "CC0-1.0",
+  "Unicode-3.0",
+  "SunPro",
+  "blessing",
+];
+
 // What the npm package's licence file does not say: the binary links more than Deno's code.
-const RUNTIME = "The deno binary also contains V8 (BSD-3-Clause) and the Rust crates Deno is " +
-  "built from\n(mostly MIT or Apache-2.0); their notices are in Deno's source release, " +
-  "not listed here.";
+const RUNTIME = "The deno binary also contains V8 (BSD-3-Clause, its fdlibm SunPro), ICU " +
+  "(Unicode-3.0),\nSQLite (blessing), zlib and the Rust crates Deno is built from (MIT, " +
+  "Apache-2.0, BSD, ISC, Zlib,\nMPL-2.0, CC0-1.0, Unicode-3.0): the License line above; " +
+  "their notices are in Deno's source\nrelease (https://github.com/denoland/deno), not " +
+  "copied here.";
 
 if (import.meta.main) {
   const [out, deno] = Deno.args;

@@ -31,9 +31,15 @@ export function providesName(b: Bundled): string {
   return b.name === "deno (runtime)" ? "deno" : `nodejs-${b.name}`;
 }
 
-/** busmsg's MIT and every bundled licence, each once, joined with AND (SPDX). */
+/**
+ * busmsg's MIT and every bundled licence, each once, joined with AND (SPDX). A licence that is
+ * itself a plain AND list (the Deno runtime's) gives its parts.
+ */
 export function licenseTag(bundled: Bundled[]): string {
-  const all = ["MIT", ...bundled.map((b) => b.license)];
+  const all = [
+    "MIT",
+    ...bundled.flatMap((b) => /[()]| OR /.test(b.license) ? [b.license] : b.license.split(" AND ")),
+  ];
   return [...new Set(all)].map((l) => /\s/.test(l) ? `(${l})` : l).join(" AND ");
 }
 

@@ -1,10 +1,13 @@
 /**
- * `deno task release` and `rpmbuild -tb` on its tarball: built once, with no network (a network
- * namespace of its own where unshare can make one), an empty home (no rpm or Deno cache), and the
- * pinned deno on PATH standing in for BuildRequires: deno. Then the RPM's file list, licences,
- * bundled() provides and scriptlets, and rpmlint (where installed): no errors.
+ * `deno task release`, twice: the same commit gives the same tarball, byte for byte, with nothing
+ * of the checkout's path or Deno's caches in it. Then `rpmbuild -tb` on it with no network (a
+ * network namespace of its own where unshare can make one), an empty home (no rpm or Deno cache),
+ * and a wrong `deno` first on PATH, which must not be used: the RPM ships the pinned Source. Its
+ * file list, licences, bundled() provides and scriptlets (%preun on erase run for real), and
+ * rpmlint (where installed): no errors. And the SRPM rebuilt offline for aarch64
+ * (`rpmbuild --rebuild --target aarch64`): it ships the aarch64 runtime, Source2.
  */
-import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
 import { ROOT, runCommand } from "../support/run.ts";
 import { VERSION } from "../../lib/version.ts";
 import { lockedPackages } from "../../scripts/licenses.ts";
@@ -48,41 +51,67 @@ const PREFIXED = [
   "/var/spool/busmsg/users",
 ];
 
+/** The sha256 of a file, hex. */
+async function sha256(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 Deno.test({
   name:
-    "deno task release, then rpmbuild -tb offline: the RPM's files, licence, bundled(), scriptlets; rpmlint finds no error",
+    "deno task release twice: byte-identical; rpmbuild -tb offline ships the pinned runtime, not PATH's deno: the RPM's files, licence, bundled(), scriptlets; rpmlint finds no error; the SRPM rebuilds for aarch64",
   ignore: skip !== undefined,
   sanitizeResources: false,
   fn: async () => {
-    const release = await runCommand("bash", [`${ROOT}scripts/release`]);
-    assertEquals(release.code, 0, release.stderr);
     const tarball = `${ROOT}dist/busmsg-${VERSION}.tar.gz`;
+    const sums: string[] = [];
+    const listings: string[] = [];
+    for (const round of [1, 2]) {
+      const release = await runCommand("bash", [`${ROOT}scripts/release`]);
+      assertEquals(release.code, 0, `release ${round}: ${release.stderr}`);
+      sums.push(await sha256(tarball));
+      listings.push((await runCommand("tar", ["-tvzf", tarball])).stdout);
+    }
+    const [first, second] = listings.map((l) => l.split("\n"));
+    assertEquals(
+      sums[0],
+      sums[1],
+      "two releases of one commit differ: " +
+        first!.filter((l) => !second!.includes(l)).join("\n") + "\n---\n" +
+        second!.filter((l) => !first!.includes(l)).join("\n"),
+    );
+    // Nothing of the builder: its checkout's path, Deno's SQLite caches, gen/, registry.json.
+    const unpacked = await runCommand("sh", ["-c", `gzip -dc '${tarball}'`]);
+    assertNotIncludes(unpacked.stdout, ROOT.replace(/\/$/, ""));
+    const entries = (await runCommand("tar", ["-tzf", tarball])).stdout.split("\n");
+    const vendored = entries.filter((n) => n.includes("/vendor/deno-dir/"));
+    assert(vendored.length > 10, "the npm packages are vendored");
+    assertEquals(vendored.filter((n) => !/\/vendor\/deno-dir\/(npm\/.*)?$/.test(n)), []);
+    assertEquals(entries.filter((n) => /registry\.json$|_cache_v2|\/gen\//.test(n)), []);
+    const source = (arch: string) => `${ROOT}dist/deno-${DENO_VERSION}-${arch}-unknown-linux-gnu`;
     const home = await Deno.makeTempDir({ prefix: "busmsg-rpm-" });
-    const deno = Deno.execPath();
-    const env = {
-      HOME: home,
-      PATH: `${deno.replace(/\/[^/]+$/, "")}:/usr/bin:/bin`,
-      LANG: "C.UTF-8",
-    };
+    // A deno first on PATH that is not the pinned one: the build must not take it.
+    await Deno.mkdir(`${home}/bin`);
+    await Deno.writeTextFile(`${home}/bin/deno`, "#!/bin/sh\necho 'deno 0.0.1'\nexit 0\n");
+    await Deno.chmod(`${home}/bin/deno`, 0o755);
+    const env = { HOME: home, PATH: `${home}/bin:/usr/bin:/bin`, LANG: "C.UTF-8" };
     // No network: a namespace with none, when unshare may make one (root, or user namespaces).
     const offline = (await runCommand("unshare", ["-n", "true"])).code === 0 ||
       (await runCommand("unshare", ["-rn", "true"])).code === 0;
     const unshare = (await runCommand("unshare", ["-n", "true"])).code === 0 ? ["-n"] : ["-rn"];
-    const build = offline
-      ? await runCommand("unshare", [...unshare, "rpmbuild", "-tb", tarball], {
-        clearEnv: true,
-        env,
-      })
-      : await runCommand("rpmbuild", ["-tb", tarball], { clearEnv: true, env });
+    const rpmbuild = (args: string[]) =>
+      offline
+        ? runCommand("unshare", [...unshare, "rpmbuild", ...args], { clearEnv: true, env })
+        : runCommand("rpmbuild", args, { clearEnv: true, env });
+    const build = await rpmbuild(["-ta", tarball]);
     assertEquals(build.code, 0, build.stdout.slice(-3000) + build.stderr.slice(-3000));
     if (!offline) console.log("rpm: built with the network reachable (unshare not permitted here)");
     const rpm =
       `${home}/rpmbuild/RPMS/${Deno.build.arch}/busmsg-${VERSION}-1.${Deno.build.arch}.rpm`;
     const files = await runCommand("rpm", ["-qlp", rpm]);
-    // Fedora names the doc and licence directories busmsg, older rpms busmsg-VERSION; the
-    // build-id links of the deno binary are rpm's own.
+    // Fedora names the doc and licence directories busmsg, older rpms busmsg-VERSION. No
+    // build-id links (_build_id_links none).
     const listed = files.stdout.trim().split("\n")
-      .filter((f) => !f.startsWith("/usr/lib/.build-id"))
       .map((f) => f.replace(`/busmsg-${VERSION}`, "/busmsg"));
     const chunk = (f: string) => /\/chunks\/[^/]+$/.test(f);
     assertEquals(listed.filter((f) => !chunk(f)), PREFIXED, files.stderr);
@@ -135,12 +164,65 @@ Deno.test({
       // expand to (Fedora's macros, or the spec's own elsewhere).
       assertEquals(scripts.split(unit).length - 1, 3, `${unit} in\n${scripts}`);
     }
+    // The runtime shipped is Source1, byte for byte (not the deno first on PATH).
+    const digests = await runCommand("rpm", [
+      "-qp",
+      "--qf",
+      "[%{FILEDIGESTS} %{FILENAMES}\n]",
+      rpm,
+    ]);
+    assertIncludes(digests.stdout, `${await sha256(source("x86_64"))} /usr/libexec/busmsg/deno\n`);
+    assertIncludes(await q("%{LICENSE}"), "Apache-2.0");
+    assertIncludes(await q("%{LICENSE}"), "Unicode-3.0");
+    // %preun on erase, run as rpm would ($1 = 0) on a copy of the paths it names.
+    const root = `${home}/root`;
+    await Deno.mkdir(`${root}/var/spool/busmsg`, { recursive: true });
+    await Deno.mkdir(`${root}/var/cache/busmsg/dep`, { recursive: true });
+    await Deno.writeTextFile(`${root}/var/spool/busmsg/00000000000001-1-a.msg`, "{}\n");
+    await Deno.writeTextFile(`${root}/var/spool/busmsg/00000000000002-1-b.msg`, "{}\n");
+    await Deno.writeTextFile(`${root}/var/cache/busmsg/dep/x`, "cache");
+    const preun = (await q("%{PREUN}")).replaceAll("/var/", `${root}/var/`)
+      .replace(/systemctl/g, "true");
+    const erase = await runCommand("sh", ["-c", preun, "preun", "0"]);
+    assertEquals(erase.code, 0, erase.stderr);
+    assertIncludes(
+      erase.stderr,
+      `busmsg: 2 message(s) not sent and 0 moved aside are left in ${root}/var/spool/busmsg`,
+    );
+    assertIncludes(erase.stderr, `${root}/var/cache/busmsg (Deno's code cache) removed`);
+    assertEquals([...Deno.readDirSync(`${root}/var/cache/busmsg`)], []);
+    assertEquals([...Deno.readDirSync(`${root}/var/spool/busmsg`)].length, 2, "the spool is kept");
+    // An upgrade ($1 = 1) says nothing and removes nothing.
+    await Deno.writeTextFile(`${root}/var/cache/busmsg/y`, "cache");
+    const upgrade = await runCommand("sh", ["-c", preun, "preun", "1"]);
+    assertEquals([upgrade.code, upgrade.stderr], [0, ""]);
+    assertEquals([...Deno.readDirSync(`${root}/var/cache/busmsg`)].length, 1);
+    // The SRPM carries both runtimes, and rebuilds offline for aarch64 with the aarch64 one.
+    const srpm = `${home}/rpmbuild/SRPMS/busmsg-${VERSION}-1.src.rpm`;
+    const sources = (await runCommand("rpm", ["-qlp", srpm])).stdout;
+    assertIncludes(sources, `deno-${DENO_VERSION}-x86_64-unknown-linux-gnu\n`);
+    assertIncludes(sources, `deno-${DENO_VERSION}-aarch64-unknown-linux-gnu\n`);
+    const cross = await rpmbuild(["--rebuild", "--target", "aarch64", srpm]);
+    assertEquals(cross.code, 0, cross.stdout.slice(-3000) + cross.stderr.slice(-3000));
+    const arm = `${home}/rpmbuild/RPMS/aarch64/busmsg-${VERSION}-1.aarch64.rpm`;
+    const armDigests = await runCommand("rpm", [
+      "-qp",
+      "--qf",
+      "[%{FILEDIGESTS} %{FILENAMES}\n]",
+      arm,
+    ]);
+    assertIncludes(
+      armDigests.stdout,
+      `${await sha256(source("aarch64"))} /usr/libexec/busmsg/deno\n`,
+    );
+    assertEquals((await runCommand("rpm", ["-qp", "--qf", "%{ARCH}", arm])).stdout, "aarch64");
+    assertNotIncludes(armDigests.stdout, "/usr/lib/.build-id");
     // %check ran the tests that need no broker.
     assertIncludes(build.stdout + build.stderr, "passed");
     // Nothing written into the home but rpmbuild's own tree: no Deno cache.
     assertEquals(
       [...Deno.readDirSync(home)].map((e) => e.name).filter((n) => n !== ".rpmdb").sort(),
-      ["rpmbuild"],
+      ["bin", "root", "rpmbuild"],
     );
     if (await has("rpmlint")) {
       const lint = await runCommand("rpmlint", ["-r", `${ROOT}rpm/busmsg.rpmlintrc`, rpm], {

@@ -1,6 +1,6 @@
 /** The generated parts of a release: the packages deno.lock pins, the spec's licence and date. */
-import { assertEquals, assertThrows } from "../support/assert.ts";
-import { licencesText, lockedPackages } from "../../scripts/licenses.ts";
+import { assert, assertEquals, assertThrows } from "../support/assert.ts";
+import { licencesText, lockedPackages, RUNTIME_LICENSES } from "../../scripts/licenses.ts";
 import {
   bundledOf,
   changelogDate,
@@ -41,6 +41,20 @@ Deno.test("THIRD-PARTY-LICENSES' summary makes the License: tag and bundled() pr
     "deno",
   ]);
   assertEquals(licenseTag(bundled), "MIT AND BSD-3-Clause AND (MIT OR Apache-2.0)");
+  // The runtime's licence is a plain AND list (what the deno binary carries): its parts, once.
+  assertEquals(
+    licenseTag([
+      ...bundled,
+      { name: "deno (runtime)", version: "2.9.6", license: RUNTIME_LICENSES.join(" AND ") },
+    ]),
+    [
+      "MIT",
+      "BSD-3-Clause",
+      "(MIT OR Apache-2.0)",
+      ...RUNTIME_LICENSES.filter((l) => l !== "MIT" && l !== "BSD-3-Clause"),
+    ].join(" AND "),
+  );
+  assert(RUNTIME_LICENSES.includes("Unicode-3.0") && RUNTIME_LICENSES.includes("Apache-2.0"));
   // The real lock: every npm package it pins, whatever they are (the release test checks the
   // tarball's summary against it).
   const lock = await Deno.readTextFile(new URL("../../deno.lock", import.meta.url));
