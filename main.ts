@@ -61,6 +61,10 @@ export const COMMANDS: Record<
     summary: "spool status: the spool as a monitoring check",
     load: () => import("./lib/commands/spool.ts"),
   },
+  status: {
+    summary: "the status file as a monitoring check, no sudo (--update writes it)",
+    load: () => import("./lib/commands/status.ts"),
+  },
   doctor: {
     summary: "check config, certificates, broker and spool (Nagios codes)",
     load: () => import("./lib/commands/doctor.ts"),

@@ -205,6 +205,20 @@ export class BrokerSession {
     return this.#publisher.publish(pubs, deadline, options);
   }
 
+  /** Messages waiting in a queue that must exist (a passive declare, nothing changed). */
+  async queueDepth(name: string, deadline: Deadline): Promise<number> {
+    const where = `${this.where}: checking queue "${name}"`;
+    const channel = await withDeadline(this.connection.createChannel(), deadline, where);
+    channel.on("error", () => {/* reported through the failed call */});
+    try {
+      return (await withDeadline(channel.checkQueue(name), deadline, where)).messageCount;
+    } catch (e) {
+      throw classify(e, where);
+    } finally {
+      channel.close().catch(() => {/* closed by the broker already */});
+    }
+  }
+
   /** Closes the connection politely, giving up at the deadline. */
   async close(deadline: Deadline): Promise<void> {
     clearTimeout(this.#grace);

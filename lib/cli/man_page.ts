@@ -130,7 +130,19 @@ const FILES: [string, string][] = [
     "daily at 07:00, the coverage page /var/log/busmsg/coverage.html from the day files (report " +
     "--coverage --since 31d --nagios), as the busmsg user, with no network",
   ],
-  ["/usr/lib/sysusers.d/busmsg.conf", "the busmsg system user (systemd-sysusers)"],
+  [
+    "/usr/lib/systemd/system/busmsg-status.service, busmsg-status.timer",
+    "every 5 minutes, as root, the status file for monitoring (busmsg status --update)",
+  ],
+  [
+    "/var/lib/busmsg/status.json",
+    "the status file: coverage per proxy, certificates' days left, the recorder, the spool; " +
+    "mode 0640, group busmsg-monitor; read by busmsg status and the Zabbix template",
+  ],
+  [
+    "/usr/lib/sysusers.d/busmsg.conf",
+    "the busmsg system user and the busmsg-monitor group (systemd-sysusers)",
+  ],
   [
     "/etc/logrotate.d/busmsg",
     "compresses the recorder's days that are over (day and side files) and deletes compressed " +
@@ -138,8 +150,8 @@ const FILES: [string, string][] = [
   ],
   [
     "/usr/lib/tmpfiles.d/busmsg.conf",
-    "/var/spool/busmsg (0700 root), /var/log/busmsg (0750 busmsg) and /var/cache/busmsg " +
-    "(0755 root) (systemd-tmpfiles)",
+    "/var/spool/busmsg (0700 root), /var/log/busmsg (0750 busmsg), /var/cache/busmsg " +
+    "(0755 root) and /var/lib/busmsg (2750 root:busmsg-monitor) (systemd-tmpfiles)",
   ],
   [
     "/var/cache/busmsg/",

@@ -289,36 +289,12 @@ async function report(args: string[]): Promise<number> {
     const prefix = values["topic-prefix"] ?? (await configFrom(values)).topicPrefix;
     // Side files (listen's *.rejects.jsonl, matched by sync-*.jsonl) are counted, not read.
     const inputs = positionals.length > 0 ? positionals : ["-"];
-    aside = await keptAside(inputs, (t) => selected(t, selection), openDayFile);
-    for (const path of inputs.filter((p) => !isRejectsPath(p))) {
-      for await (const batch of readLineBatches(path, await openDayFile(path))) {
-        for (const line of batch) {
-          // Every line not counted is said, one way (FILE:LINE: why, ignored), and counted.
-          const ignore = (what: Ignored) => {
-            ignored.push(what);
-            say(printable(`${inputName(path)}:${line.number}: ${what.why}, ignored`));
-          };
-          if (line.text === undefined) {
-            ignore({ why: line.error ?? "cannot be read" });
-            continue;
-          }
-          if (line.text.trim() === "") continue;
-          let parsed;
-          try {
-            parsed = parseJson(line.text);
-          } catch {
-            ignore({ why: "not JSON" });
-            continue;
-          }
-          const e = syncEvent(parsed, prefix, ignore);
-          if (e) events.push(e);
-          else if (values.coverage) {
-            const m = mergeEvent(parsed, prefix);
-            if (m) merges.push(m);
-          }
-        }
-      }
-    }
+    aside = await readDayFiles(
+      inputs,
+      prefix,
+      selection,
+      { events, ignored, ...(values.coverage ? { merges } : {}) },
+    );
   }
   if (values.coverage) {
     // Every run read, not only the chosen ones: a date is decided by the runs after it too.
@@ -395,4 +371,57 @@ async function readText(path: string): Promise<string> {
   } catch {
     throw new UsageError(`--expect-hosts ${path}: not valid UTF-8`);
   }
+}
+
+/** What reading day files collects. */
+export interface Collected {
+  events: SyncEvent[];
+  ignored: Ignored[];
+  /** Proxy-merge events, collected when given (coverage reads them). */
+  merges?: MergeEvent[];
+}
+
+/**
+ * Reads the sync events of day files (or `-`) into `into`; every line not counted is said on
+ * stderr (FILE:LINE: why, ignored) and added to `into.ignored`. Returns what side files kept
+ * aside.
+ */
+export async function readDayFiles(
+  inputs: string[],
+  prefix: string,
+  selection: Selection,
+  into: Collected,
+): Promise<KeptAside> {
+  const { events, ignored, merges } = into;
+  const aside = await keptAside(inputs, (t) => selected(t, selection), openDayFile);
+  for (const path of inputs.filter((p) => !isRejectsPath(p))) {
+    for await (const batch of readLineBatches(path, await openDayFile(path))) {
+      for (const line of batch) {
+        // Every line not counted is said, one way (FILE:LINE: why, ignored), and counted.
+        const ignore = (what: Ignored) => {
+          ignored.push(what);
+          say(printable(`${inputName(path)}:${line.number}: ${what.why}, ignored`));
+        };
+        if (line.text === undefined) {
+          ignore({ why: line.error ?? "cannot be read" });
+          continue;
+        }
+        if (line.text.trim() === "") continue;
+        let parsed;
+        try {
+          parsed = parseJson(line.text);
+        } catch {
+          ignore({ why: "not JSON" });
+          continue;
+        }
+        const e = syncEvent(parsed, prefix, ignore);
+        if (e) events.push(e);
+        else if (merges) {
+          const m = mergeEvent(parsed, prefix);
+          if (m) merges.push(m);
+        }
+      }
+    }
+  }
+  return aside;
 }

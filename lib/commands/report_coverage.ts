@@ -17,7 +17,7 @@ import {
   DEFAULT_WINDOW,
   proxyCounts,
 } from "../sync/coverage.ts";
-import { coverageCheck, coverageVerdict } from "../sync/coverage_verdict.ts";
+import { coverageCheck, type CoverageVerdict, coverageVerdict } from "../sync/coverage_verdict.ts";
 import { coverageByServer, type ServerOptions } from "../sync/coverage_servers.ts";
 import type { MergeEvent } from "../sync/merges.ts";
 import { globMatcher } from "../sync/countme.ts";
@@ -148,13 +148,13 @@ function coverageJson(list: Coverage[], v: ReturnType<typeof coverageVerdict>): 
   return jsonText(body, 2) + "\n";
 }
 
-/** Prints the coverage of `runs` (and the merges) and returns the exit code. */
-export async function coverageReport(
+/** The coverage of `runs` (and the merges) as the arguments choose it, per log server, with its verdict. */
+export function coverageOf(
   runs: RunSummary[],
   merges: MergeEvent[],
   args: CoverageArgs,
-): Promise<number> {
-  const now = Date.now();
+  now: number,
+): { list: Coverage[]; v: CoverageVerdict } {
   const window = windowFrom(args.window, Deno.env.get(WINDOW_ENV));
   const options: ServerOptions = {
     window,
@@ -170,7 +170,17 @@ export async function coverageReport(
     options.expected = expectedAs(args.expected, [...seen]);
   }
   const list = coverageByServer(read, merges, options);
-  const v = coverageVerdict(list, args.ignored ?? 0, args.aside);
+  return { list, v: coverageVerdict(list, args.ignored ?? 0, args.aside) };
+}
+
+/** Prints the coverage of `runs` (and the merges) and returns the exit code. */
+export async function coverageReport(
+  runs: RunSummary[],
+  merges: MergeEvent[],
+  args: CoverageArgs,
+): Promise<number> {
+  const now = Date.now();
+  const { list, v } = coverageOf(runs, merges, args, now);
   if (args.html !== undefined) {
     const page = coverageHtml(list, v, {
       generated: new Date(now).toISOString(),

@@ -11,6 +11,8 @@ const UNITS = [
   "busmsg-flush.timer",
   "busmsg-coverage.service",
   "busmsg-coverage.timer",
+  "busmsg-status.service",
+  "busmsg-status.timer",
 ];
 
 async function analyzer(): Promise<string | undefined> {
@@ -104,7 +106,10 @@ Deno.test("sysusers.d and tmpfiles.d: the recorder's user, the spool tree (0711 
   const users = await Deno.readTextFile(`${ROOT}systemd/sysusers.d/busmsg.conf`);
   const recorder = await Deno.readTextFile(`${ROOT}systemd/busmsg-recorder.service`);
   const lines = (t: string) => t.split("\n").filter((l) => l && !l.startsWith("#"));
-  assertEquals(lines(users), ['u busmsg - "busmsg recorder" /var/log/busmsg /usr/sbin/nologin']);
+  assertEquals(lines(users), [
+    'u busmsg - "busmsg recorder" /var/log/busmsg /usr/sbin/nologin',
+    "g busmsg-monitor -",
+  ]);
   assertIncludes(recorder, "\nUser=busmsg\nGroup=busmsg\n");
   const dirs = await Deno.readTextFile(`${ROOT}systemd/tmpfiles.d/busmsg.conf`);
   assertEquals(lines(dirs), [
@@ -112,6 +117,7 @@ Deno.test("sysusers.d and tmpfiles.d: the recorder's user, the spool tree (0711 
     "d /var/spool/busmsg/users 0755 root root -",
     "d /var/log/busmsg 0750 busmsg busmsg -",
     "d /var/cache/busmsg 0755 root root -",
+    "d /var/lib/busmsg 2750 root busmsg-monitor -",
   ]);
 });
 

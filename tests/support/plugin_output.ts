@@ -141,3 +141,12 @@ export const COVERAGE_U =
   " | fetched=U retried=U recovered=U late=U pending=U unverified=U lost=U missing=U merge_failed=U runs=U proxies=U log_servers=U ignored=U kept_aside=U";
 /** The perfdata of an UNKNOWN `doctor` (without --publish). */
 export const DOCTOR_U = " | cert_days=U dns=U;;;0 tcp=U;;;0 tls=U;;;0 amqp=U;;;0 total=U;;;0";
+
+/** Text a bus or a file may carry into a reason, a proxy name or a detail. */
+export const HOSTILE = [
+  "rsync: error | dates_failed=0 runs=9",
+  "a;b=c 'quoted' \"double\"",
+  "line one\nline two\r\n\ttabbed",
+  "\x1b]0;title\x07 ESC",
+  "||| ' '' = ;;;",
+];

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../support/assert.ts";
-import { labelsOf, parsePluginOutput } from "../../support/plugin_output.ts";
+import { HOSTILE, labelsOf, parsePluginOutput } from "../../support/plugin_output.ts";
 import {
   type Check,
   checkExit,
@@ -12,15 +12,6 @@ import {
 import { summarize } from "../../../lib/sync/runs.ts";
 import { syncCheck, verdict } from "../../../lib/sync/verdict.ts";
 import { syncEventAt } from "../../support/sync_events.ts";
-
-/** Text a bus or a file may carry into a reason, a proxy name or a detail. */
-export const HOSTILE = [
-  "rsync: error | dates_failed=0 runs=9",
-  "a;b=c 'quoted' \"double\"",
-  "line one\nline two\r\n\ttabbed",
-  "\x1b]0;title\x07 ESC",
-  "||| ' '' = ;;;",
-];
 
 const base: Check = {
   service: "TEST",
