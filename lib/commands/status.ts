@@ -15,14 +15,15 @@ import { loadConfig, parseConfig } from "../config.ts";
 import { daysLeft, describeCertificate } from "../bus/certificate.ts";
 import { readPem } from "../bus/tls.ts";
 import { BrokerSession } from "../bus/transport.ts";
-import { resolveSpool, summarizeSpool } from "../spool/spool.ts";
+import { summarizeSystemSpools } from "../spool/spool.ts";
+import { SYSTEM_SPOOL } from "../spool/users.ts";
 import { summarize, type SyncEvent } from "../sync/runs.ts";
 import type { Ignored } from "../sync/report.ts";
 import { coverageCheck, coverageVerdict } from "../sync/coverage_verdict.ts";
 import type { MergeEvent } from "../sync/merges.ts";
 import { attemptsFrom, readDayFiles } from "./report.ts";
 import { coverageOf } from "./report_coverage.ts";
-import { spoolCheck, SYSTEM_SPOOL } from "./spool.ts";
+import { spoolCheck } from "./spool.ts";
 import {
   type CheckName,
   discovery,
@@ -398,22 +399,23 @@ async function queueDepth(conf: string, queue: string): Promise<{ n: number; why
   }
 }
 
-/** Root's spool (or --spool-dir). */
+/** Root's spool and every user's under it (or the tree at --spool-dir), one line per user. */
 async function spoolNow(
   values: Values,
   now: number,
 ): Promise<{ check: Check; lines: SpoolLine[] }> {
-  const dir = resolveSpool(values, (name) => Deno.env.get(name)).dir ?? SYSTEM_SPOOL;
+  const dir = values["spool-dir"] ?? SYSTEM_SPOOL;
   try {
-    const summary = await summarizeSpool(dir, now);
-    const check = spoolCheck(dir, summary, { criticalMs: SPOOL_MAX_AGE_MS });
-    const line = {
-      user: "root",
-      dir,
+    const tree = await summarizeSystemSpools(dir, now);
+    const users = tree.each.length > 1 ? tree.each : [];
+    const check = spoolCheck(dir, tree.total, { criticalMs: SPOOL_MAX_AGE_MS }, undefined, users);
+    const lines = tree.each.map(({ spool, summary }) => ({
+      user: spool.user,
+      dir: spool.dir,
       messages: summary.messages,
       oldest_age_s: Math.floor((summary.oldestAgeMs ?? 0) / 1000),
-    };
-    return { check, lines: [line] };
+    }));
+    return { check, lines };
   } catch (e) {
     const check = unknownCheck("SPOOL", (e as Error).message, [
       { label: "messages", value: 0 },

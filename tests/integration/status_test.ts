@@ -73,9 +73,25 @@ Deno.test("status --update: a lost proxy-date in recorded nights is CRITICAL per
   assertEquals(doc.checks.coverage.perf.late, 1);
   assertEquals(doc.proxies.length, 8);
   assertEquals(doc.spools, [{ user: "root", dir: `${h.dir}/spool`, messages: 0, oldest_age_s: 0 }]);
+  // Each user's spool under root's (users/NAME) has its own line.
+  await Deno.mkdir(`${h.dir}/spool/users/alice`, { recursive: true, mode: 0o700 });
+  await Deno.chmod(`${h.dir}/spool`, 0o711);
+  assertEquals((await h.update()).code, 0);
+  const users = JSON.parse(await Deno.readTextFile(h.file)).spools;
+  assertEquals(users.map((u: { user: string }) => u.user), ["root", "alice"]);
+  assertEquals(users[1], {
+    user: "alice",
+    dir: `${h.dir}/spool/users/alice`,
+    messages: 0,
+    oldest_age_s: 0,
+  });
   assertEquals((await Deno.stat(h.file)).mode! & 0o777, 0o640);
   // Nothing left behind by the atomic write.
-  assertEquals([...Deno.readDirSync(h.dir)].map((e) => e.name).sort(), ["log", "status.json"]);
+  assertEquals([...Deno.readDirSync(h.dir)].map((e) => e.name).sort(), [
+    "log",
+    "spool",
+    "status.json",
+  ]);
 
   const read = await busmsg(["status", "--file", h.file]);
   assertEquals(read.code, 2, read.stdout);
