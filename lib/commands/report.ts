@@ -8,7 +8,8 @@ import { isRejectsPath, type KeptAside, keptAside } from "../io/side_file.ts";
 import { listen } from "../bus/listening.ts";
 import { consoleReporter } from "../delivery/console.ts";
 import { out, say } from "../io/output.ts";
-import { parseJson } from "../message/pyjson.ts";
+import { type JsonValue, parseJson } from "../message/pyjson.ts";
+import { MAX_PAGE_BYTES, pageMessages, startsMultilineDocument } from "../sync/datagrepper.ts";
 import { jsonText, printable } from "../text/printable.ts";
 import { messageLabel } from "../message/wire.ts";
 import { formatReport, type Ignored, syncEvent } from "../sync/report.ts";
@@ -151,7 +152,10 @@ one. The config is read as by every command (for the topic prefix). The recorder
 file beside each day file (sync-D.rejects.jsonl: messages acknowledged but not recordable
 as a line, and dead letters) is counted, never read as events: its entries in the
 report's dates make a WARNING ("N messages not recorded, kept aside in FILE"); one given
-among the FILEs (sync-*.jsonl matches it) counts the same way.
+among the FILEs (sync-*.jsonl matches it) counts the same way. A FILE may also hold
+datagrepper v2 search pages ({"raw_messages": [...]}: one a line, or one over many lines
+as jq prints it): each message is read as a dump line, and one also in a day file counts
+once (by id): the way to backfill nights the recorder missed.
 
 ${formatOptions(OPTIONS)}
 
@@ -393,8 +397,22 @@ export async function readDayFiles(
   into: Collected,
 ): Promise<KeptAside> {
   const { events, ignored, merges } = into;
+  // A dump line, or a datagrepper page: each of its messages as a dump line.
+  const take = (parsed: JsonValue, ignore: (what: Ignored) => void) => {
+    for (const m of pageMessages(parsed) ?? [parsed]) {
+      const e = syncEvent(m, prefix, ignore);
+      if (e) events.push(e);
+      else if (merges) {
+        const merge = mergeEvent(m, prefix);
+        if (merge) merges.push(merge);
+      }
+    }
+  };
   const aside = await keptAside(inputs, (t) => selected(t, selection), openDayFile);
   for (const path of inputs.filter((p) => !isRejectsPath(p))) {
+    // One document over many lines (a datagrepper page as `jq .` prints it), read whole.
+    let doc: { lines: string[]; bytes: number; first: number } | undefined;
+    let seenText = false;
     for await (const batch of readLineBatches(path, await openDayFile(path))) {
       for (const line of batch) {
         // Every line not counted is said, one way (FILE:LINE: why, ignored), and counted.
@@ -406,7 +424,17 @@ export async function readDayFiles(
           ignore({ why: line.error ?? "cannot be read" });
           continue;
         }
+        if (doc) {
+          doc.bytes += line.text.length + 1;
+          if (doc.bytes <= MAX_PAGE_BYTES) doc.lines.push(line.text);
+          continue;
+        }
         if (line.text.trim() === "") continue;
+        if (!seenText && startsMultilineDocument(line.text)) {
+          doc = { lines: [line.text], bytes: line.text.length + 1, first: line.number };
+          continue;
+        }
+        seenText = true;
         let parsed;
         try {
           parsed = parseJson(line.text);
@@ -414,12 +442,22 @@ export async function readDayFiles(
           ignore({ why: "not JSON" });
           continue;
         }
-        const e = syncEvent(parsed, prefix, ignore);
-        if (e) events.push(e);
-        else if (merges) {
-          const m = mergeEvent(parsed, prefix);
-          if (m) merges.push(m);
-        }
+        take(parsed, ignore);
+      }
+    }
+    if (doc) {
+      const ignore = (what: Ignored) => {
+        ignored.push(what);
+        say(printable(`${inputName(path)}:${doc!.first}: ${what.why}, ignored`));
+      };
+      if (doc.bytes > MAX_PAGE_BYTES) {
+        ignore({ why: `a JSON document over many lines larger than ${MAX_PAGE_BYTES} bytes` });
+        continue;
+      }
+      try {
+        take(parseJson(doc.lines.join("\n")), ignore);
+      } catch {
+        ignore({ why: "not JSON (a document over many lines)" });
       }
     }
   }

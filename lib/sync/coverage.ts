@@ -41,6 +41,8 @@ export interface CoverageRun {
   server: string;
   /** When it started (its `sync.start`, else its first event), as sent: ISO 8601. */
   start: string;
+  /** When it finished (its `sync.finish`), as sent, when seen. */
+  finish?: string;
   finished: boolean;
   /** Proxy → log date → what the run did with it. */
   tries: Record<string, Record<string, Try>>;

@@ -55,7 +55,7 @@ export function coverageRuns(runs: RunSummary[]): CoverageRun[] {
         tries[proxy] = Object.fromEntries([...byDate].map(([day, ds]) => [day, mergeSyncs(ds)]));
       }
     }
-    return {
+    const out: CoverageRun = {
       run_id: run.run_id,
       server: run.host,
       start: run.start ?? run.first_seen,
@@ -63,6 +63,8 @@ export function coverageRuns(runs: RunSummary[]): CoverageRun[] {
       tries,
       skipped,
     };
+    if (run.finish !== undefined) out.finish = run.finish;
+    return out;
   });
 }
 

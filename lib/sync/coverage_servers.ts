@@ -36,21 +36,21 @@ export function logServers(runs: CoverageRun[]): string[] {
   return [...new Set(names.values())].sort();
 }
 
-/** Whether `server` is the one `--log-server` names: the same name, or the same short name. */
+/** Whether `server` is the one `--log-server` names: the same name, or its first labels. */
 function sameServer(server: string, name: string): boolean {
-  return norm(server) === norm(name) ||
-    (!name.includes(".") && shortName(server) === shortName(name));
+  return norm(server) === norm(name) || norm(server).startsWith(norm(name) + ".");
 }
 
 /**
  * Which server each merge event belongs to: the server of the same name, else the one server
  * with its short name (`loghost` is a short name), else, when several share it, the one whose
- * latest sync run started before the event (the merge runs right after the sync, in one job).
+ * sync run ended last before the event (the merge runs right after the sync, in one job; a run
+ * whose finish was not seen counts from its start).
  */
 function mergeOwners(servers: string[], runs: CoverageRun[], events: MergeEvent[]): string[] {
   const starts = new Map<string, number[]>();
   for (const r of runs) {
-    const t = Date.parse(r.start);
+    const t = Date.parse(r.finish ?? r.start);
     if (!Number.isNaN(t)) starts.set(r.server, [...starts.get(r.server) ?? [], t]);
   }
   return events.map((e) => {
