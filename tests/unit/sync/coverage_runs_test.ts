@@ -38,6 +38,7 @@ Deno.test("coverage runs: the per-run model decides; a proxy listed twice is one
     server: "log01",
     start: "2026-12-01T03:15:00+00:00",
     finished: true,
+    finish: "2026-12-01T03:15:30+00:00",
     tries: {
       "all-failed": { "2026-11-30": { outcome: "failed", attempts: 3, reason: "Error code: 22" } },
       retried: {
@@ -64,4 +65,36 @@ Deno.test("coverage runs: syncs merged: fetched wins, then failed, then unfinish
   assertEquals(mergeSyncs([d("fetched", 1), d("fetched", 1)]), { outcome: "fetched", attempts: 2 });
   assertEquals(mergeSyncs([d("unfinished", 1), d("failed", 3)]).outcome, "failed");
   assertEquals(mergeSyncs([d("unfinished", 0)]).outcome, "unfinished");
+});
+
+Deno.test("coverage runs: a date whose start to finish took the attempt timeout with no failure sent is unverified, not fetched", () => {
+  const p = { synced_host: "p" }, d = { ...p, log_date: "2026-11-30" };
+  const events = (seconds: number, failed = false) => [
+    ev("start", 0),
+    ev("host.start", 1, p),
+    ev("host.logdate.start", 1, d),
+    ...(failed ? [ev("host.logdate.fail.retry", 2, { ...d, reason: "Error code: 30" })] : []),
+    ev("host.logdate.finish", 1 + seconds, d),
+    ev("host.finish", 2 + seconds, p),
+    ev("finish", 3 + seconds),
+  ];
+  const tryOf = (seconds: number, failed = false, attemptTimeout?: number) =>
+    coverageRuns(
+      summarize(events(seconds, failed), {
+        attempts: 3,
+        ...(attemptTimeout === undefined ? {} : { attemptTimeout }),
+      }),
+    )[0]!.tries["p"]!["2026-11-30"]!;
+  assertEquals(tryOf(7199), { outcome: "fetched", attempts: 1 });
+  const silent = tryOf(3 * 7205);
+  assertEquals([silent.outcome, silent.seconds], ["unverified", 21615]);
+  assertEquals(
+    silent.reason,
+    "logdate.start to logdate.finish took 6h00m with no failure sent: attempts that hit the " +
+      "sync's 2-hour subprocess timeout send nothing, so whether it was fetched is unknown",
+  );
+  // A failure was sent: the per-run rules decide, as ever.
+  assertEquals(tryOf(3 * 7205, true).outcome, "fetched_after_retry");
+  // --attempt-timeout 8h: six hours is not a silent timeout.
+  assertEquals(tryOf(3 * 7205, false, 8 * 3600).outcome, "fetched");
 });
