@@ -11,6 +11,7 @@ import { type Reporter, reporterFor } from "../delivery/outcomes.ts";
 import type { Config } from "../config.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseFields } from "../message/fields.ts";
+import { helperBody } from "../message/helper_words.ts";
 import { checkedLines, uncheckedWarner } from "../message/lines.ts";
 import { type Draft, formatProblem, type Message } from "../message/message.ts";
 import { note, say } from "../io/output.ts";
@@ -54,6 +55,12 @@ export const OPTIONS = {
     type: "string",
     arg: "NAME",
     help: 'body "host" (default for the sync.* and debug.* topics: this machine\'s FQDN)',
+  },
+  "helper-words": {
+    type: "boolean",
+    help: "with --topic: the fields are simple_message_to_bus WORDs, by its rules\n" +
+      "(a word without = is its own key and value; :int unquoted; the last\n" +
+      "word of a key wins; no host added): the drop-in's way; give them after --",
   },
   stream: {
     type: "boolean",
@@ -230,17 +237,27 @@ export async function run(args: string[]): Promise<number> {
     }
     const draft: Draft = {
       topic: values.topic,
-      body: parseFields(positionals),
+      body: values["helper-words"] ? helperBody(positionals) : parseFields(positionals),
       headers: severity === undefined ? undefined : { fedora_messaging_severity: severity },
       priority,
     };
-    const message = messageFromFields(draft, defaultsFor(config), values.host);
+    const message = messageFromFields(
+      draft,
+      defaultsFor(config),
+      values.host,
+      !values["helper-words"],
+    );
     unchecked(message);
     if (dry) return await dryRun([[message]], config);
     return await deliverAndReport([[message]], config, sendOptionsFrom(values, report));
   }
-  if (severity !== undefined || priority !== undefined || values.host !== undefined) {
-    throw new UsageError("publish: --severity, --priority and --host go with --topic");
+  if (
+    severity !== undefined || priority !== undefined || values.host !== undefined ||
+    values["helper-words"]
+  ) {
+    throw new UsageError(
+      "publish: --severity, --priority, --host and --helper-words go with --topic",
+    );
   }
   if (values.stream) {
     if (positionals.length !== 1 || positionals[0] !== "-") {

@@ -71,19 +71,21 @@ export function parsePriority(text: string | undefined): number | undefined {
 /**
  * A message from options and fields; logging.stats bodies whose schema requires `host` (the
  * sync and debug families) get it first when missing, or wherever `--host` is given; bodies
- * get their family's default severity, and are checked before anything connects.
+ * get their family's default severity, and are checked before anything connects. `addHost`
+ * false: the body is sent as built (the helper's words, which never carry `host`).
  */
 export function messageFromFields(
   draft: Draft,
   defaults: Defaults,
   host: string | undefined,
+  addHost = true,
 ): Message {
   const topic = stripPrefix(defaults.topicPrefix, draft.topic);
   const rule = ruleFor(topic);
   let body: JsonObject = draft.body;
   let headers = draft.headers;
   if (rule !== undefined) {
-    if (!("host" in body) && (host !== undefined || needsHost(rule))) {
+    if (!("host" in body) && (host !== undefined || (addHost && needsHost(rule)))) {
       body = { host: host ?? localFqdn(), ...body };
     }
     // The family's severity (debug 10, skip/retry 30, final 40) unless the caller chose one.

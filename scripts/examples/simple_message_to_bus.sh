@@ -1,14 +1,23 @@
-# Drop-in for the helper Fedora's log jobs (log merging, mirror-log condensing, countme)
-# use:  simple_message_to_bus TOPIC key=value ...
-#   MSGTOPIC_PREFIX   put in front of TOPIC, e.g. logging.stats -> logging.stats.countme.start
-#   MSGBODY_PRESET    key=value words (space-separated) every message carries, e.g.
+# Drop-in for simple_message_to_bus, the helper Fedora's log jobs (combineHttpLogs.sh,
+# condense-mirrorlogs.sh, countme-update.sh, countme-centos-update.sh) publish through:
+#   simple_message_to_bus TOPIC WORD...
+#   MSGTOPIC_PREFIX   put in front of TOPIC, e.g. logging.stats -> logging.stats.countme-update.start
+#   MSGBODY_PRESET    words every message carries, split on blanks (not glob-expanded), e.g.
 #                     "loghost=$(hostname) run_id=$(uuidgen -r)"
-# Values may use busmsg's KEY:TYPE=VALUE (e.g. files:int=3). logging.stats bodies get
-# "host" (this machine's FQDN) when they lack one. Reporting never fails the caller.
-simple_message_to_bus() {
-  local topic=$1 preset=()
+# The body is the helper's, key for key: KEY=VALUE, KEY:int=VALUE (unquoted), a word without
+# "=" is its own key and value ("--rawdb"), the last word of a key wins, no "host" is added
+# (busmsg publish --helper-words). A value the helper would have sent as invalid JSON (a tab, a
+# newline) is sent as the exact string. Like the helper, it always returns 0: reporting never
+# fails the job. But a message busmsg refuses is never lost silently: busmsg says why on
+# stderr, and so does this line (cron mails both).
+simple_message_to_bus() (
+  set -f
+  topic=$1
   shift
   [ -n "${MSGTOPIC_PREFIX:-}" ] && topic="${MSGTOPIC_PREFIX%.}.${topic}"
-  [ -n "${MSGBODY_PRESET:-}" ] && read -r -a preset <<<"$MSGBODY_PRESET"
-  busmsg publish --topic "$topic" "${preset[@]}" "$@" >/dev/null || true
-}
+  # shellcheck disable=SC2206 # split on blanks, as the helper splits it
+  preset=(${MSGBODY_PRESET:-})
+  busmsg publish --topic "$topic" --helper-words -- "${preset[@]}" "$@" >/dev/null ||
+    echo "simple_message_to_bus: $topic: not published (busmsg exit $?)" >&2
+  exit 0
+)

@@ -147,7 +147,7 @@ Deno.test("bash completes commands, each command's options, sync-event's events 
   assertEquals(await complete("busmsg", "sync-event", "--run-id", "x", ""), SYNC_EVENTS);
   assertEquals(await complete("busmsg", "validate", "--js"), ["--json"]);
   assertEquals(await complete("busmsg", "spool", ""), ["status"]);
-  assertEquals(await complete("busmsg", "publish", "--he"), ["--help"]);
+  assertEquals(await complete("busmsg", "publish", "--he"), ["--helper-words", "--help"]);
   assertEquals(await complete("busmsg", "publish", files), [`${files}.1`]);
   assertEquals(await complete("busmsg", "sync-event", "--conf", files), [`${files}.1`]);
   assertEquals(await complete("busmsg", "flush", "--spool-dir", `${dist}/ma`), [`${dist}/man`]);

@@ -5,7 +5,15 @@
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { PLAIN_URL, Reader } from "../support/broker.ts";
-import { busmsg } from "../support/run.ts";
+import { bash, PREFIX, sandbox } from "../support/example_sandbox.ts";
+import { recordedWhile } from "../support/listener.ts";
+import { busmsg, ROOT, runCommand } from "../support/run.ts";
+
+/** The reference publisher needs Debian's /usr/bin/python3 with pika (python3-pika; scripts/test installs it). */
+const python = await runCommand("/usr/bin/python3", ["-c", "import pika"]).then(
+  (r) => ({ ok: r.code === 0 }),
+  () => ({ ok: false }),
+);
 
 const line = (topic: string, body: Record<string, string>) =>
   JSON.stringify({ topic, body, queue: "queue" });
@@ -101,4 +109,140 @@ Deno.test("validate: an unlisted topic warns once (exit 0), --strict refuses it;
   });
   assertEquals(sync.code, 2);
   assertEquals(sync.stdout, "<stdin>:1: body.host: is required for logging.stats.sync.start\n");
+});
+
+/** The stub commands the job simulations run, and a sandbox with busmsg and the drop-in. */
+async function jobSandbox(): Promise<{ dir: string; env: Record<string, string> }> {
+  const { dir, env } = await sandbox();
+  const stub = async (name: string, text: string) => {
+    await Deno.writeTextFile(`${dir}/bin/${name}`, `#!/bin/sh\n${text}\n`);
+    await Deno.chmod(`${dir}/bin/${name}`, 0o755);
+  };
+  await stub("hostname", "echo log01");
+  await stub("uuidgen", "cat /proc/sys/kernel/random/uuid");
+  for (const name of ["mergelog", "countme-update-rawdb", "countme-update-totals", "git"]) {
+    await stub(name, "exit 0");
+  }
+  return { dir, env };
+}
+
+const JOBS = [
+  "combine_http_logs",
+  "condense_mirrorlogs",
+  "countme_update",
+  "countme_centos_update",
+];
+
+/** One recorded message: topic, body and severity, as `busmsg listen` wrote it. */
+interface Recorded {
+  topic: string;
+  body: Record<string, unknown>;
+  headers: Record<string, unknown>;
+}
+
+Deno.test({
+  name:
+    "parity: the four jobs' calls through the drop-in and through the helper's rules + a Python publisher arrive with the same bodies; 0 refused",
+  ignore: !python.ok,
+  fn: async () => {
+    const { dir, env } = await jobSandbox();
+    const run = (helper: string, job: string) =>
+      bash(`. ${helper}; . ${ROOT}tests/support/log_jobs.sh; ${job}`, {
+        ...env,
+        FM_PUBLISH: `/usr/bin/python3 ${ROOT}tests/support/fm_publish.py ${PLAIN_URL} ${PREFIX}`,
+      });
+    const reference = `${ROOT}tests/support/helper_reference.sh`;
+    const dropIn = `${ROOT}scripts/examples/simple_message_to_bus.sh`;
+    const jobs = [...JOBS, "helper_edges"];
+    // 10 + 5 + 8 + 8 + 1 messages per side.
+    const perSide = 32;
+    const stderr: string[] = [];
+    // Beside the recording (whose dump lines sort keys): the bodies' bytes, for key order.
+    const reader = await Reader.open([`${PREFIX}.logging.stats.#`]);
+    const day = await recordedWhile(dir, 2 * perSide, async () => {
+      for (const job of jobs) {
+        const ref = await run(reference, job);
+        assertEquals(ref.code, 0, ref.stderr);
+        const ours = await run(dropIn, job);
+        assertEquals(ours.code, 0, ours.stderr);
+        stderr.push(ours.stderr);
+      }
+    });
+    // Nothing refused, nothing warned: the drop-in said nothing at all.
+    const refused = stderr.join("").split("\n").filter((l) => l.includes("not published")).length;
+    assertEquals(refused, 0);
+    assertEquals(stderr.join(""), "");
+    const recorded: Recorded[] = (await Deno.readTextFile(day)).split("\n").filter(Boolean)
+      .map((l) => JSON.parse(l));
+    // By run: each job's run made one run id on each side; the sides alternate, reference first.
+    const runs = new Map<string, Recorded[]>();
+    for (const m of recorded) {
+      const id = String(m.body["run_id"]);
+      runs.set(id, [...(runs.get(id) ?? []), m]);
+    }
+    const sequences = [...runs.values()];
+    assertEquals(sequences.length, 2 * jobs.length);
+    const strip = ({ topic, body, headers }: Recorded) => {
+      const { run_id: _, ...rest } = body;
+      return { topic, body: rest, severity: headers["fedora_messaging_severity"] };
+    };
+    for (let i = 0; i < jobs.length; i++) {
+      const [ref, ours] = [sequences[2 * i]!, sequences[2 * i + 1]!];
+      assert(ref.length > 0, jobs[i]);
+      assertEquals(ours.map(strip), ref.map(strip), jobs[i]);
+    }
+    // Byte for byte, keys in the helper's order, but for the run id.
+    const raw = new Map<string, string[]>();
+    for (const m of await reader.take(2 * perSide)) {
+      const id = String(JSON.parse(m.text)["run_id"]);
+      raw.set(id, [...(raw.get(id) ?? []), m.text.replaceAll(id, "RUN")]);
+    }
+    await reader.close();
+    const bytes = [...raw.values()];
+    for (let i = 0; i < jobs.length; i++) assertEquals(bytes[2 * i + 1], bytes[2 * i], jobs[i]);
+    const total = sequences.filter((_, i) => i % 2 === 1).flat().length;
+    assertEquals(total, perSide);
+    console.log(`parity: ${total} messages per side, ${refused} refused`);
+  },
+});
+
+Deno.test("the drop-in: what the helper would have sent as invalid JSON arrives exact; a refusal is said on stderr, exit 0", async () => {
+  const { env } = await jobSandbox();
+  const reader = await Reader.open([`${PREFIX}.logging.stats.#`]);
+  try {
+    const run = await bash(
+      `. ${ROOT}scripts/examples/simple_message_to_bus.sh
+       MSGTOPIC_PREFIX=logging.stats MSGBODY_PRESET="loghost=log01 run_id=r-1"
+       simple_message_to_bus condense-mirrorlogs.mirrorlist.finish workfile=$'a\tb' logfile=$'two\nlines' result=
+       echo "after 1: $?"
+       simple_message_to_bus combinehttplog.start
+       echo "after 2: $?"
+       simple_message_to_bus countme-update.start n:int=abc
+       echo "after 3: $?"`,
+      env,
+    );
+    assertEquals(run.code, 0);
+    const [m] = await reader.take(1);
+    assertEquals(JSON.parse(m!.text), {
+      loghost: "log01",
+      run_id: "r-1",
+      workfile: "a\tb",
+      logfile: "two\nlines",
+      result: "",
+    });
+    assertEquals((await reader.settle(300)).length, 1, "the refused ones were not sent");
+    // busmsg's reason and the drop-in's line, for cron to mail; the job goes on.
+    assertIncludes(run.stderr, 'did you mean "logging.stats.combinehttplogs.start"?');
+    assertIncludes(
+      run.stderr,
+      "simple_message_to_bus: logging.stats.combinehttplog.start: not published (busmsg exit 2)",
+    );
+    assertIncludes(run.stderr, 'field "n": "abc" after :int is no JSON value');
+    assertIncludes(
+      run.stderr,
+      "simple_message_to_bus: logging.stats.countme-update.start: not published (busmsg exit 2)",
+    );
+  } finally {
+    await reader.close();
+  }
 });
