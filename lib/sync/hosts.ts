@@ -91,7 +91,34 @@ export async function parseYamlHosts(text: string, path: string): Promise<string
  * YAML (the sync job's own list) when it looks like YAML, else a plain list.
  */
 export async function parseExpectedHosts(text: string, path: string): Promise<string[]> {
-  return looksLikeYaml(text) ? await parseYamlHosts(text, path) : parsePlainHosts(text, path);
+  boundEntries(text, path);
+  const names = looksLikeYaml(text)
+    ? await parseYamlHosts(text, path)
+    : parsePlainHosts(text, path);
+  // An empty list would let no proxy ever read as MISSING: a check that cannot fail.
+  if (names.length === 0) refuse(path, 1, "no host name in the list");
+  return names;
+}
+
+/** The most lines (not blank, not comments) and flow entries an `--expect-hosts` file may hold. */
+export const MAX_HOST_ENTRIES = 2_000;
+
+/**
+ * Refuses a file with more than {@link MAX_HOST_ENTRIES} lines or `,`-separated entries, before
+ * any parsing: a host list is a few dozen names, and the YAML parser's work (and matching names,
+ * which compares each expected name with the others) grows faster than the bytes.
+ */
+function boundEntries(text: string, path: string): void {
+  let lines = 0, commas = 0;
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/(^|\s)#.*/, "").trim();
+    if (line === "") continue;
+    lines++;
+    for (const c of line) if (c === ",") commas++;
+    if (lines > MAX_HOST_ENTRIES || commas > MAX_HOST_ENTRIES) {
+      refuse(path, 1, `more than ${MAX_HOST_ENTRIES} lines or entries: not a host list`);
+    }
+  }
 }
 
 /** A name as compared: lower case, without a final dot (DNS names are case-blind). */

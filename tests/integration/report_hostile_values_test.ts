@@ -3,7 +3,7 @@
  * beyond 2^53 in an event recorded twice (at-least-once redelivery), and DEL and C1 characters
  * (U+009B is a CSI on a terminal) in listen's dump lines and in report --json.
  */
-import { assert, assertEquals, assertNotIncludes } from "../support/assert.ts";
+import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
 import { tlsConfig } from "../support/broker.ts";
 import { busmsg } from "../support/run.ts";
 import { background } from "../support/listener.ts";
@@ -85,4 +85,29 @@ Deno.test("listen writes DEL and C1 as \\u escapes in its dump lines", async () 
   assert(!RAW_CONTROL.test(got.stdout), `raw DEL or C1 in ${got.stdout}`);
   assertEquals(JSON.parse(got.stdout).body, body);
   assert(got.stdout.includes('"a\\u009bb\\u009dc\\u007fd\\u0085e"'), got.stdout);
+});
+
+Deno.test("report --expect-hosts: an empty list, or 100,000 keys under 1 MiB, is UNKNOWN at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-hosts-" });
+  const empty = `${dir}/empty.yaml`, keys = `${dir}/keys.yaml`;
+  await Deno.writeTextFile(empty, "synced_hosts: []\n");
+  await Deno.writeTextFile(
+    keys,
+    "synced_hosts:\n  - p1.example.org\n" +
+      Array.from({ length: 100_000 }, (_, i) => `k${i}: 1\n`).join(""),
+  );
+  const lines = night.join("\n") + "\n";
+  for (const coverage of [[], ["--coverage"]]) {
+    const none = await busmsg(["report", ...coverage, "--nagios", "--expect-hosts", empty, "-"], {
+      stdin: lines,
+    });
+    assertEquals(none.code, 3, none.stdout);
+    assertIncludes(none.stdout, `UNKNOWN - --expect-hosts ${empty}:1: no host name in the list`);
+  }
+  const started = Date.now();
+  const big = await busmsg(["report", "--nagios", "--expect-hosts", keys, "-"], { stdin: lines });
+  assert(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+  assertEquals(big.code, 3, big.stdout);
+  assertIncludes(big.stdout, "more than 2000 lines or entries: not a host list");
+  await Deno.remove(dir, { recursive: true });
 });

@@ -42,7 +42,31 @@ Deno.test("hosts: the sync job's YAML list is read with a YAML parser: synced_ho
   // A list at the top, block or flow style.
   assertEquals(await parseExpectedHosts("- a.example.org\n- b\n", "f"), ["a.example.org", "b"]);
   assertEquals(await parseExpectedHosts("synced_hosts: [a, b]\n", "f"), ["a", "b"]);
-  assertEquals(await parseExpectedHosts("synced_hosts: []\n", "f"), []);
+});
+
+Deno.test("hosts: an empty list is a config error (no proxy could ever read as MISSING)", async () => {
+  const none = "--expect-hosts /etc/hosts.yaml:1: no host name in the list";
+  for (const text of ["synced_hosts: []\n", "synced_hosts:\n  # - p1\n  []\n", "", "# p1\n\n"]) {
+    await refused(text, none);
+  }
+});
+
+Deno.test("hosts: the work is bounded by entries, not only bytes: 100,000 keys under 1 MiB are refused at once", async () => {
+  const keys = "synced_hosts:\n  - p1\n" +
+    Array.from({ length: 100_000 }, (_, i) => `k${i}: 1\n`).join("");
+  const flow = "synced_hosts: [p1]\nx: {" +
+    Array.from({ length: 100_000 }, (_, i) => `k${i}: 1`).join(", ") + "}\n";
+  for (const text of [keys, flow]) {
+    const started = Date.now();
+    await refused(
+      text,
+      "--expect-hosts /etc/hosts.yaml:1: more than 2000 lines or entries: not a host list",
+    );
+    assertEquals(Date.now() - started < 1_000, true, `${Date.now() - started} ms`);
+  }
+  // 2,000 names are fine.
+  const many = Array.from({ length: 2_000 }, (_, i) => `- p${i}\n`).join("");
+  assertEquals((await parseExpectedHosts(many, "f")).length, 2_000);
 });
 
 Deno.test("hosts: a plain list, one name a line, # comments; anything that is not a host name is refused with its line", async () => {
