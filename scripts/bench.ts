@@ -460,7 +460,7 @@ function printTable() {
   );
   const fmt = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
   console.log(
-    `busmsg benchmark (${RUNS} runs per single-message median; Deno ${Deno.version.deno}; ${Deno.build.arch})`,
+    `busmsg benchmark (${RUNS} runs per single-message median, ${STARTUP_RUNS} at start-up; Deno ${Deno.version.deno}; ${Deno.build.arch})`,
   );
   console.log(fmt(["measure", "busmsg", "peer", "peer is", "busmsg/peer"]));
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
