@@ -20,6 +20,15 @@ export const OPTIONS = {
   ...HELP_OPTION,
 } as const;
 
+/** One line per listed topic: topic, severity, required fields (what --list prints). */
+function topicRows(): string[] {
+  const width = Math.max(...allRules().map((r) => r.topic.length));
+  return allRules().map((r) => {
+    const required = requiredFields(r).map((alternatives) => alternatives.join("|")).join(", ");
+    return `${r.topic.padEnd(width)} ${String(r.severity).padEnd(3)} ${required}`;
+  });
+}
+
 export const HELP = `Usage: busmsg schema [--list] [TOPIC]
 
 Without TOPIC: prints the whole catalogue (JSON Schema 2020-12), the one file every
@@ -37,6 +46,9 @@ warning (validate --strict refuses it); under logging.stats.sync every event is 
 
 ${formatOptions(OPTIONS)}
 
+Topics (topic, severity, required fields):
+${topicRows().map((row) => `  ${row}`).join("\n")}
+
 Examples:
   busmsg schema --list
   busmsg schema logging.stats.sync.host.logdate.fail.final
@@ -48,11 +60,7 @@ export function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("schema", args, OPTIONS);
   if (values.list) {
     const width = Math.max(...allRules().map((r) => r.topic.length));
-    const rows = allRules().map((r) => {
-      const required = requiredFields(r).map((alternatives) => alternatives.join("|")).join(", ");
-      return `${r.topic.padEnd(width)} ${String(r.severity).padEnd(3)} ${required}\n`;
-    });
-    out(`${"TOPIC".padEnd(width)} SEV REQUIRED\n${rows.join("")}`);
+    out(`${"TOPIC".padEnd(width)} SEV REQUIRED\n${topicRows().map((r) => `${r}\n`).join("")}`);
     return Promise.resolve(EXIT.OK);
   }
   if (positionals.length > 1) throw new UsageError("schema: give at most one TOPIC");
