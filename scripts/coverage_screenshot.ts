@@ -1,11 +1,12 @@
 /**
- * docs/coverage.png, the README's picture of the coverage page: the six recorded nights of the
- * tests (tests/support/nights.ts) through `report --coverage --html` as it ships, rendered by
- * headless Chromium and captured whole. Needs chromium and the bundle (scripts/bundle).
+ * docs/coverage.png, the README's picture of the coverage page: the recorded nights of the
+ * tests with merges, silent timeouts and two log servers (tests/support/nights.ts
+ * `countmeNights`, proxy09 expected and never synced) through `report --coverage --html` as it
+ * ships, rendered by headless Chromium. Needs chromium and the bundle (scripts/bundle).
  *
  *   deno run -A scripts/coverage_screenshot.ts [OUT.png]
  */
-import { sixNights, writeDayFiles } from "../tests/support/nights.ts";
+import { countmeNights, writeDayFiles } from "../tests/support/nights.ts";
 import { findChromium, withPage } from "../tests/support/chromium.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -14,7 +15,7 @@ const chromium = await findChromium();
 if (!chromium.path) throw new Error(chromium.missing);
 const dir = await Deno.makeTempDir({ prefix: "busmsg-coverage-shot-" });
 try {
-  const files = await writeDayFiles(dir, sixNights());
+  const files = await writeDayFiles(dir, countmeNights());
   await Deno.writeTextFile(`${dir}/proxies`, "proxy09.fedoraproject.org\n");
   const made = await new Deno.Command("bash", {
     args: [
@@ -35,7 +36,7 @@ try {
     chromium.path,
     `file://${dir}/coverage.html`,
     (page) => page.screenshot(),
-    { width: 1100, height: 800 },
+    { width: 1400, height: 1500 },
   );
   await Deno.writeFile(out, png);
   console.log(`${out}: ${png.length} bytes`);

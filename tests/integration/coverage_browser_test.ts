@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { busmsg } from "../support/run.ts";
-import { sixNights, writeDayFiles } from "../support/nights.ts";
+import { COUNTME, countmeNights, sixNights, writeDayFiles } from "../support/nights.ts";
 import { findChromium, withPage } from "../support/chromium.ts";
 
 const chromium = await findChromium();
@@ -135,6 +135,127 @@ Deno.test({
     const png = await Deno.readFile(shot);
     assertEquals([...png.slice(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
     assert(png.length > 10_000, `a screenshot with something on it (${png.length} bytes)`);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+// Per log server: each section's map, its merge row, and the states the details table names.
+const READ_SERVERS = `(() => {
+  const bg = (e) => getComputedStyle(e).backgroundImage !== "none"
+    ? "pattern" : getComputedStyle(e).backgroundColor;
+  return [...document.querySelectorAll("section.server")].map((s) => ({
+    server: s.dataset.server,
+    heading: s.querySelector("h2") ? s.querySelector("h2").innerText : "",
+    rows: [...s.querySelectorAll("table.heat tbody tr:not(.merge)")].map((tr) => ({
+      proxy: tr.querySelector("th").innerText,
+      cells: [...tr.querySelectorAll("td")].map((td) => ({
+        date: td.dataset.date, state: td.dataset.state, text: td.innerText, bg: bg(td),
+      })),
+    })),
+    merge: [...s.querySelectorAll("tr.merge td")].map((td) => td.dataset.merge + ":" + td.innerText),
+    legend: [...s.querySelectorAll("ul.legend li")].map((li) => ({
+      state: li.dataset.state, bg: bg(li.querySelector(".c")),
+    })),
+    details: [...s.querySelectorAll("table.details tbody tr")].map((tr) => ({
+      state: tr.dataset.state,
+      cells: [...tr.querySelectorAll("td")].map((c) => c.innerText),
+    })),
+    failedMerge: [...s.querySelectorAll("p.merge-failed")].map((p) => p.innerText),
+  }));
+})()`;
+
+interface ServerShown {
+  server: string;
+  heading: string;
+  rows: { proxy: string; cells: { date: string; state: string; text: string; bg: string }[] }[];
+  merge: string[];
+  legend: { state: string; bg: string }[];
+  details: { state: string; cells: string[] }[];
+  failedMerge: string[];
+}
+
+Deno.test({
+  name: "coverage page: Chromium renders late, unverified, a failed merge and two log servers",
+  ignore: chromium.missing !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "busmsg-coverage-page-" });
+    const files = await writeDayFiles(dir, countmeNights());
+    const page = `${dir}/coverage.html`;
+    const made = await busmsg(["report", "--coverage", "--html", page, ...files]);
+    assertEquals(made.code, 1, made.stderr);
+    const json = await busmsg(["report", "--coverage", "--json", ...files]);
+    const want = JSON.parse(json.stdout) as {
+      servers: {
+        log_server: string;
+        proxies: Record<string, Record<string, { state: string }>>;
+        merges: Record<string, { status: string }>;
+      }[];
+    };
+    const shown = await withPage(
+      chromium.path!,
+      `file://${page}`,
+      (p) => p.evaluate<ServerShown[]>(READ_SERVERS),
+    );
+    assertEquals(shown.map((s) => s.server), [COUNTME.old, COUNTME.new]);
+    assertEquals(shown.map((s) => s.heading), [
+      `Log server ${COUNTME.old}`,
+      `Log server ${COUNTME.new}`,
+    ]);
+    const symbols: Record<string, string> = {
+      fetched: ".",
+      retried: "r",
+      recovered: "R",
+      late: "L",
+      pending: "?",
+      unverified: "U",
+      lost: "X",
+      missing: "-",
+      none: "",
+    };
+    const seen = new Set<string>();
+    for (const [i, s] of shown.entries()) {
+      const w = want.servers[i]!;
+      assertEquals(s.rows.map((r) => r.proxy), Object.keys(w.proxies));
+      const colour = new Map(s.legend.map((l) => [l.state, l.bg]));
+      assertEquals(new Set(colour.values()).size, 9, JSON.stringify([...colour]));
+      for (const row of s.rows) {
+        for (const cell of row.cells) {
+          const state = w.proxies[row.proxy]![cell.date]?.state ?? "none";
+          seen.add(state);
+          assertEquals(
+            [cell.state, cell.text],
+            [state, symbols[state]],
+            `${row.proxy} ${cell.date}`,
+          );
+          assertEquals(cell.bg, colour.get(state), `${state} cell colour`);
+        }
+      }
+    }
+    // Every state of a proxy-date is on the page (missing needs --expect-hosts: the other test).
+    assertEquals(
+      [...seen].sort(),
+      Object.keys(symbols).filter((s) => s !== "missing" && s !== "none").sort(),
+    );
+    const [old] = shown as [ServerShown, ServerShown];
+    assertEquals(old.merge.filter((m) => m !== "none:"), [
+      "merged:m",
+      "merged:m",
+      "merged:m",
+      "merged:m",
+      "failed:F",
+      "merged:m",
+    ]);
+    assertEquals(old.failedMerge.length, 1);
+    assertIncludes(old.failedMerge[0]!, 'Merge of 2026-12-03 failed (result "1")');
+    const late = old.details.find((d) => d.state === "late")!;
+    assertEquals(late.cells.slice(0, 2), ["proxy02.fedoraproject.org", "2026-12-01"]);
+    assertIncludes(
+      late.cells[4]!,
+      "undercounts DNF Counting's week of 2026-11-30 (Mon) to 2026-12-06",
+    );
+    assertIncludes(late.cells[4]!, "re-run the merge for 2026-12-01");
+    const silent = old.details.find((d) => d.state === "unverified")!;
+    assertIncludes(silent.cells[3]!, "with no failure sent");
     await Deno.remove(dir, { recursive: true });
   },
 });
