@@ -4,6 +4,9 @@
  * some failed every attempt), as the recorder writes them, plain and gzipped. busmsg as it
  * ships (dist/busmsg.js with the flags of permissions.flags), under /usr/bin/time; medians.
  * The per-run `report` over the same files is the peer: coverage should cost little more.
+ * Then 400 nights of the same 50 proxies, each night followed by the merge job's events (the
+ * merge of D-2, as `combineHttpLogs.sh` sends them): the whole read, and `--since 31d`, which
+ * reads every night and shows a month.
  *
  *   deno run -A scripts/coverage_bench.ts [--quick]
  */
@@ -52,6 +55,30 @@ for (const f of files) {
 }
 const bytes = (await Promise.all(files.map((f) => Deno.stat(f)))).reduce((n, s) => n + s.size, 0);
 
+// 400 nights up to the day before "today" (so --since 31d shows a month), each with its merge.
+const LONG = 400;
+const longFiles: string[] = [];
+let longEvents = 0;
+const today = new Date().toISOString().slice(0, 10);
+for (let n = 0; n < LONG; n++) {
+  const day = plusDays(today, n - LONG);
+  const fails: Night["fails"] = {};
+  for (const p of proxies) {
+    for (let back = 1; back <= 3; back++) {
+      const r = random();
+      if (r < 0.05) (fails[p] ??= {})[plusDays(day, -back)] = r < 0.01 ? 3 : r < 0.03 ? 2 : 1;
+    }
+  }
+  const lines = nightEvents({ day, pattern: "python", proxies, fails, merge: {} })
+    .map((e) => e.line);
+  longEvents += lines.length;
+  const path = `${work}/long-sync-${day}.jsonl`;
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  longFiles.push(path);
+}
+const longBytes = (await Promise.all(longFiles.map((f) => Deno.stat(f))))
+  .reduce((n, s) => n + s.size, 0);
+
 interface Sample {
   ms: number;
   rssKb: number;
@@ -85,6 +112,11 @@ const cases: [string, string[]][] = [
   ],
   ["report --coverage, 30 nights gzipped", ["report", "--coverage", ...gz]],
   ["report (per run, the peer), 30 nights", ["report", ...files]],
+  [`report --coverage, ${LONG} nights with merges`, ["report", "--coverage", ...longFiles]],
+  [
+    `report --coverage --since 31d, ${LONG} nights with merges`,
+    ["report", "--coverage", "--since", "31d", ...longFiles],
+  ],
 ];
 for (const [, args] of cases) await run(args); // warm caches
 const samples: Sample[][] = cases.map(() => []);
@@ -111,6 +143,11 @@ for (const [i, [label]] of cases.entries()) {
 }
 const perNight = (result[1]!.ms - result[0]!.ms) / (NIGHTS - 1);
 console.log(`| each night more (30-night minus 1-night, / 29) | ${perNight.toFixed(1)} ms | |`);
+const long = result.at(-2)!.ms;
+console.log(
+  `${LONG} nights with merges: ${longEvents} events, ${(longBytes / 1e6).toFixed(1)} MB; ` +
+    `${(long / (LONG / 31)).toFixed(0)} ms per 31 nights read`,
+);
 const page = await Deno.stat(`${work}/coverage.html`);
 console.log(`the page: ${(page.size / 1024).toFixed(0)} KiB`);
 await Deno.remove(work, { recursive: true });
