@@ -49,7 +49,9 @@ class Flaw extends Error {
   partial?: JsonValue;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the value as sent (without it, a key "\uFEFFa" would
+// become "a" and overwrite the real "a").
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function base64(bytes: Uint8Array): string {
   let s = "";
@@ -100,14 +102,7 @@ export function decodeProperties(bytes: Uint8Array): DecodedProperties {
     at += 4;
     return v;
   };
-  const shortstr = (what: string) => {
-    const b = chunk(octet(what), what);
-    try {
-      return utf8.decode(b);
-    } catch {
-      throw new Flaw(`${what}: not UTF-8`);
-    }
-  };
+
   /** A string whose bytes may not be text: kept exactly, as base64 with a note, when not. */
   const text = (b: Uint8Array, path: string, kind: string): string => {
     try {
@@ -243,7 +238,8 @@ export function decodeProperties(bytes: Uint8Array): DecodedProperties {
       if (!(flags & (1 << (15 - i)))) return;
       switch (kind) {
         case "shortstr":
-          out.properties[name] = shortstr(name);
+          // Not UTF-8: kept as base64 with a note, and the properties after it still read.
+          out.properties[name] = text(chunk(octet(name), name), `properties.${name}`, "property");
           break;
         case "octet":
           out.properties[name] = octet(name);

@@ -198,7 +198,7 @@ function headerJson(v: unknown, depth = 1): JsonValue {
     typeof v === "bigint" || v instanceof PyFloat
   ) return v;
   if (depth > MAX_DEPTH) throw new SyntaxError(`headers: nested deeper than ${MAX_DEPTH} levels`);
-  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+  if (v instanceof Uint8Array) return new TextDecoder("utf-8", { ignoreBOM: true }).decode(v);
   if (Array.isArray(v)) return v.map((x) => headerJson(x, depth + 1));
   if (typeof v === "object") {
     const out: JsonObject = {};
@@ -216,7 +216,8 @@ function headerJson(v: unknown, depth = 1): JsonValue {
 export function fromDelivery(d: Delivered, topicPrefix: string): Message {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(d.content);
+    // A leading U+FEFF is the body's (JSON has no BOM: such a body is not a JSON object).
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(d.content);
   } catch {
     throw new SyntaxError("body is not UTF-8 text");
   }

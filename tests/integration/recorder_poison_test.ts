@@ -311,3 +311,54 @@ Deno.test("listen --queue-name without --output leaves the dead letters in their
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("recorder: a leading U+FEFF stays in header keys, values, ids and bodies; a content_type that is not UTF-8 loses nothing else", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-bom-" });
+  const queue = queueName("bom");
+  const file = `${dir}/sync.jsonl`, side = `${dir}/sync.rejects.jsonl`;
+  const args = recording(queue, "--output", file);
+  try {
+    let recorder = await background(args);
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+    const headers = table([
+      ["fedora_messaging_schema", field.string("base.message")],
+      ["fedora_messaging_severity", field.int(20)],
+      ["sent-at", field.string("2026-12-06T00:00:00+00:00")],
+      ["a", field.string("plain")],
+      ["\ufeffa", field.string("\ufeffbom")],
+    ]);
+    const body = '{"host": "\ufeffh"}';
+    await rawPublish(
+      KEY,
+      properties(headers, "\ufeffbom-id", Uint8Array.of(0xff)),
+      enc.encode(body),
+    );
+    await rawPublish(KEY, properties(headers, "bom-body"), enc.encode("\ufeff" + body));
+    recorder = await background(args);
+    const [line] = await linesOf(file, 1);
+    const kept = await (async () => {
+      const end = Date.now() + 10_000;
+      while (sideLines(side).length < 1 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return sideLines(side);
+    })();
+    recorder.child.kill("SIGTERM");
+    assertEquals((await recorder.done()).code, 0);
+    const got = JSON.parse(line!);
+    assertEquals(got.id, "\ufeffbom-id");
+    assertEquals([got.headers["a"], got.headers["\ufeffa"]], ["plain", "\ufeffbom"]);
+    assertEquals(got.body, { host: "\ufeffh" });
+    assertEquals(got.header_notes, {
+      "properties.contentType": "property not UTF-8: base64 of the bytes as sent",
+    });
+    // A body that starts with a BOM is not JSON (Python's json refuses it too): kept aside whole.
+    assertEquals(kept.map((k) => [k["id"], k["kind"]]), [["bom-body", "unparsable"]]);
+    assertEquals(atob(kept[0]!["body_base64"] as string).startsWith("\xef\xbb\xbf{"), true);
+    assertEquals((kept[0]!["headers"] as Record<string, string>)["\ufeffa"], "\ufeffbom");
+  } finally {
+    await cleanUp(queue);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

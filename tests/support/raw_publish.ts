@@ -92,11 +92,16 @@ export function deepTable(depth: number): Uint8Array {
 }
 
 /** Content-header properties: content type JSON, the header table, persistent, a message id. */
-export function properties(headers: Uint8Array, messageId: string): Uint8Array {
+export function properties(
+  headers: Uint8Array,
+  messageId: string,
+  contentType: Uint8Array = enc.encode("application/json"),
+): Uint8Array {
   const flags = (1 << 15) | (1 << 13) | (1 << 12) | (1 << 7);
   return cat(
     u16(flags),
-    shortstr("application/json"),
+    u8(contentType.length),
+    contentType,
     u32(headers.length),
     headers,
     u8(2),

@@ -83,3 +83,26 @@ Deno.test("header table: a key that is not UTF-8 is kept by its bytes, with a no
   assertEquals(got.notes, { "headers.//4=": "key not UTF-8: base64 of the bytes as sent" });
   assertEquals(got.properties["messageId"], "m1");
 });
+
+Deno.test("header table: a leading U+FEFF is kept in keys, values and ids (a BOM key never overwrites the plain one)", () => {
+  const got = decodeProperties(properties(
+    table([["a", field.string("plain")], ["\ufeffa", field.string("\ufeffbom")]]),
+    "\ufeffm1",
+  ));
+  assertEquals(got.problem, undefined);
+  assertEquals(got.headers, { a: "plain", "\ufeffa": "\ufeffbom" });
+  assertEquals(got.properties["messageId"], "\ufeffm1");
+  assertEquals(got.notes, {});
+});
+
+Deno.test("header table: a property that is not UTF-8 is kept as base64 with a note; headers and id still decode", () => {
+  const got = decodeProperties(
+    properties(table([["x", field.int(1)]]), "m1", Uint8Array.of(0x61, 0xff)),
+  );
+  assertEquals(got.problem, undefined);
+  assertEquals(got.properties, { contentType: "Yf8=", deliveryMode: 2, messageId: "m1" });
+  assertEquals(got.headers, { x: 1 });
+  assertEquals(got.notes, {
+    "properties.contentType": "property not UTF-8: base64 of the bytes as sent",
+  });
+});
