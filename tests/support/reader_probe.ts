@@ -14,7 +14,7 @@ else giveUpFfi(mode === "watch");
 console.error(`ffi ${Deno.permissions.querySync({ name: "ffi" }).state}`);
 const started = Date.now();
 watchStdoutReader(() => {
-  console.error(`gone after ${Date.now() - started} ms`);
+  console.error(`gone after ${Date.now() - started} ms, at ${Date.now()}`);
   Deno.exit(0);
 });
 // The watch alone does not keep the process alive: this timer does.
