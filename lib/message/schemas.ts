@@ -6,7 +6,7 @@ import { type Schema, Validator } from "@cfworker/json-schema";
 import catalogue from "./schemas/logging.stats.schema.json" with { type: "json" };
 import type { Problem } from "./message.ts";
 import { type JsonObject, type JsonValue, PyFloat } from "./pyjson.ts";
-import { editDistance } from "../text/suggest.ts";
+import { closest, editDistance } from "../text/suggest.ts";
 
 /** What the catalogue says of one topic (or topic pattern ending in `.*`). */
 export interface TopicRule {
@@ -317,12 +317,16 @@ export function validatorProblems(rule: TopicRule, topic: string, body: JsonObje
   if (result.valid) return [];
   const problems = new Map<string, Problem>();
   const choices = choicesOf(flatSchema(rule));
+  const known = new Set(Object.keys(flatSchema(rule)["properties"] as object));
   const chosen = new Set(choices.flat(2));
   for (const e of result.errors) {
     if (e.keyword === "required" && chosen.has(/"([^"]+)"/.exec(e.error)?.[1] ?? "")) continue;
     if (e.keyword === "required") {
       const field = /"([^"]+)"/.exec(e.error)?.[1] ?? "?";
-      problems.set(field, { field: `body.${field}`, message: `is required for ${topic}` });
+      // A key the schema does not know that is close to the missing one: likely misspelt.
+      const near = closest(field, Object.keys(body).filter((k) => !known.has(k)));
+      const hint = near === undefined ? "" : ` (the body has "${near}": misspelt?)`;
+      problems.set(field, { field: `body.${field}`, message: `is required for ${topic}${hint}` });
     } else if (ERROR_TEXT[e.keyword] && e.instanceLocation.startsWith("#/")) {
       const field = decodeURIComponent(e.instanceLocation.slice(2));
       if (!problems.has(field)) {

@@ -121,6 +121,15 @@ Deno.test("schemas: the shell jobs' families require loghost and run_id, never h
     ["body.loghost"],
   );
   assertEquals(checkBody("logging.stats.sync.start", job).map((p) => p.field), ["body.host"]);
+  // A misspelt field is named with the missing one.
+  assertEquals(
+    checkBody("logging.stats.countme-update.start", { lohost: "log01", run_id: "r" }),
+    [{
+      field: "body.loghost",
+      message:
+        'is required for logging.stats.countme-update.start (the body has "lohost": misspelt?)',
+    }],
+  );
 });
 
 Deno.test("schemas: an unlisted logging.stats topic is unchecked, unless under sync or misspelt", () => {
