@@ -85,7 +85,8 @@ export function licencesText(carried: Carried[]): string {
 
 async function npmCache(): Promise<string> {
   const info = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json"],
+    // No deno.json: only the cache's location is asked, nothing resolved or fetched into it.
+    args: ["info", "--no-config", "--json"],
     stdout: "piped",
     stderr: "null",
   }).output();
