@@ -30,6 +30,8 @@ const PREFIXED = [
   "/usr/lib/systemd/system/busmsg-flush.service",
   "/usr/lib/systemd/system/busmsg-flush.timer",
   "/usr/lib/systemd/system/busmsg-recorder.service",
+  "/usr/lib/systemd/system/busmsg-status.service",
+  "/usr/lib/systemd/system/busmsg-status.timer",
   "/usr/lib/sysusers.d/busmsg.conf",
   "/usr/lib/tmpfiles.d/busmsg.conf",
   "/usr/libexec/busmsg",
@@ -158,7 +160,7 @@ Deno.test({
     // Every unit is enabled by preset, disabled on removal, restarted on upgrade.
     const units = [...Deno.readDirSync(`${ROOT}systemd`)].map((e) => e.name)
       .filter((n) => /\.(service|timer)$/.test(n)).sort();
-    assertEquals(units.length, 5);
+    assertEquals(units.length, 7);
     for (const unit of units) {
       // %systemd_post, %systemd_preun, %systemd_postun_with_restart: once each, whatever they
       // expand to (Fedora's macros, or the spec's own elsewhere).
