@@ -187,9 +187,32 @@ Deno.test({
       const lock = await Deno.lstat(`${USER_SPOOL}/.lock`);
       assertEquals(lock.uid, Number((await runCommand("id", ["-u", USER])).stdout.trim()));
       assertEquals(await everything(HOME), [], "nothing under the user's home");
+      // A symlink among the users' directories is never followed: CRITICAL, named; flush
+      // says it, still sends the others, and exits 2.
+      const target = await Deno.makeTempDir();
+      await Deno.writeTextFile(`${target}/1-0-x.msg`, "{}");
+      await Deno.symlink(target, `${TREE}/users/${USER}-link`);
+      try {
+        const linked = await asRoot(["spool", "status"]);
+        assertEquals(linked.code, 2, linked.stdout);
+        assertIncludes(
+          linked.stdout,
+          `${TREE}/users/${USER}-link is a symbolic link (not followed)`,
+        );
+        const flushLinked = await asRoot(["flush"]);
+        assertEquals(flushLinked.code, 2, flushLinked.stderr);
+        assertIncludes(flushLinked.stderr, "is a symbolic link (not followed)");
+        assertEquals(await everything(target), ["1-0-x.msg"], "nothing moved or sent through it");
+      } finally {
+        await Deno.remove(`${TREE}/users/${USER}-link`);
+        await Deno.remove(target, { recursive: true });
+      }
     } finally {
       await reader.close();
       await Deno.remove(copy.dir, { recursive: true });
+      // The user stays (made once); its spool and home go, as a fresh machine has them.
+      await Deno.remove(USER_SPOOL, { recursive: true }).catch(() => {});
+      await Deno.remove(HOME, { recursive: true }).catch(() => {});
     }
   },
 });
