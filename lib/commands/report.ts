@@ -264,7 +264,7 @@ async function report(args: string[]): Promise<number> {
   const merges: MergeEvent[] = [];
   const attemptTimeout = values["attempt-timeout"] === undefined
     ? DEFAULT_ATTEMPT_TIMEOUT
-    : Math.round(parseDuration(values["attempt-timeout"], "--attempt-timeout") / 1000);
+    : attemptTimeoutFrom(values["attempt-timeout"]);
   let aside: KeptAside = { count: 0, files: [] };
   const ignored: Ignored[] = [];
   if (values.live) {
@@ -337,6 +337,15 @@ async function report(args: string[]): Promise<number> {
   }
   out(text);
   return v.state === "CRITICAL" ? EXIT.FAILURE : EXIT.OK;
+}
+
+/** `--attempt-timeout`: a duration of at least a second, in whole seconds. */
+export function attemptTimeoutFrom(text: string): number {
+  const seconds = Math.round(parseDuration(text, "--attempt-timeout") / 1000);
+  if (seconds < 1) {
+    throw new UsageError(`--attempt-timeout: must be at least 1s, got "${printable(text)}"`);
+  }
+  return seconds;
 }
 
 /** `--attempts`, else `$BUSMSG_REPORT_ATTEMPTS`, else 3: a whole number from 1 to 100. */

@@ -18,7 +18,7 @@ import {
   proxyCounts,
 } from "../sync/coverage.ts";
 import { coverageCheck, type CoverageVerdict, coverageVerdict } from "../sync/coverage_verdict.ts";
-import { coverageByServer, type ServerOptions } from "../sync/coverage_servers.ts";
+import { coverageByServer, logServers, type ServerOptions } from "../sync/coverage_servers.ts";
 import type { MergeEvent } from "../sync/merges.ts";
 import { globMatcher } from "../sync/countme.ts";
 import { formatCoverage } from "../sync/coverage_text.ts";
@@ -170,6 +170,13 @@ export function coverageOf(
     options.expected = expectedAs(args.expected, [...seen]);
   }
   const list = coverageByServer(read, merges, options);
+  if (list.length === 0 && read.length > 0) {
+    // A check naming a server that is not there is misconfigured: UNKNOWN with --nagios.
+    throw new UsageError(
+      `--log-server ${printable(args.logServer ?? "")}: no run of that log server; the runs ` +
+        `read are of ${logServers(read).map(printable).join(", ")}`,
+    );
+  }
   return { list, v: coverageVerdict(list, args.ignored ?? 0, args.aside) };
 }
 

@@ -224,6 +224,25 @@ Deno.test("report --coverage: late, failed merge, unverified, lost outside proxy
   ]);
   const lj = JSON.parse(long.stdout) as ServerJson;
   assertEquals(lj.proxies["proxy03.fedoraproject.org"]!["2026-12-02"]!.state, "fetched");
+  // A check naming a log server that is not there cannot be made: UNKNOWN, naming those seen.
+  const none = await busmsg([
+    "report",
+    "--coverage",
+    "--nagios",
+    "--log-server",
+    "log02",
+    ...files,
+  ]);
+  assertEquals(none.code, 3);
+  assertIncludes(
+    none.stdout,
+    `COVERAGE UNKNOWN - --log-server log02: no run of that log server; the runs read are of ${OLD}, ${NEW} |`,
+  );
+  const zero = await busmsg(["report", "--coverage", "--attempt-timeout", "0", ...files]);
+  assertEquals([zero.code, zero.stderr.trim()], [
+    2,
+    'busmsg: --attempt-timeout: must be at least 1s, got "0"',
+  ]);
   await Deno.remove(dir, { recursive: true });
 });
 
