@@ -5,7 +5,9 @@ import { type Config, type ConfigQueue, parseTimeout } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { BadMessage, listen, type ListenLimits, type Subscription } from "../bus/listening.ts";
 import { consoleReporter } from "../delivery/console.ts";
-import { type Message, toDumpLine } from "../message/message.ts";
+import type { Message } from "../message/message.ts";
+import { fitDumpLine } from "../message/fit_line.ts";
+import { MAX_LINE_BYTES } from "../text/line_limit.ts";
 import { type Delivered, messageLabel } from "../message/wire.ts";
 import { rejectLine } from "../message/rejects.ts";
 import { say } from "../io/output.ts";
@@ -97,7 +99,9 @@ nested deeper than 64, not UTF-8; headers nested deeper than 64) and each dead l
 to the side file beside the day file (sync-D.rejects.jsonl: time, kind, reason, routing
 key, id, properties, headers, body_base64), synced before the ack; 'busmsg report'
 counts it (WARNING). Header values are recorded as sent (64-bit integers exact); where
-JSON cannot hold one, the line's header_notes says what was written instead. With --conf,
+JSON cannot hold one, the line's header_notes says what was written instead. A line is
+at most 1 MiB, as report reads: the longest body strings of a larger message are cut, each
+noted in header_notes. With --conf,
 no binding means the config's [[bindings]], and [queues.NAME] says how NAME is declared
 (flags beat it). A lost connection is opened again with back-off. SIGHUP reopens the
 output file (logrotate), and so does finding it deleted or moved; SIGINT and SIGTERM end
@@ -247,7 +251,13 @@ async function listenWith(
   const sink = output === undefined ? stdoutSink() : fileSink(output);
   hangups.then(() => sink.reopen());
   const style = values.pretty ? prettyStyle(output !== undefined) : undefined;
-  const format = (m: Message) => (style ? prettyLine(m, style) : toDumpLine(m)) + "\n";
+  const format = (m: Message) => {
+    if (style) return prettyLine(m, style) + "\n";
+    // No longer than report reads: a huge failure text is cut, never a line report skips.
+    const line = fitDumpLine(m);
+    if (line === undefined) throw new Error(`longer than ${MAX_LINE_BYTES} bytes`);
+    return line + "\n";
+  };
   try {
     const code = await listen(config, subscription, limits, {
       readerGone: new Promise((resolve) => sink.whenReaderGone(resolve)),

@@ -6,6 +6,7 @@
 import { DeliveryError, EXIT, ioReason, UsageError } from "../errors.ts";
 import { note } from "./output.ts";
 import { utf8Length } from "../text/utf8.ts";
+import { MAX_LINE_BYTES } from "../text/line_limit.ts";
 
 /** One input line: its text, or why it could not be read. */
 export interface Line {
@@ -14,8 +15,8 @@ export interface Line {
   error?: string;
 }
 
-/** Longer lines are refused: bus messages are small, and memory must stay bounded. */
-export const MAX_LINE_BYTES = 1024 * 1024;
+/** Longer lines are refused: the limit the recorder writes to (../text/line_limit.ts). */
+export { MAX_LINE_BYTES };
 
 /**
  * At a terminal, says on stderr that stdin is being read: `busmsg publish -` typed by hand
