@@ -92,9 +92,9 @@ export const OPTIONS = {
   "attempt-timeout": {
     type: "string",
     arg: "DURATION",
-    help: "with --coverage: a date whose logdate.start to logdate.finish took this\n" +
-      "long or more with no failure sent is unverified, never fetched (default 2h,\n" +
-      "the sync's subprocess timeout, whose attempts send nothing)",
+    help: "a date whose logdate.start to logdate.finish took this long or more with\n" +
+      "no failure sent is unverified (a WARNING; with --coverage never fetched)\n" +
+      "(default 2h, the sync's subprocess timeout, whose attempts send nothing)",
   },
   "log-server": {
     type: "string",
@@ -198,8 +198,9 @@ else OK; perfdata per state. Without --nagios it exits 1 where that says CRITICA
 Verdict: CRITICAL when no run was found (a job that did not run is not a good day), a date
 failed or never finished, an expected proxy is missing, a proxy was synced without a date,
 a run never finished, or a run synced no proxy at all; WARNING for events ignored, messages
-kept aside by the recorder, proxies skipped or not finished, and with --warn-retries dates
-fetched after retries; else OK.
+kept aside by the recorder, proxies skipped or not finished, dates UNVERIFIED (logdate.start
+to finish took --attempt-timeout or longer with no failure sent: the sync's silent timeout),
+and with --warn-retries dates fetched after retries; else OK.
 Exit status: 1 when the verdict is CRITICAL, else 0; 2 usage or config. With --nagios:
 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not be made: bad option,
 unreadable file, lost connection).`;
@@ -242,7 +243,6 @@ async function report(args: string[]): Promise<number> {
         "html",
         "merge-after",
         "countme-hosts",
-        "attempt-timeout",
         "log-server",
       ] as const
     ) {
@@ -317,7 +317,11 @@ async function report(args: string[]): Promise<number> {
       aside,
     });
   }
-  const chosen = countIgnored(summarize(events, { attempts }), ignored, selection);
+  const chosen = countIgnored(
+    summarize(events, { attempts, attemptTimeout }),
+    ignored,
+    selection,
+  );
   const runs = expected ? expectHosts(chosen.runs, expected) : chosen.runs;
   const warnRetries = values["warn-retries"] ?? false;
   // One verdict, computed once: the text, the JSON and the plugin line all show this one.

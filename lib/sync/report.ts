@@ -97,7 +97,11 @@ export function describeDate(day: string, d: DateSummary): string {
     case "fetched_after_retry":
       return `${day} fetched after ${retries} (${last(d)})`;
     default:
-      return "";
+      return d.unverified
+        ? `UNVERIFIED ${day}: logdate.start to finish took ${
+          duration(d.seconds ?? 0)
+        } with no failure sent (attempts that hit the sync's 2-hour timeout send nothing)`
+        : "";
   }
 }
 

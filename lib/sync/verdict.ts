@@ -65,11 +65,14 @@ function withNames(head: string, names: string[]): string {
  * The verdict on some runs. CRITICAL: no run (unless `needRun` is false), a date not fetched
  * (failed or unfinished), an expected proxy missing, a proxy synced without a single date, a run
  * not finished, a run without any proxy. WARNING: events that could not be counted, skipped proxies, proxies without
- * `host.finish`, and (with `warnRetries`) dates fetched only after retries. Else OK.
+ * `host.finish`, dates finished after the silent timeout with no failure sent (`unverified`),
+ * and (with `warnRetries`) dates fetched only after retries. Else OK.
  */
 export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
   const failed: string[] = [];
   const unfinished: string[] = [];
+  // Finished after the silent timeout with no failure sent: not known to be fetched.
+  const unverified: string[] = [];
   let fetched = 0, afterRetry = 0, retries = 0, skipped = 0, noDates = 0, hostOpen = 0;
   let twice = 0, missing = 0, openRuns = 0, empty = 0;
   const missingNames: string[] = [];
@@ -93,6 +96,7 @@ export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
       else if (date.status === "unfinished") unfinished.push(named(proxy, day, date));
       else if (date.status === "fetched_after_retry") afterRetry++, fetched++;
       else fetched++;
+      if (date.unverified) unverified.push(named(proxy, day, date));
     }
   }
   const findings: Finding[] = [];
@@ -123,6 +127,14 @@ export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
   );
   add("WARNING", skipped, `${plural(skipped, "proxy", "proxies")} skipped`);
   add("WARNING", hostOpen, `${plural(hostOpen, "proxy", "proxies")} not finished`);
+  add(
+    "WARNING",
+    unverified.length,
+    withNames(
+      `${plural(unverified.length, "date")} unverified (silent timeouts)`,
+      unverified,
+    ),
+  );
   add(
     options.warnRetries ? "WARNING" : "OK",
     afterRetry,

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../support/assert.ts";
-import { syncEventAt } from "../../support/sync_events.ts";
+import { secondsAfter, syncEventAt } from "../../support/sync_events.ts";
 import { summarize, type SyncEvent } from "../../../lib/sync/runs.ts";
 import { syncCheck, type Verdict, verdict } from "../../../lib/sync/verdict.ts";
 import { pluginOutput } from "../../../lib/text/check.ts";
@@ -104,5 +104,35 @@ Deno.test("verdict and text: a proxy listed twice is said, each sync on its own 
       "sent no fail.final (last: Error code: 3)",
       "          sync 2: 1/1 dates fetched",
     ],
+  );
+});
+
+Deno.test("verdict: a date finished after the silent timeout with no failure sent is UNVERIFIED, a WARNING", () => {
+  const ev = secondsAfter("2026-12-01T03:15:00Z");
+  const p = { synced_host: "p1" }, d = { ...p, log_date: "2026-11-30" };
+  const events = [
+    ev("start", 0),
+    ev("host.start", 1, p),
+    ev("host.logdate.start", 1, d),
+    ev("host.logdate.finish", 1 + 3 * 7205, d),
+    ev("host.finish", 2 + 3 * 7205, p),
+    ev("finish", 3 + 3 * 7205),
+  ];
+  const runs = summarize(events, { attempts: 3 });
+  const v = verdict(runs, { ignored: 0, warnRetries: false });
+  assertEquals(v.state, "WARNING");
+  assertEquals(v.summary, "1 date unverified (silent timeouts): p1 2026-11-30");
+  assertEquals(
+    formatReport(runs, v).split("\n")[1],
+    "  p1    1/1 dates fetched; UNVERIFIED 2026-11-30: logdate.start to finish took 6h00m with no " +
+      "failure sent (attempts that hit the sync's 2-hour timeout send nothing)",
+  );
+  // Under the timeout: fetched, OK.
+  assertEquals(
+    verdict(summarize(events, { attempts: 3, attemptTimeout: 8 * 3600 }), {
+      ignored: 0,
+      warnRetries: false,
+    }).state,
+    "OK",
   );
 });
