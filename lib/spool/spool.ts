@@ -288,8 +288,9 @@ function notRegular(info: Deno.FileInfo): string | undefined {
 /**
  * The bytes of a regular file in the spool, or why it cannot be read: never follows a symlink
  * nor opens a FIFO (which would block). The look before the open leaves a moment in which the
- * entry could be swapped; only this user may write the spool (safety.ts), and the open file is
- * checked to be the one looked at.
+ * entry could be swapped: in this user's own spool only it may write (safety.ts); in a user's
+ * spool read by root, the open is read-write so that a FIFO swapped in cannot block it. The
+ * open file is checked to be the one looked at.
  */
 export async function readRegularFile(path: string): Promise<Uint8Array | string> {
   let info: Deno.FileInfo;
@@ -298,7 +299,10 @@ export async function readRegularFile(path: string): Promise<Uint8Array | string
     info = await Deno.lstat(path);
     const problem = notRegular(info);
     if (problem) return problem;
-    file = await Deno.open(path);
+    // Root reading a user's file (a user's spool): read-write, which never blocks on a FIFO
+    // the user might swap in after the look; the check below then finds it is not the file.
+    const foreign = Deno.uid() === 0 && info.uid !== 0;
+    file = await Deno.open(path, { read: true, write: foreign });
   } catch (e) {
     return `cannot read: ${ioReason(e)}`;
   }
