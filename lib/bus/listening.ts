@@ -67,8 +67,9 @@ export class BadMessage extends Error {
 export interface Handler {
   /**
    * Keeps one message. False when the output is gone (a closed pipe): listening ends with
-   * exit 0. Throws when the message could not be kept: listening ends with exit 1. Either
-   * way that message is not acknowledged, so a named queue still holds it.
+   * exit 0, the message not acknowledged, so a named queue still holds it. Throws when the
+   * message could not be kept (disk full, file not writable): the message is held, not given
+   * back, and offered again until it is kept (a failure of ours must not use up its deliveries).
    */
   message(m: Message): boolean;
   /** SIGHUP: reopen the output. */
@@ -178,9 +179,55 @@ export async function listen(
       return false;
     }
   };
-  const onDelivery = (d: Delivered, ack: () => void) => {
+  /** Deliveries that came while a line could not be written, in order (prefetch > 1). */
+  const held: [Delivered, () => void][] = [];
+  let blocked = false;
+  /**
+   * The output cannot take `m` (disk full, file not writable): a failure of our own, not the
+   * message's. Giving the message back would count a delivery against it each time, and past
+   * the queue's limit the broker would dead-letter a good message; so it is held, unacknowledged
+   * on a live connection, and written again, 1 s then up to 30 s apart, until it is kept (or
+   * listening is stopped: then the broker gives it to the next listener).
+   */
+  const retryWrite = async (m: Message, ack: () => void, first: Error) => {
+    blocked = true;
+    say(
+      `${first.message}; the message is held (not given back: it keeps its deliveries) and ` +
+        "written again until it can be",
+    );
+    let wait = FIRST_RETRY_MS;
+    let said = first.message;
+    while (!stopping) {
+      // Short naps, so that a SIGTERM ends listening at once.
+      for (let slept = 0; slept < wait && !stopping; slept += 200) await sleep(200);
+      if (stopping) return;
+      try {
+        if (!handler.message(m)) return stop(EXIT.OK);
+      } catch (e) {
+        if (!(e instanceof BadMessage || e instanceof RangeError)) {
+          if ((e as Error).message !== said) say(said = (e as Error).message);
+          wait = Math.min(wait * 2, MAX_RETRY_MS);
+          continue;
+        }
+        say((e as Error).message);
+        return stop(EXIT.FAILURE);
+      }
+      say("the held message is written; going on");
+      blocked = false;
+      settle(ack);
+      if (++seen >= count) return stop(EXIT.OK);
+      arm();
+      for (const [d, a] of held.splice(0)) onDelivery(d, a);
+      return;
+    }
+  };
+  const onDelivery = (d: Delivered, ack: () => void): void => {
     // Not acknowledged: the broker gives it to the next listener.
     if (stopping || seen >= count) return;
+    if (blocked) {
+      held.push([d, ack]);
+      return;
+    }
     // Said before anything is done with it: if it is what stopped the last run, this is the
     // line that names it (the broker counts deliveries; a quorum queue gives up at its limit).
     if (d.redelivered) say(redeliveredLine(d));
@@ -198,8 +245,9 @@ export async function listen(
         if (putAside(d, e)) settle(ack);
         return;
       }
-      say((e as Error).message);
-      return stop(EXIT.FAILURE);
+      clearTimeout(timer);
+      retryWrite(m, ack, e as Error);
+      return;
     }
     settle(ack);
     if (++seen >= count) stop(EXIT.OK);

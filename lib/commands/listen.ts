@@ -8,7 +8,7 @@ import { consoleReporter } from "../delivery/console.ts";
 import type { Message } from "../message/message.ts";
 import { fitDumpLine } from "../message/fit_line.ts";
 import { MAX_LINE_BYTES } from "../text/line_limit.ts";
-import { type Delivered, messageLabel } from "../message/wire.ts";
+import { type Delivered, fromDelivery, messageLabel } from "../message/wire.ts";
 import { rejectLine } from "../message/rejects.ts";
 import { say } from "../io/output.ts";
 import type { JsonValue } from "../message/pyjson.ts";
@@ -92,10 +92,13 @@ As a recorder (a service): --queue-name makes the queue durable, so messages pub
 while the recorder is down or restarting wait there; each message is acknowledged only
 after its line is written and synced to --output. The queue is a quorum queue with a
 delivery limit: a message that keeps taking the recorder down is moved by RabbitMQ to the
-dead-letter queue (NAME.dead-letters), which the recorder drains into the side file
-(only with --output: without a side file they are left in the queue).
+dead-letter queue (NAME.dead-letters), which the recorder drains (only with --output:
+without it they are left in the queue): a good message into the day file, where report
+counts it, any other into the side file. A line that cannot be written (disk full) holds
+its message, unacknowledged, and is tried again until it is written: a failure of the
+recorder's own never uses up a message's deliveries.
 Every message acknowledged is kept: one that a line cannot hold (not a JSON object, NaN,
-nested deeper than 64, not UTF-8; headers nested deeper than 64) and each dead letter go
+nested deeper than 64, not UTF-8; headers nested deeper than 64) and each other dead letter go
 to the side file beside the day file (sync-D.rejects.jsonl: time, kind, reason, routing
 key, id, properties, headers, body_base64), synced before the ack; 'busmsg report'
 counts it (WARNING). Header values are recorded as sent (64-bit integers exact); where
@@ -281,6 +284,13 @@ async function listenWith(
         const why = deadLetterReason(dead);
         // Named by where it was first published, not by the dead-letter queue's key.
         const d = { ...dead, routingKey: firstRoutingKey(dead) ?? dead.routingKey };
+        // A good message dead-lettered by a recorder's trouble (it kept dying before the ack) is
+        // still an event: recorded as a line, where report counts it, not only kept aside.
+        const line = recordable(d, config.topicPrefix);
+        if (line !== undefined && sink.write(line + "\n")) {
+          say(printable(`${messageLabel(d.messageId)} on ${d.routingKey}: ${why}; recorded`));
+          return;
+        }
         const where = sink.writeAside(rejectLine(d, "dead-letter", why, new Date()) + "\n");
         say(printable(
           `${messageLabel(d.messageId)} on ${d.routingKey}: ${why}; kept in ${where}`,
@@ -295,6 +305,15 @@ async function listenWith(
     return code;
   } finally {
     sink.close();
+  }
+}
+
+/** `d` as a dump line when it is a fedora-messaging message that fits one, else undefined. */
+function recordable(d: Delivered, topicPrefix: string): string | undefined {
+  try {
+    return fitDumpLine(fromDelivery(d, topicPrefix));
+  } catch {
+    return undefined;
   }
 }
 
