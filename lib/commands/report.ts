@@ -143,8 +143,9 @@ of each proxy: fetched, fetched after retries, FAILED (a fail.final, or --attemp
 without one; logdate.finish means "done", not "fetched"), NOT FINISHED; skipped proxies,
 proxies synced more than once, with the last reason (reason or failure field) of each
 failed or retried date. The same events give the same report in any order; an event seen
-twice (same id) counts once. Other topics are passed over; a line not JSON or UTF-8, or a
-sync event its schema refuses, is said on stderr (FILE:LINE: why, ignored) and counted
+twice (same id) counts once. Other topics are passed over; a line not JSON or UTF-8, a
+sync event its schema refuses, or (--coverage) a proxy merge event with no YYYY/MM/DD
+target, sent-at or run_id, is said on stderr (FILE:LINE: why, ignored) and counted
 ("N events ignored": at least WARNING). Ends with the one verdict (SYNC STATE - summary),
 the same as --json's state and summary and the --nagios plugin line. Reads stdin when no
 FILE is given; several files (day-*.jsonl, or .gz as logrotate leaves them) are read as
@@ -416,7 +417,7 @@ export async function readDayFiles(
       const e = syncEvent(m, prefix, ignore);
       if (e) events.push(e);
       else if (merges) {
-        const merge = mergeEvent(m, prefix);
+        const merge = mergeEvent(m, prefix, ignore);
         if (merge) merges.push(merge);
       }
     }

@@ -8,6 +8,7 @@
 import { stripPrefix } from "../message/message.ts";
 import { familyTopic } from "../message/schemas.ts";
 import { isJsonObject, type JsonValue } from "../message/pyjson.ts";
+import type { Ignored } from "./report.ts";
 
 const TOPIC = "logging.stats.combinehttplogs.logmerge.proxy.";
 const str = (v: JsonValue | undefined) => (typeof v === "string" ? v : undefined);
@@ -40,21 +41,42 @@ export function targetDate(target: string): string | undefined {
 }
 
 /**
- * The proxy-merge event in a dump-line object, or undefined for any other line (and for one
- * that lacks what coverage needs: a target ending in a date, a time, a run id).
+ * The proxy-merge event in a dump-line object, or undefined for any other line. One that lacks
+ * what coverage needs (a target ending in a date, a time, a run id) is told to `ignored`:
+ * dropped unsaid, a failed merge would vanish and the `--merge-after` rule speak for it.
  */
-export function mergeEvent(line: JsonValue, topicPrefix: string): MergeEvent | undefined {
+export function mergeEvent(
+  line: JsonValue,
+  topicPrefix: string,
+  ignored: (what: Ignored) => void = () => {},
+): MergeEvent | undefined {
   if (!isJsonObject(line) || typeof line["topic"] !== "string") return undefined;
   const topic = familyTopic(stripPrefix(topicPrefix, line["topic"]));
   if (!topic.startsWith(TOPIC)) return undefined;
   const event = topic.slice(TOPIC.length);
   if (event !== "start" && event !== "finish") return undefined;
   const body = line["body"], headers = line["headers"];
-  if (!isJsonObject(body) || !isJsonObject(headers)) return undefined;
+  if (!isJsonObject(body) || !isJsonObject(headers)) {
+    ignored({ why: "not a valid proxy merge event: body and headers must be objects" });
+    return undefined;
+  }
   const date = targetDate(str(body["target"]) ?? "");
   const at = Date.parse(str(headers["sent-at"]) ?? "");
   const run_id = str(body["run_id"]);
-  if (date === undefined || Number.isNaN(at) || run_id === undefined) return undefined;
+  const missing = [
+    date === undefined ? "target (must end in YYYY/MM/DD)" : "",
+    Number.isNaN(at) ? "headers.sent-at (must be a time)" : "",
+    run_id === undefined ? "run_id (must be a string)" : "",
+  ].filter((m) => m !== "");
+  if (missing.length > 0) {
+    const what: Ignored = { why: `not a valid proxy merge event: ${missing.join("; ")}` };
+    if (run_id !== undefined) what.run_id = run_id;
+    const sentAt = str(headers["sent-at"]);
+    if (sentAt !== undefined) what.sentAt = sentAt;
+    ignored(what);
+    return undefined;
+  }
+  if (date === undefined || run_id === undefined) return undefined;
   const e: MergeEvent = {
     id: str(line["id"]) ?? "",
     event,

@@ -325,3 +325,25 @@ Deno.test("report --coverage --html: every state on the page, the merge row, per
   assertIncludes(html, "logdate.start to logdate.finish took 6h00m with no failure sent");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("report --coverage: a proxy merge event whose target has no YYYY/MM/DD is said and counted, not dropped unsaid", async () => {
+  const { dir, files } = await nights();
+  // The failed merge of 2026-12-03 (night 12-05), its target written another way.
+  const day = `${dir}/sync-2026-12-05.jsonl`;
+  const lines = (await Deno.readTextFile(day)).split("\n");
+  const bad = lines.flatMap((l, i) => l.includes("combined-http/2026/12/03") ? [i + 1] : []);
+  assertEquals(bad.length, 4);
+  await Deno.writeTextFile(
+    day,
+    lines.map((l) => l.replace("combined-http/2026/12/03", "combined-http/2026-12-03")).join("\n"),
+  );
+  const r = await busmsg(["report", "--coverage", "--log-server", OLD, ...files]);
+  assertEquals(
+    r.stderr,
+    bad.map((n) =>
+      `busmsg: ${day}:${n}: not a valid proxy merge event: target (must end in YYYY/MM/DD), ignored\n`
+    ).join(""),
+  );
+  assertIncludes(r.stdout, ", 4 events ignored\n");
+  await Deno.remove(dir, { recursive: true });
+});

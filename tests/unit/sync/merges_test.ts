@@ -91,3 +91,33 @@ Deno.test("merges: merged, failed (a result, or never finished before a later ru
   // The same event twice (by id) counts once.
   assertEquals(mergesOf([...ok, ok[1]!], []).get("2026-12-05")!.runs.length, 1);
 });
+
+Deno.test("merge events: a proxy merge event coverage cannot place is told, never dropped unsaid", () => {
+  const told: { why: string; run_id?: string }[] = [];
+  const tell = (w: { why: string; run_id?: string }) =>
+    told.push({ why: w.why, ...(w.run_id ? { run_id: w.run_id } : {}) });
+  const at = "2026-12-07T05:00:00+00:00";
+  // A target not ending in YYYY/MM/DD, a time that is none, no run_id, a body that is none.
+  assertEquals(
+    mergeEvent(line("finish", at, { target: "/m/2026-12-05", result: "1" }), "", tell),
+    undefined,
+  );
+  assertEquals(mergeEvent(line("start", "soon", { target: "/m/2026/12/05" }), "", tell), undefined);
+  assertEquals(
+    mergeEvent(line("start", at, { target: "/m/2026/12/05", run_id: 7 }), "", tell),
+    undefined,
+  );
+  const noBody = { ...line("start", at, {}), body: "x" };
+  assertEquals(mergeEvent(noBody, "", tell), undefined);
+  assertEquals(told, [
+    { why: "not a valid proxy merge event: target (must end in YYYY/MM/DD)", run_id: "m1" },
+    { why: "not a valid proxy merge event: headers.sent-at (must be a time)", run_id: "m1" },
+    { why: "not a valid proxy merge event: run_id (must be a string)" },
+    { why: "not a valid proxy merge event: body and headers must be objects" },
+  ]);
+  // The other merges and other topics are not proxy merge events at all: nothing to tell.
+  const people = line("start", at, { target: "/m/x" });
+  people.topic = "logging.stats.combinehttplogs.logmerge.people.start";
+  assertEquals(mergeEvent(people, "", tell), undefined);
+  assertEquals(told.length, 4);
+});
