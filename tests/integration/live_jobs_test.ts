@@ -246,3 +246,39 @@ Deno.test("the drop-in: what the helper would have sent as invalid JSON arrives 
     await reader.close();
   }
 });
+
+Deno.test("the drop-in as the jobs run the helper: a command on PATH under set -e; MSGBODY_PRESET glob-expanded in the job's directory as the helper's unquoted words are", async () => {
+  const { dir, env } = await jobSandbox();
+  await Deno.copyFile(
+    `${ROOT}scripts/examples/simple_message_to_bus.sh`,
+    `${dir}/bin/simple_message_to_bus`,
+  );
+  await Deno.chmod(`${dir}/bin/simple_message_to_bus`, 0o755);
+  await Deno.mkdir(`${dir}/job`);
+  await Deno.writeTextFile(`${dir}/job/tag=one`, "");
+  const reader = await Reader.open([`${PREFIX}.logging.stats.#`]);
+  try {
+    // As countme-update.sh: exported variables, no helper sourced, set -e before its calls.
+    const run = await bash(
+      `cd ${dir}/job
+       export MSGTOPIC_PREFIX=logging.stats MSGBODY_PRESET="loghost=log01 run_id=r-3 tag=* other=[x]"
+       set -e
+       simple_message_to_bus countme-update.start 'arg=*'
+       simple_message_to_bus combinehttplog.start
+       echo reached >&2`,
+      env,
+    );
+    assertEquals(run.code, 0, run.stderr);
+    assertIncludes(run.stderr, "not published (busmsg exit 2)");
+    assert(run.stderr.endsWith("reached\n"), run.stderr);
+    const [m] = await reader.take(1);
+    // The helper's unquoted $MSGBODY_PRESET: tag=* names the file tag=one; [x] matches nothing
+    // and stays; a quoted argument is never expanded.
+    assertEquals(
+      m!.text,
+      '{"loghost": "log01", "run_id": "r-3", "tag": "one", "other": "[x]", "arg": "*"}',
+    );
+  } finally {
+    await reader.close();
+  }
+});
