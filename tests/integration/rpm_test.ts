@@ -39,6 +39,8 @@ const PREFIXED = [
   "/usr/libexec/busmsg/chunks",
   "/usr/libexec/busmsg/deno",
   "/usr/share/bash-completion/completions/busmsg",
+  "/usr/share/busmsg",
+  "/usr/share/busmsg/zabbix_template_busmsg.yaml",
   "/usr/share/doc/busmsg",
   "/usr/share/doc/busmsg/README.md",
   "/usr/share/fish/vendor_completions.d/busmsg.fish",
@@ -48,6 +50,7 @@ const PREFIXED = [
   "/usr/share/man/man1/busmsg.1.gz",
   "/usr/share/zsh/site-functions/_busmsg",
   "/var/cache/busmsg",
+  "/var/lib/busmsg",
   "/var/log/busmsg",
   "/var/spool/busmsg",
   "/var/spool/busmsg/users",
@@ -154,8 +157,10 @@ Deno.test({
     assertIncludes(modes.stdout, "drwx--x--x root:root /var/spool/busmsg\n");
     assertIncludes(modes.stdout, "drwxr-xr-x root:root /var/spool/busmsg/users\n");
     assertIncludes(modes.stdout, "drwxr-x--- busmsg:busmsg /var/log/busmsg\n");
+    assertIncludes(modes.stdout, "drwxr-s--- root:busmsg-monitor /var/lib/busmsg\n");
     const scripts = (await runCommand("rpm", ["-qp", "--scripts", rpm])).stdout;
     assertIncludes(scripts, 'u busmsg - "busmsg recorder" /var/log/busmsg /usr/sbin/nologin');
+    assertIncludes(scripts, "\ng busmsg-monitor -\n");
     assertIncludes(scripts, "systemd-tmpfiles --create /usr/lib/tmpfiles.d/busmsg.conf");
     // Every unit is enabled by preset, disabled on removal, restarted on upgrade.
     const units = [...Deno.readDirSync(`${ROOT}systemd`)].map((e) => e.name)
