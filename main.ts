@@ -4,7 +4,7 @@
  * @module
  */
 import { DeliveryError, EXIT, exitCodeOf, HelpRequested, UsageError } from "./lib/errors.ts";
-import { out, say } from "./lib/io/output.ts";
+import { JOURNAL, out, say } from "./lib/io/output.ts";
 import { giveUpFfi } from "./lib/io/stdout_reader.ts";
 import { VERSION } from "./lib/version.ts";
 import { type OptionTable, SHARED_OPTIONS, splitCommand } from "./lib/cli/option_table.ts";
@@ -155,6 +155,7 @@ export async function main(args: string[]): Promise<number> {
       code === EXIT.FAILURE && e instanceof Error && !(e instanceof DeliveryError)
         ? `${e.name}: ${e.message}`
         : (e as Error).message,
+      JOURNAL.ERROR,
     );
     return code;
   }

@@ -15,6 +15,11 @@ export const EXIT = {
   CONNECT: 111,
   /** The broker refused the message: nack, or access to the topic or vhost refused. */
   REFUSED: 121,
+  /**
+   * A listener met an error that waiting will not heal (an expired or unreadable certificate,
+   * an unknown CA, a refused login): it ends instead of retrying for ever (EX_CONFIG).
+   */
+  PERMANENT: 78,
 } as const;
 
 /** Bad input, usage or configuration: exit 2, nothing sent. */

@@ -297,7 +297,13 @@ export async function listen(
 
   let lost!: () => void;
   const connect = async () => {
-    const s = await BrokerSession.open(config, Date.now() + connectMs, reporter);
+    const s = await BrokerSession.open(config, Date.now() + connectMs, reporter).catch((e) => {
+      // A problem of configuration (it comes with its fix) does not heal by retrying: said
+      // once, with its own exit code, so that the unit stays failed for monitoring to see.
+      throw e instanceof DeliveryError && e.fix !== undefined
+        ? new DeliveryError(e.message, EXIT.PERMANENT, false, e.fix)
+        : e;
+    });
     const gone = new Promise<void>((resolve) => lost = resolve);
     const drop = () => {
       if (session === s) session = undefined;

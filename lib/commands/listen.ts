@@ -2,7 +2,8 @@
 import { configFrom, parseCommand } from "../cli/options.ts";
 import { CONNECT_OPTIONS, formatOptions, HELP_OPTION } from "../cli/option_table.ts";
 import { type Config, type ConfigQueue, parseTimeout } from "../config.ts";
-import { UsageError } from "../errors.ts";
+import { DeliveryError, EXIT, UsageError } from "../errors.ts";
+import { RECORDER_FAILED } from "./status_file.ts";
 import { BadMessage, listen, type ListenLimits, type Subscription } from "../bus/listening.ts";
 import { consoleReporter } from "../delivery/console.ts";
 import type { Message } from "../message/message.ts";
@@ -303,6 +304,9 @@ async function listenWith(
       ));
     }
     return code;
+  } catch (e) {
+    if (output !== undefined) await noteFailure(output, e);
+    throw e;
   } finally {
     sink.close();
   }
@@ -315,6 +319,18 @@ function recordable(d: Delivered, topicPrefix: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A recorder that ends for an error waiting will not heal leaves why beside its day files
+ * (recorder.failed.json), for the status file: the unit stays failed, and monitoring says why.
+ */
+async function noteFailure(output: string, e: unknown): Promise<void> {
+  if (!(e instanceof DeliveryError) || e.exitCode !== EXIT.PERMANENT) return;
+  const dir = output.includes("/") ? output.slice(0, output.lastIndexOf("/")) || "/" : ".";
+  const note = { time: new Date().toISOString(), code: e.exitCode, reason: e.message, fix: e.fix };
+  await Deno.writeTextFile(`${dir}/${RECORDER_FAILED}`, JSON.stringify(note) + "\n")
+    .catch(() => {/* the journal has it too */});
 }
 
 /** The routing key a dead letter was first published with (the broker's x-death record). */

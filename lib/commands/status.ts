@@ -29,6 +29,7 @@ import {
   discovery,
   type ProxyCounts,
   readStatus,
+  RECORDER_FAILED,
   type SpoolLine,
   STATUS_FILE,
   STATUS_TIMER,
@@ -360,6 +361,7 @@ async function recorderCheck(
   } catch {
     // No directory: no line written, said below.
   }
+  const failed = await recorderFailure(logDir, last);
   const depth = queue === "" ? { n: -1 } : await queueDepth(conf, queue);
   const ageS = last === 0 ? 0 : Math.max(0, Math.floor((now - last) / 1000));
   const silent = last === 0 || now - last > SILENCE_MS;
@@ -371,8 +373,9 @@ async function recorderCheck(
   ];
   return {
     service: "RECORDER",
-    state: silent ? "CRITICAL" : "OK",
-    summary: (silent && last !== 0 ? "silent: " : "") + parts.join(", "),
+    state: silent || failed ? "CRITICAL" : "OK",
+    summary: (failed ? `stopped: ${failed}; ` : silent && last !== 0 ? "silent: " : "") +
+      parts.join(", "),
     perf: [
       { label: "last_line_unix", value: Math.floor(last / 1000) },
       { label: "last_line_age_s", value: ageS, unit: "s", crit: String(SILENCE_MS / 1000) },
@@ -380,6 +383,25 @@ async function recorderCheck(
     ],
     details: [],
   };
+}
+
+/**
+ * Why the recorder ended for good (exit 78: expired or unreadable certificate, unknown CA,
+ * refused login), when it says so beside its day files later than its last line.
+ */
+async function recorderFailure(logDir: string, lastLine: number): Promise<string | undefined> {
+  try {
+    const path = `${logDir}/${RECORDER_FAILED}`;
+    const info = await Deno.stat(path);
+    if ((info.mtime?.getTime() ?? 0) < lastLine || info.size > 64 * 1024) return undefined;
+    const note = JSON.parse(await Deno.readTextFile(path));
+    const text = `${note.reason}${
+      note.fix ? `: ${note.fix}` : ""
+    } (exit ${note.code}, ${note.time})`;
+    return `${text}; systemctl status busmsg-recorder`;
+  } catch {
+    return undefined; // None: the recorder did not end for good.
+  }
 }
 
 /** The recorder queue's depth, asked with the recorder's own config; -1 when it cannot be. */

@@ -14,6 +14,9 @@ export const STATUS_FILE = "/var/lib/busmsg/status.json";
 export const STATUS_TIMER = "busmsg-status.timer";
 export const STATUS_SERVICE = "busmsg-status.service";
 
+/** What a recorder that ended for good leaves beside its day files: why (time, code, reason, fix). */
+export const RECORDER_FAILED = "recorder.failed.json";
+
 /** The checks the file holds, in order. */
 export const CHECKS = ["coverage", "cert_publisher", "cert_recorder", "recorder", "spool"] as const;
 export type CheckName = typeof CHECKS[number];

@@ -5,7 +5,7 @@
  */
 import type { BusReporter } from "../bus/reporter.ts";
 import { formatStep } from "../bus/trace.ts";
-import { say } from "../io/output.ts";
+import { JOURNAL, say } from "../io/output.ts";
 
 let verbose = false;
 
@@ -19,6 +19,8 @@ export function setVerbose(on: boolean): void {
  * nobody measures steps nobody reads), as the environment says now.
  */
 export function consoleReporter(): BusReporter {
-  if (!verbose && Deno.env.get("BUSMSG_DEBUG") !== "1") return { say };
-  return { step: (step) => say(`verbose: ${formatStep(step)}`), say };
+  // What bus/ has to say is a warning (a certificate close to expiry, a connection lost).
+  const warn = (line: string) => say(line, JOURNAL.WARNING);
+  if (!verbose && Deno.env.get("BUSMSG_DEBUG") !== "1") return { say: warn };
+  return { step: (step) => say(`verbose: ${formatStep(step)}`), say: warn };
 }

@@ -48,9 +48,28 @@ export function out(text: string): void {
   }
 }
 
-/** Writes one diagnostic line to stderr, prefixed `busmsg: `, URL credentials hidden. */
-export function say(line: string): void {
-  writeAll(Deno.stderr, redactCredentials(`busmsg: ${line}\n`));
+/** Journal priorities (sd-daemon(3)) of the lines said: an error, a warning. */
+export const JOURNAL = { ERROR: 3, WARNING: 4 } as const;
+
+/**
+ * `<N>` when stderr is the journal (systemd sets JOURNAL_STREAM for a unit's output; with its
+ * default SyslogLevelPrefix=yes the journal reads the line's priority from it), else nothing.
+ */
+export function journalPrefix(priority: number): string {
+  try {
+    return Deno.env.get("JOURNAL_STREAM") ? `<${priority}>` : "";
+  } catch {
+    return ""; // No permission to read the environment: plain lines.
+  }
+}
+
+/**
+ * Writes one diagnostic line to stderr, prefixed `busmsg: `, URL credentials hidden; with a
+ * priority (an error, a warning), the journal is told it when stderr is the journal.
+ */
+export function say(line: string, priority?: number): void {
+  const prefix = priority === undefined ? "" : journalPrefix(priority);
+  writeAll(Deno.stderr, redactCredentials(`${prefix}busmsg: ${line}\n`));
 }
 
 let quiet = false;
@@ -62,5 +81,5 @@ export function beQuiet(): void {
 
 /** A diagnostic line that is not an error (a warning, a summary): not said with `--quiet`. */
 export function note(line: string): void {
-  if (!quiet) say(line);
+  if (!quiet) say(line, JOURNAL.WARNING);
 }

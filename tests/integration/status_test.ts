@@ -182,3 +182,28 @@ Deno.test("status --update: a reader never sees half a file while it is rewritte
   await reader;
   assert(reads > 10, `${reads} reads`);
 });
+
+Deno.test("status --update: a recorder that ended for good (exit 78, expired certificate) is CRITICAL, saying why", async () => {
+  const h = await host(goodNights());
+  const recorder = await busmsg([
+    "listen",
+    "--conf",
+    await tlsConfig("expired"),
+    "--queue-name",
+    "busmsg-status-expired",
+    "--timeout",
+    "5",
+    "--output",
+    `${h.dir}/log/sync-%Y-%m-%d.jsonl`,
+  ]);
+  assertEquals(recorder.code, 78, recorder.stderr);
+  assertEquals((await h.update()).code, 0);
+  const doc = JSON.parse(await Deno.readTextFile(h.file));
+  assertEquals(doc.checks.recorder.state, "CRITICAL");
+  assertIncludes(doc.checks.recorder.summary, "stopped: ");
+  assertIncludes(doc.checks.recorder.summary, "expired");
+  assertIncludes(doc.checks.recorder.summary, "(exit 78, ");
+  const read = await busmsg(["status", "--file", h.file]);
+  assertEquals(read.code, 2, read.stdout);
+  assertIncludes(parsePluginOutput(read.stdout, 2).summary, "recorder: stopped: ");
+});

@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { busmsg, ROOT, writeConfig } from "../support/run.ts";
+import { tlsConfig } from "../support/broker.ts";
 
 const DOWN = "amqp://127.0.0.1:1/%2Fpubsub";
 
@@ -38,7 +39,7 @@ Deno.test("busmsg-flush.service: a broker outage (exit 111, messages kept) is a 
 
 Deno.test("busmsg-recorder.service: a bad config (exit 2) is not restarted; a lost broker (111) is", async () => {
   const permanent = await listed("busmsg-recorder.service", "RestartPreventExitStatus");
-  assertEquals(permanent, [2, 121]);
+  assertEquals(permanent, [2, 78, 121]);
   const bad = await writeConfig(["amqp_url = 5"]);
   const config = await busmsg(["listen", "--conf", bad, "--queue-name", "q", "--count", "1"]);
   assertEquals(config.code, 2, config.stderr);
@@ -46,4 +47,30 @@ Deno.test("busmsg-recorder.service: a bad config (exit 2) is not restarted; a lo
   const down = await busmsg(["listen", "--url", DOWN, "--timeout", "1", "--count", "1"]);
   assertEquals(down.code, 111, down.stderr);
   assert(!permanent.includes(down.code));
+});
+
+Deno.test("busmsg-recorder.service: errors that will not heal (expired certificate, unknown CA, refused login) end with 78, not restarted; the journal reads their priority", async () => {
+  const permanent = await listed("busmsg-recorder.service", "RestartPreventExitStatus");
+  const journal = { JOURNAL_STREAM: "8:12345" };
+  for (
+    const [user, part] of [
+      ["expired", "expired"],
+      ["rogue", "UnknownCA"],
+      ["nobody", "login refused"],
+    ] as const
+  ) {
+    const conf = await tlsConfig(user);
+    const run = await busmsg(["listen", "--conf", conf, "--queue-name", "q", "--timeout", "5"], {
+      env: journal,
+    });
+    assertEquals(run.code, 78, `${user}: ${run.stderr}`);
+    assert(permanent.includes(run.code));
+    const last = run.stderr.trimEnd().split("\n").at(-1)!;
+    assert(last.startsWith("<3>busmsg: "), `${user}: ${run.stderr}`);
+    assert(last.includes(part), `${user}: ${last}`);
+  }
+  // Without the journal: plain lines.
+  const plain = await busmsg(["listen", "--conf", await tlsConfig("expired"), "--timeout", "5"]);
+  assertEquals(plain.code, 78, plain.stderr);
+  assert(plain.stderr.startsWith("busmsg: "), plain.stderr);
 });
