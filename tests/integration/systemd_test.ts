@@ -70,7 +70,7 @@ Deno.test("systemd units: the recorder's output path reaches busmsg with its str
     "restarted after a death by SIGHUP",
   );
   assertIncludes(unit, "\nRestart=always\n");
-  assertIncludes(unit, "\nRestartPreventExitStatus=2 121\n");
+  assertIncludes(unit, "\nRestartPreventExitStatus=2 78 121\n");
   const flush = await Deno.readTextFile(`${ROOT}systemd/busmsg-flush.service`);
   assertIncludes(flush, "\nExecStart=@BINDIR@/busmsg flush\n");
   assertIncludes(flush, "\nSuccessExitStatus=111\n");
