@@ -285,14 +285,16 @@ $IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;
         const pid = Number((await Deno.readTextFile(`${this.dir}/${name}.pid`)).trim());
         if (pid > 1) {
           Deno.kill(pid, "SIGTERM");
-          await waitFor(`${name} ending`, 15_000, async () => {
+          // Gone once a signal can no longer reach it.
+          const gone = () => {
             try {
               Deno.kill(pid, "SIGCONT");
               return undefined;
             } catch {
               return true;
             }
-          }).catch(() => {});
+          };
+          await waitFor(`${name} ending`, 15_000, () => Promise.resolve(gone())).catch(() => {});
         }
       } catch {
         // Never started.
