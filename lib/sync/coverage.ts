@@ -166,6 +166,11 @@ export interface Coverage {
   runs: { run_id: string; start: string; finished: boolean }[];
   /** Proxy → log date → cell, both sorted. */
   proxies: Record<string, Record<string, Cell>>;
+  /**
+   * Log dates no run tried for any proxy, and no run will (every night of the window had no
+   * run, or one that tried nothing): lost on every proxy. Only when there is one.
+   */
+  untried?: string[];
   /** Log date → its proxy merge, for the dates shown that have merge events. */
   merges: Record<string, MergeReport>;
   totals: Record<CoverageState, number>;
@@ -257,12 +262,15 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
   const dates = new Set<string>();
   // Each date string is checked once, not once per proxy and run.
   const wanted = new Map<string, boolean>();
-  const add = (proxy: string, date: string, run: CoverageRun, t: Try) => {
+  const want = (date: string) => {
     // The schema checks log_date already; a pure core does not trust its callers with it.
     let ok = wanted.get(date);
     if (ok === undefined) wanted.set(date, ok = isDate(date) && keep(date));
-    if (!ok) return;
-    dates.add(date);
+    if (ok) dates.add(date);
+    return ok;
+  };
+  const add = (proxy: string, date: string, run: CoverageRun, t: Try) => {
+    if (!want(date)) return;
     let byDate = tried.get(proxy);
     if (!byDate) tried.set(proxy, byDate = new Map());
     let list = byDate.get(date);
@@ -334,11 +342,52 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
     merges,
     totals,
   };
+  const untried = untriedDates(runs, runDays, options.window, (d) => {
+    if (wanted.get(d) === undefined) wanted.set(d, isDate(d) && keep(d));
+    return wanted.get(d)! && !dates.has(d);
+  });
+  if (untried.length > 0) result.untried = untried;
   if (sortedDates.length > 0) {
     result.from = sortedDates[0]!;
     result.to = sortedDates.at(-1)!;
   }
   return result;
+}
+
+/** The most days between the first and last run that {@link untriedDates} walks. */
+const MAX_UNTRIED_SPAN = 800;
+
+/**
+ * Log dates no run tried for any proxy, once no run will (`closed`): every night of the date's
+ * window had no run, or only runs that tried nothing (the sync's crash in a worker ends a run
+ * before its first proxy, and one before `sync.start` sends nothing). Every proxy's log of
+ * such a date is lost, with or without a host list to name them. `open` says whether a date
+ * is chosen and has no try.
+ */
+function untriedDates(
+  runs: CoverageRun[],
+  runDays: RunDay[],
+  window: number,
+  open: (date: string) => boolean,
+): string[] {
+  const nights = runDays.map((r) => r.day).filter((d) => d !== undefined).sort(compare);
+  if (nights.length === 0) return [];
+  // A night whose run tried anything tried every date of its window, as both scripts do.
+  const busy = new Set(
+    runs.filter((r) => Object.keys(r.tries).length + Object.keys(r.skipped).length > 0)
+      .map((r) => dayOf(r.start)),
+  );
+  // From the first date whose whole window was read: nights before the first run are unknown.
+  const first = addDays(nights[0]!, -1), last = addDays(nights.at(-1)!, -1);
+  if (daysBetween(first, last) > MAX_UNTRIED_SPAN) return [];
+  const out: string[] = [];
+  for (let d = first; d <= last; d = addDays(d, 1)) {
+    if (!open(d) || !closed(d, window, runDays)) continue;
+    let tried = false;
+    for (let i = 1; i <= window && !tried; i++) tried = busy.has(addDays(d, i));
+    if (!tried) out.push(d);
+  }
+  return out;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");

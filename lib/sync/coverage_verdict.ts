@@ -120,6 +120,16 @@ function findingsOf(c: Coverage): CoverageFinding[] {
       ),
     );
   }
+  if (c.untried !== undefined) {
+    add(
+      "CRITICAL",
+      named(
+        `${plural(c.untried.length, "log date")} no run tried for any proxy (runs that ended ` +
+          "before their first proxy, or nights with no run), lost on every proxy",
+        c.untried,
+      ),
+    );
+  }
   const missing = cellsIn(c, (cell) => cell.state === "missing");
   if (missing.length > 0) {
     // A proxy that is missing is usually missing on every date: named once, with its count.

@@ -347,3 +347,44 @@ Deno.test("report --coverage: a proxy merge event whose target has no YYYY/MM/DD
   assertIncludes(r.stdout, ", 4 events ignored\n");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("report --coverage: log dates no run tried (runs that crashed before their first proxy, nights with no run) are CRITICAL, with or without a host list", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-untried-" });
+  const proxies = ["proxy01.fedoraproject.org", "proxy02.fedoraproject.org"];
+  const night = (day: string, crashed = false) => ({
+    day,
+    pattern: "python" as const,
+    proxies: crashed ? [] : proxies,
+    finished: !crashed,
+  });
+  // Nights 12-03 to 12-06: the sync ends in a worker's exception right after sync.start.
+  const crashed = await writeDayFiles(`${dir}`, [
+    night("2026-12-01"),
+    night("2026-12-02"),
+    ...["03", "04", "05", "06"].map((d) => night(`2026-12-${d}`, true)),
+  ]);
+  const r = await busmsg(["report", "--coverage", "--nagios", ...crashed]);
+  assertEquals([r.code, r.stderr], [2, ""]);
+  assert(
+    r.stdout.startsWith(
+      "COVERAGE CRITICAL - 1 log date no run tried for any proxy (runs that ended before their " +
+        "first proxy, or nights with no run), lost on every proxy: 2026-12-02 | ",
+    ),
+    r.stdout,
+  );
+  const json = JSON.parse((await busmsg(["report", "--coverage", "--json", ...crashed])).stdout);
+  assertEquals(json.untried, ["2026-12-02"]);
+  // No run at all on nights 12-02 to 12-04 (a crash before sync.start sends nothing).
+  const gap = await Deno.makeTempDir({ prefix: "busmsg-untried-" });
+  const files = await writeDayFiles(gap, [
+    night("2026-12-01"),
+    night("2026-12-05"),
+    night("2026-12-06"),
+  ]);
+  const g = await busmsg(["report", "--coverage", ...files]);
+  assertEquals(g.code, 1);
+  assertIncludes(g.stdout, "1 log date no run tried for any proxy");
+  assertIncludes(g.stdout, "lost on every proxy: 2026-12-01\n");
+  await Deno.remove(dir, { recursive: true });
+  await Deno.remove(gap, { recursive: true });
+});
