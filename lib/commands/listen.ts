@@ -52,7 +52,7 @@ export const OPTIONS = {
       "(UTC) give one file a day; SIGHUP reopens it, and so does finding the\n" +
       "path moved or deleted; messages that cannot be recorded as a line go\n" +
       "to the side file PATH.rejects.jsonl (.jsonl replaced); as root, refused in\n" +
-      "a directory another user owns (run as that user)",
+      "a directory another user owns (run as that user) or others may write to",
   },
   count: { type: "string", arg: "N", help: "stop after N messages" },
   limit: { type: "string", arg: "N", help: "the same as --count (fedora-messaging record's name)" },

@@ -95,19 +95,32 @@ export function movedAway(f: Deno.FsFile, path: string): "moved" | "deleted" | u
 }
 
 /**
- * Root writing into a directory another user owns is refused: the day and side files root
+ * Root writing into a directory another user owns, or that others may write to, is refused: the day and side files root
  * would create there are root's, and their directory's owner (the recorder, as `busmsg`) could
  * no longer write them. Giving them away with chown is no fix: the owner of the directory can
  * swap the new file for a symlink before the chown.
  */
 function refuseForeignDir(dir: string, uid: number): void {
   if (uid !== 0) return;
-  const owner = Deno.statSync(dir).uid;
-  if (owner === null || owner === 0) return;
-  throw new Error(
-    `${dir} belongs to uid ${owner}, and files root creates there would be root's, which that ` +
-      `user could not write; run as the directory's owner (sudo -u '#${owner}' busmsg listen ...)`,
-  );
+  const info = Deno.statSync(dir);
+  const owner = info.uid;
+  if (owner !== null && owner !== 0) {
+    throw new Error(
+      `${dir} belongs to uid ${owner}, and files root creates there would be root's, which that ` +
+        `user could not write; run as the directory's owner (sudo -u '#${owner}' busmsg listen ...)`,
+    );
+  }
+  // Root's own directory that others may write to (a sticky bit does not stop them creating):
+  // any of them can put a symlink where the day's file goes, and root would append the bus's
+  // lines to whatever file it names.
+  const mode = info.mode ?? 0;
+  if ((mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && info.gid !== 0)) {
+    throw new Error(
+      `${dir} can be written by users other than root (mode ${(mode & 0o7777).toString(8)}), ` +
+        "who could put a symlink where root's file goes; write into a directory only root can " +
+        "write, or run as the user the directory is for",
+    );
+  }
 }
 
 /**

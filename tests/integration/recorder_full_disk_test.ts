@@ -18,7 +18,14 @@ Deno.test({
   ignore: !root,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "busmsg-full-" });
-    const mounted = await runCommand("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", dir]);
+    const mounted = await runCommand("mount", [
+      "-t",
+      "tmpfs",
+      "-o",
+      "size=256k,mode=0700",
+      "tmpfs",
+      dir,
+    ]);
     assertEquals(mounted.code, 0, mounted.stderr);
     const queue = `busmsg-test-full-${crypto.randomUUID().slice(0, 8)}`;
     const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);

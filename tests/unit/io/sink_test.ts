@@ -121,3 +121,45 @@ Deno.test("file sink: root writing into a directory another user owns (the recor
   if (own === 0) fileSink(`${dir}/sync.jsonl`, undefined, 0).close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test({
+  name:
+    "file sink: root writing into its own directory that others may write to is refused (a symlink there would take root's lines anywhere)",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "busmsg-sink-" });
+    const victim = await Deno.makeTempFile({ prefix: "busmsg-victim-" });
+    await Deno.writeTextFile(victim, "root's\n");
+    // Another user's symlink where the day's file goes, in a directory anyone may write to.
+    await Deno.chmod(dir, 0o777);
+    await Deno.symlink(victim, `${dir}/out.jsonl`);
+    await new Deno.Command("chown", { args: ["-h", "65534:65534", `${dir}/out.jsonl`] }).output();
+    for (const mode of [0o777, 0o1777]) {
+      await Deno.chmod(dir, mode);
+      const e = assertThrows(() => fileSink(`${dir}/out.jsonl`, undefined, 0), UsageError);
+      assertEquals(
+        e.message,
+        `--output: ${dir}/out.jsonl: cannot open for writing: ${dir} can be written by users ` +
+          `other than root (mode ${mode.toString(8)}), who could put a symlink where root's ` +
+          "file goes; write into a directory only root can write, or run as the user the " +
+          "directory is for",
+      );
+    }
+    // Group-writable by another group too; by root's own group, or not at all, it writes.
+    await Deno.chmod(dir, 0o770);
+    await Deno.chown(dir, 0, 65534);
+    assertThrows(() => fileSink(`${dir}/out.jsonl`, undefined, 0), UsageError);
+    assertEquals(await Deno.readTextFile(victim), "root's\n");
+    await Deno.remove(`${dir}/out.jsonl`);
+    for (const [mode, gid] of [[0o770, 0], [0o755, 65534]] as const) {
+      await Deno.chmod(dir, mode);
+      await Deno.chown(dir, 0, gid);
+      const sink = fileSink(`${dir}/out.jsonl`, undefined, 0);
+      sink.write("a\n");
+      sink.close();
+    }
+    assertEquals(await Deno.readTextFile(`${dir}/out.jsonl`), "a\na\n");
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(victim);
+  },
+});
