@@ -128,8 +128,10 @@ export function countmeHostsFrom(flag: string | undefined): string {
   }
   try {
     globMatcher(flag);
-  } catch {
-    throw new UsageError(`--countme-hosts: not a shell glob: "${printable(flag)}"`);
+  } catch (e) {
+    // A RegExp's own error names its internals; a range out of order is all it can mean here.
+    const why = e instanceof SyntaxError ? "" : `: ${(e as Error).message}`;
+    throw new UsageError(`--countme-hosts: not a shell glob: "${printable(flag)}"${why}`);
   }
   return flag;
 }

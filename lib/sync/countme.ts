@@ -12,7 +12,10 @@ export const DEFAULT_COUNTME_HOSTS = "proxy*";
 /** Rotated logs a proxy keeps: a date not fetched can still be fetched by hand for about a week. */
 export const ROTATED_LOGS = 7;
 
-/** A shell glob (`*`, `?`, `[...]`) as a whole-name matcher, case-insensitive. */
+/**
+ * A shell glob (`*`, `?`, `[...]`) as a whole-name matcher, case-insensitive. Throws for what
+ * it cannot read as the shell does (a bad range, a POSIX character class).
+ */
 export function globMatcher(glob: string): (name: string) => boolean {
   let re = "";
   for (let i = 0; i < glob.length; i++) {
@@ -23,7 +26,12 @@ export function globMatcher(glob: string): (name: string) => boolean {
       const end = glob.indexOf("]", i + 2);
       if (end < 0) re += "\\[";
       else {
-        const body = glob.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        const inside = glob.slice(i + 1, end);
+        // [[:alpha:]] would silently read as "one of [:alph" then "]": refused, not misread.
+        if (/\[[:=.]/.test(inside)) {
+          throw new Error("character classes ([:alpha:], [=a=], [.a.]) are not supported");
+        }
+        const body = inside.replace(/^!/, "^").replace(/\\/g, "\\\\");
         re += `[${body}]`;
         i = end;
       }

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../support/assert.ts";
+import { assertEquals, assertThrows } from "../../support/assert.ts";
 import { countmeWeek, globMatcher, recovery, weekText } from "../../../lib/sync/countme.ts";
 import { rsyncMeaning } from "../../../lib/sync/rsync_codes.ts";
 import { serverNames } from "../../../lib/sync/coverage_servers.ts";
@@ -65,4 +65,11 @@ Deno.test("datagrepper: a page's raw_messages, nothing else", () => {
   assertEquals(pageMessages({ topic: "x", body: {} }), undefined);
   assertEquals(pageMessages({ raw_messages: "no" }), undefined);
   assertEquals(pageMessages([1]), undefined);
+});
+
+Deno.test("countme hosts: a POSIX character class is refused, never misread ([[:alpha:]]* matched no proxy)", () => {
+  for (const glob of ["[[:alpha:]]*", "proxy[[:digit:]]*", "[[=a=]]*", "[[.a.]]*"]) {
+    assertThrows(() => globMatcher(glob), Error, "character classes");
+  }
+  assertEquals(globMatcher("[[]x")("[x"), true, "a bracket inside brackets is still one character");
 });
