@@ -8,7 +8,7 @@ import { isRejectsPath, type KeptAside, keptAside } from "../io/side_file.ts";
 import { listen } from "../bus/listening.ts";
 import { consoleReporter } from "../delivery/console.ts";
 import { out, say } from "../io/output.ts";
-import { type JsonValue, parseJson } from "../message/pyjson.ts";
+import { isJsonObject, type JsonValue, parseJson } from "../message/pyjson.ts";
 import { MAX_PAGE_BYTES, pageMessages, startsMultilineDocument } from "../sync/datagrepper.ts";
 import { jsonText, printable } from "../text/printable.ts";
 import { messageLabel } from "../message/wire.ts";
@@ -143,10 +143,10 @@ of each proxy: fetched, fetched after retries, FAILED (a fail.final, or --attemp
 without one; logdate.finish means "done", not "fetched"), NOT FINISHED; skipped proxies,
 proxies synced more than once, with the last reason (reason or failure field) of each
 failed or retried date. The same events give the same report in any order; an event seen
-twice (same id) counts once. Other topics are passed over; a line not JSON or UTF-8, a
-sync event its schema refuses, or (--coverage) a proxy merge event with no YYYY/MM/DD
-target, sent-at or run_id, is said on stderr (FILE:LINE: why, ignored) and counted
-("N events ignored": at least WARNING). Ends with the one verdict (SYNC STATE - summary),
+twice (same id) counts once. Other topics are passed over; a line not UTF-8, not JSON or
+not a JSON object (a page's message too), a sync event its schema refuses, or (--coverage)
+a proxy merge event with no YYYY/MM/DD target, sent-at or run_id, is said on stderr
+(FILE:LINE: why, ignored) and counted ("N events ignored": at least WARNING). Ends with the one verdict (SYNC STATE - summary),
 the same as --json's state and summary and the --nagios plugin line. Reads stdin when no
 FILE is given; several files (day-*.jsonl, or .gz as logrotate leaves them) are read as
 one. The config is read as by every command (for the topic prefix). The recorder's side
@@ -414,7 +414,13 @@ export async function readDayFiles(
   const { events, ignored, merges } = into;
   // A dump line, or a datagrepper page: each of its messages as a dump line.
   const take = (parsed: JsonValue, ignore: (what: Ignored) => void) => {
-    for (const m of pageMessages(parsed) ?? [parsed]) {
+    const page = pageMessages(parsed);
+    for (const m of page ?? [parsed]) {
+      // A dump line and a page's message are objects: anything else is said, not passed over.
+      if (!isJsonObject(m)) {
+        ignore({ why: page ? "a page's message that is not a JSON object" : "not a JSON object" });
+        continue;
+      }
       const e = syncEvent(m, prefix, ignore);
       if (e) events.push(e);
       else if (merges) {

@@ -252,3 +252,26 @@ Deno.test("report --nagios: the plugin line shows no control character raw", asy
     `SYNC UNKNOWN - /nonexistent/\\x1b[2J.jsonl: cannot open: no such file${SYNC_U}\n`,
   );
 });
+
+Deno.test("report: JSON that is no object (a line, or a datagrepper page's message) is said and counted, not passed over", async () => {
+  const dir = await Deno.makeTempDir();
+  const day = `${dir}/day.jsonl`;
+  await Deno.writeTextFile(
+    day,
+    '[1, 2]\n"x"\n{"raw_messages": [1, {"topic": "other.topic", "body": {}}, null]}\n' +
+      '{"topic": "other.topic", "body": {}}\n',
+  );
+  const got = await busmsg(["report", day]);
+  assertEquals(
+    got.stderr,
+    `busmsg: ${day}:1: not a JSON object, ignored\n` +
+      `busmsg: ${day}:2: not a JSON object, ignored\n` +
+      `busmsg: ${day}:3: a page's message that is not a JSON object, ignored\n` +
+      `busmsg: ${day}:3: a page's message that is not a JSON object, ignored\n`,
+  );
+  assertEquals(
+    got.stdout,
+    "SYNC CRITICAL - no sync run found, 4 events ignored\n",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
