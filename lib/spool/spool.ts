@@ -286,19 +286,36 @@ function notRegular(info: Deno.FileInfo): string | undefined {
 }
 
 /**
- * The bytes of a regular file in the spool, or why it cannot be read: never follows a symlink
- * nor opens a FIFO (which would block). The look before the open leaves a moment in which the
- * entry could be swapped: in this user's own spool only it may write (safety.ts); in a user's
- * spool read by root, the open is read-write so that a FIFO swapped in cannot block it. The
- * open file is checked to be the one looked at.
+ * The largest spool file read: well above any message busmsg spools (a dump line is at most
+ * 1 MiB, a command line's words at most the kernel's argument space, 2 MiB by default), and
+ * RabbitMQ 4's default `max_message_size`. A larger file (a user's sparse 3 GiB `.msg`, which
+ * costs that user no disk) is no message and is never read into memory by root's flush or
+ * `spool status`.
  */
-export async function readRegularFile(path: string): Promise<Uint8Array | string> {
+export const MAX_SPOOL_FILE_BYTES = 16 * 1024 * 1024;
+
+function tooLarge(size: number, max: number): string {
+  return `is ${size} bytes, more than a spooled message can be (${max})`;
+}
+
+/**
+ * The bytes of a regular file in the spool (at most `max`), or why it cannot be read: never
+ * follows a symlink nor opens a FIFO (which would block). The look before the open leaves a
+ * moment in which the entry could be swapped: in this user's own spool only it may write
+ * (safety.ts); in a user's spool read by root, the open is read-write so that a FIFO swapped in
+ * cannot block it. The open file is checked to be the one looked at.
+ */
+export async function readRegularFile(
+  path: string,
+  max = MAX_SPOOL_FILE_BYTES,
+): Promise<Uint8Array | string> {
   let info: Deno.FileInfo;
   let file: Deno.FsFile;
   try {
     info = await Deno.lstat(path);
     const problem = notRegular(info);
     if (problem) return problem;
+    if (info.size > max) return tooLarge(info.size, max);
     // Root reading a user's file (a user's spool): read-write, which never blocks on a FIFO
     // the user might swap in after the look; the check below then finds it is not the file.
     const foreign = Deno.uid() === 0 && info.uid !== 0;
@@ -311,8 +328,14 @@ export async function readRegularFile(path: string): Promise<Uint8Array | string
     if (opened.ino !== info.ino || opened.dev !== info.dev) return "was replaced while read";
     const chunks: Uint8Array[] = [];
     const buffer = new Uint8Array(64 * 1024);
-    for (let n; (n = await file.read(buffer)) !== null;) chunks.push(buffer.slice(0, n));
-    const bytes = new Uint8Array(chunks.reduce((total, c) => total + c.length, 0));
+    let total = 0;
+    for (let n; (n = await file.read(buffer)) !== null;) {
+      // Grown since the look: read no further than the limit.
+      total += n;
+      if (total > max) return tooLarge(Math.max(total, (await file.stat()).size), max);
+      chunks.push(buffer.slice(0, n));
+    }
+    const bytes = new Uint8Array(total);
     let at = 0;
     for (const c of chunks) {
       bytes.set(c, at);

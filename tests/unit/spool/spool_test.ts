@@ -1,7 +1,13 @@
 import { assertEquals } from "../../support/assert.ts";
 import { fromSpoolLine, toSpoolLine } from "../../../lib/spool/record.ts";
 import { ownershipProblem } from "../../../lib/spool/safety.ts";
-import { defaultSpoolDir } from "../../../lib/spool/spool.ts";
+import {
+  defaultSpoolDir,
+  MAX_SPOOL_FILE_BYTES,
+  readRegularFile,
+  readSpoolFile,
+  summarizeSpool,
+} from "../../../lib/spool/spool.ts";
 import { systemSpools, userSpoolDir } from "../../../lib/spool/users.ts";
 import { complete } from "../../../lib/message/message.ts";
 
@@ -131,4 +137,34 @@ Deno.test("the system spool tree: root's spool, then each user's directory by na
   assertEquals(userSpoolDir(me + 1, "x", root), { tree: true });
   assertEquals(userSpoolDir(me, "x", `${root}/nowhere`), { tree: false });
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a spool file larger than any message is not read (a sparse file costs its writer no disk)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/01796683385717-000000-aaaaaaaa-166d-4ecc-8196-952506e230e4.msg`;
+    await Deno.writeTextFile(path, "");
+    await Deno.truncate(path, MAX_SPOOL_FILE_BYTES + 1);
+    // Said as a length when read, so that a failure does not print megabytes.
+    const read = async (max?: number) => {
+      const got = await readRegularFile(path, max);
+      return typeof got === "string" ? got : `${got.length} bytes read`;
+    };
+    assertEquals(
+      await read(),
+      `is ${
+        MAX_SPOOL_FILE_BYTES + 1
+      } bytes, more than a spooled message can be (${MAX_SPOOL_FILE_BYTES})`,
+    );
+    const record = await readSpoolFile(path, defaults);
+    assertEquals(record.message, undefined);
+    // A file of exactly the limit is read; one byte over is not.
+    await Deno.truncate(path, 10);
+    assertEquals(await read(4), "is 10 bytes, more than a spooled message can be (4)");
+    assertEquals(await read(10), "10 bytes read");
+    const summary = await summarizeSpool(dir);
+    assertEquals([summary.messages, summary.notMessages], [1, 1]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
