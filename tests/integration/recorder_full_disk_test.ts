@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { drainQueue, rabbitmqctl, tlsConfig } from "../support/broker.ts";
-import { background, linesOf, publishDebug } from "../support/listener.ts";
+import { linesOf, publishDebug, recorderInBackground } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
 import { runCommand } from "../support/run.ts";
 
@@ -32,17 +32,7 @@ Deno.test({
     const logging = await tlsConfig("logging", [`topic_prefix = "${PREFIX}"`]);
     const file = `${dir}/sync.jsonl`;
     try {
-      const recorder = await background([
-        "listen",
-        "--conf",
-        consumer,
-        "--queue-name",
-        queue,
-        "--delivery-limit",
-        "1",
-        "--output",
-        file,
-      ]);
+      const recorder = await recorderInBackground(consumer, queue, file, "--delivery-limit", "1");
       // Fill the disk to the last byte.
       const filler = await Deno.open(`${dir}/filler`, { write: true, create: true });
       const block = new Uint8Array(4096).fill(120);

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { PLAIN_URL, rabbitmqctl, tlsConfig } from "../support/broker.ts";
 import { busmsg } from "../support/run.ts";
-import { background, linesOf } from "../support/listener.ts";
+import { linesOf, recorderInBackground } from "../support/listener.ts";
 import { PREFIX } from "../support/example_sandbox.ts";
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
@@ -35,15 +35,7 @@ Deno.test("recorder: a fail.final with a 2 MiB reason is recorded within the lin
   const queue = `busmsg-test-long-${crypto.randomUUID().slice(0, 8)}`;
   const consumer = await tlsConfig("consumer", [`topic_prefix = "${PREFIX}"`]);
   const file = `${dir}/sync.jsonl`;
-  const recorder = await background([
-    "listen",
-    "--conf",
-    consumer,
-    "--queue-name",
-    queue,
-    "--output",
-    file,
-  ]);
+  const recorder = await recorderInBackground(consumer, queue, file);
   try {
     const D = { synced_host: "p1.example.org", log_date: "2026-12-05" };
     const reason = "Error code: 23 " + "x".repeat(2 * 1024 * 1024);

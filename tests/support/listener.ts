@@ -53,6 +53,25 @@ export async function background(
   };
 }
 
+/** The recorder as its unit runs it: `listen` on a named queue into `output` (EXTRA before it). */
+export function recorderInBackground(
+  conf: string,
+  queue: string,
+  output: string,
+  ...extra: string[]
+): Promise<Background> {
+  return background([
+    "listen",
+    "--conf",
+    conf,
+    "--queue-name",
+    queue,
+    ...extra,
+    "--output",
+    output,
+  ]);
+}
+
 /** The lines of a file once it has at least `n` (waits up to `ms`; fewer if they never come). */
 export async function linesOf(path: string, n: number, ms = 10_000): Promise<string[]> {
   const end = Date.now() + ms;
@@ -95,15 +114,7 @@ export async function recordedWhile(
   const queue = `busmsg-test-recorder-${crypto.randomUUID().slice(0, 8)}`;
   const day = `${dir}/sync-${new Date().toISOString().slice(0, 10)}.jsonl`;
   try {
-    const recorder = await background([
-      "listen",
-      "--conf",
-      consumer,
-      "--queue-name",
-      queue,
-      "--output",
-      `${dir}/sync-%Y-%m-%d.jsonl`,
-    ]);
+    const recorder = await recorderInBackground(consumer, queue, `${dir}/sync-%Y-%m-%d.jsonl`);
     await publish();
     const lines = await linesOf(day, expected, 60_000);
     recorder.child.kill("SIGTERM");
