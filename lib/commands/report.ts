@@ -189,10 +189,15 @@ Text: one row of symbols per proxy (. r R L ? U X -, blank when no run tried it)
 (merge) row, then each lost, late, missing, unverified and pending date with its last
 reason, what its rsync exit code means, the DNF Counting week it undercounts (weeks from
 Monday; log date D holds day D-1), until when and how to fetch it by hand, and its runs.
---nagios: COVERAGE CRITICAL for a date lost or late on --countme-hosts, a failed merge, a
-pending date its merge passed by, a missing date, a log date no run tried for any proxy
-(nights with no run, or runs that ended before their first proxy) or no run at all;
-WARNING for lost or late dates on other hosts, unverified dates, a date still pending
+The merge rules (late, a pending date its merge passed by, --merge-after) apply to a log
+server whose merge events are recorded, or to every server when no merge event is; a
+server that runs no merge while another does is told its lost dates are lost there only.
+--nagios: COVERAGE CRITICAL for a date lost or late on --countme-hosts, a failed merge (of
+any date read, shown or not), a merge due by --merge-after and not recorded while other
+dates' merges are, a pending date its merge passed by, a missing date, a log date no run
+tried for any proxy (nights with no run, or runs that ended before their first proxy) or
+no run at all; WARNING for lost or late dates on other hosts or on a server that runs no
+merge while another does, unverified dates, a date still pending
 after 2 or more runs failed it, events that could not be counted or messages kept aside
 by the recorder, else OK; perfdata per state. Without --nagios it exits 1 where that says CRITICAL, else
 0.

@@ -171,8 +171,23 @@ export interface Coverage {
    * run, or one that tried nothing): lost on every proxy. Only when there is one.
    */
   untried?: string[];
-  /** Log date → its proxy merge, for the dates shown that have merge events. */
+  /**
+   * Log date → its proxy merge, for the dates shown that have merge events, and every failed
+   * merge read whatever its date (a failed merge is a finding even outside the dates shown).
+   */
   merges: Record<string, MergeReport>;
+  /**
+   * This server runs no merge while another server's merges are recorded: DNF Counting reads
+   * the other's merge, so no merge rule applies here and a lost date is lost on this server
+   * only. Only when so.
+   */
+  merged_elsewhere?: true;
+  /**
+   * Log dates shown with no merge event while merges of other dates shown are recorded, whose
+   * merge night (D + `merge_after`) has passed: the merge never ran, or ran unrecorded. Only
+   * when there is one.
+   */
+  unmerged?: string[];
   totals: Record<CoverageState, number>;
 }
 
@@ -190,6 +205,11 @@ export interface CoverageOptions {
   countmeHosts?: string;
   /** The proxy merges of this log server by log date (./merges.ts). */
   merges?: Map<string, DateMerge>;
+  /**
+   * This server runs no merge, another does (./coverage_servers.ts): the `--merge-after` rule
+   * does not apply to it, and its lost dates are not said to be missing from DNF Counting.
+   */
+  mergedElsewhere?: boolean;
 }
 
 /** The nights both real sync scripts fetch. */
@@ -227,6 +247,8 @@ interface Rules {
   mergeAfter: number;
   countme: (proxy: string) => boolean;
   merges: Map<string, DateMerge>;
+  /** Another server runs the merge: no rule stands in for a merge event here. */
+  elsewhere: boolean;
   runDays: RunDay[];
   latestDay: string | undefined;
   /** Each run's start (ms) and UTC day, by its start as sent: parsed once, not per cell. */
@@ -298,6 +320,7 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
     mergeAfter: options.mergeAfter ?? DEFAULT_MERGE_AFTER,
     countme: globMatcher(countmeHosts),
     merges: options.merges ?? new Map(),
+    elsewhere: options.mergedElsewhere === true,
     runDays,
     latestDay: runDays.filter((r) => r.finished && r.day !== undefined).map((r) => r.day!)
       .sort(compare).at(-1),
@@ -328,10 +351,12 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
     out[proxy] = row;
   }
   const merges: Record<string, MergeReport> = {};
-  for (const date of sortedDates) {
-    const m = rules.merges.get(date);
-    if (m) merges[date] = mergeReport(m);
+  for (const [date, m] of rules.merges) {
+    if (dates.has(date) || m.status === "failed") merges[date] = mergeReport(m);
   }
+  const unmerged = sortedDates.some((d) => rules.merges.has(d))
+    ? sortedDates.filter((d) => !rules.merges.has(d) && mergeDue(d, rules))
+    : [];
   const result: Coverage = {
     log_server: runs[0]?.server ?? "",
     window: options.window,
@@ -342,6 +367,8 @@ export function coverage(input: CoverageRun[], options: CoverageOptions): Covera
     merges,
     totals,
   };
+  if (rules.elsewhere) result.merged_elsewhere = true;
+  if (unmerged.length > 0) result.unmerged = unmerged;
   const untried = untriedDates(runs, runDays, options.window, (d) => {
     if (wanted.get(d) === undefined) wanted.set(d, isDate(d) && keep(d));
     return wanted.get(d)! && !dates.has(d);
@@ -419,6 +446,7 @@ function missedMerge(date: string, start: string, rules: Rules): string | undefi
     if (!(rules.firstRun < done.finish!)) return undefined;
     return `its merge finished at ${iso(done.finish!)}, before the run that fetched it started`;
   }
+  if (rules.elsewhere) return undefined;
   const day = rules.startDay.get(start);
   const mergeNight = addDays(date, rules.mergeAfter);
   if (day === undefined || day <= mergeNight) return undefined;
@@ -434,6 +462,7 @@ function mergePassed(date: string, rules: Rules): string | undefined {
     const done = merge.runs.filter((r) => r.finish !== undefined).at(-1);
     return done === undefined ? undefined : `its merge finished at ${iso(done.finish!)} without it`;
   }
+  if (rules.elsewhere) return undefined;
   const mergeNight = addDays(date, rules.mergeAfter);
   const ran = rules.runDays.some((r) =>
     r.day !== undefined && (r.day > mergeNight || (r.day === mergeNight && r.finished))
@@ -441,6 +470,19 @@ function mergePassed(date: string, rules: Rules): string | undefined {
   return ran
     ? `by --merge-after ${rules.mergeAfter} it was merged without it after the run of ${mergeNight}`
     : undefined;
+}
+
+/**
+ * Whether the merge of `date` was due by the `--merge-after` rule within the runs read: its
+ * merge night is recorded (not before the first run) and has passed (a later run, or its own
+ * run finished).
+ */
+function mergeDue(date: string, rules: Rules): boolean {
+  const mergeNight = addDays(date, rules.mergeAfter);
+  if (rules.firstDay === undefined || rules.firstDay > mergeNight) return false;
+  return rules.runDays.some((r) =>
+    r.day !== undefined && (r.day > mergeNight || (r.day === mergeNight && r.finished))
+  );
 }
 
 function cellOf(
@@ -482,7 +524,8 @@ function cellOf(
     cell.nights_left = Math.min(rules.window, Math.max(1, rules.window - passed));
   }
   if (state === "lost" || state === "late") {
-    const feeds = rules.countme(proxy);
+    // On a server whose merge DNF Counting does not read, a lost date undercounts nothing.
+    const feeds = rules.countme(proxy) && !rules.elsewhere;
     if (feeds) cell.week = countmeWeek(date);
     cell.recovery = recovery(proxy, date);
     // Once on the log server, the date reaches DNF Counting only through a merge run again.

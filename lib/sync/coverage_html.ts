@@ -188,8 +188,12 @@ function serverHtml(c: Coverage, n: number, several: boolean, info: PageInfo, h:
     `<dt>Window</dt><dd>${c.window} night${
       c.window === 1 ? "" : "s"
     }: the runs of the ${c.window} nights after a log date try it</dd>`,
-    `<dt>Merge</dt><dd>log date D merged right after the run of night D+${c.merge_after} ` +
-      `unless merge events say; DNF Counting reads ${escapeHtml(c.countme_hosts)}</dd>`,
+    `<dt>Merge</dt><dd>${
+      c.merged_elsewhere
+        ? "runs no merge (another log server's merges are recorded)"
+        : `log date D merged right after the run of night D+${c.merge_after} unless merge ` +
+          "events say"
+    }; DNF Counting reads ${escapeHtml(c.countme_hosts)}</dd>`,
     `<dt>Generated</dt><dd id="${id("generated")}"><time datetime="${escapeHtml(info.generated)}">${
       escapeHtml(info.generated)
     }</time> by busmsg ${escapeHtml(info.version)}</dd>`,
@@ -271,6 +275,14 @@ function serverHtml(c: Coverage, n: number, several: boolean, info: PageInfo, h:
           : `result ${escapeHtml(JSON.stringify(last.result ?? ""))}`
       }): every proxy of that date is missing from DNF Counting. Re-run the merge for ${date}, ` +
         `then countme's raw update from ${date} on.</p>`,
+    );
+  }
+  for (const date of c.unmerged ?? []) {
+    h.push(
+      `<p class="verdict v-CRITICAL merge-unrecorded" data-date="${date}">No merge of ${date} ` +
+        "was recorded, while merges of other dates are: DNF Counting has none of that date's " +
+        `proxies unless it ran unrecorded. Re-run the merge for ${date}, then countme's raw ` +
+        `update from ${date} on.</p>`,
     );
   }
 

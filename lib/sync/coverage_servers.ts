@@ -68,7 +68,8 @@ function mergeOwners(servers: string[], runs: CoverageRun[], events: MergeEvent[
 
 /**
  * The coverage of each log server's runs (one when `logServer` selects one; none when it
- * matches no server). Every server's merges are its own.
+ * matches no server). Every server's merges are its own; a server that runs no merge while
+ * another does is told so (`mergedElsewhere`), as DNF Counting reads the other's merge.
  */
 export function coverageByServer(
   input: CoverageRun[],
@@ -86,6 +87,8 @@ export function coverageByServer(
     const mine = runs.filter((r) => r.server === server);
     const starts = mine.map((r) => Date.parse(r.start)).filter((n) => !Number.isNaN(n));
     const own = merges.filter((_, i) => owners[i] === server);
-    return coverage(mine, { ...rest, merges: mergesOf(own, starts) });
+    // With no merge event of any server read, the --merge-after rule stands in for every one.
+    const mergedElsewhere = own.length === 0 && owners.some((o) => o !== "");
+    return coverage(mine, { ...rest, merges: mergesOf(own, starts), mergedElsewhere });
   });
 }

@@ -17,7 +17,7 @@ import {
   SYMBOLS,
 } from "./coverage.ts";
 import type { CoverageVerdict } from "./coverage_verdict.ts";
-import { weekText } from "./countme.ts";
+import { remedy, weekText } from "./countme.ts";
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -100,7 +100,11 @@ function serverText(c: Coverage, lines: string[]): void {
       c.runs.length === 1 ? "" : "s"
     } (${first} to ${last}) on ${c.log_server || "(no host)"}, window ${c.window} night${
       c.window === 1 ? "" : "s"
-    }, merged on night D+${c.merge_after} unless merge events say, DNF Counting reads ${c.countme_hosts}`,
+    }, ${
+      c.merged_elsewhere
+        ? "runs no merge (another log server's merges are recorded)"
+        : `merged on night D+${c.merge_after} unless merge events say`
+    }, DNF Counting reads ${c.countme_hosts}`,
   );
   lines.push(
     "  " + STATES.map((s) => `${SYMBOLS[s]} ${s}`).join("  ") + "  (blank: no run tried it)",
@@ -133,6 +137,14 @@ function serverText(c: Coverage, lines: string[]): void {
         run.finish === undefined ? "never finished" : `result ${JSON.stringify(run.result ?? "")}`
       }, run ${run.run_id} started ${run.start}): every proxy of that date is missing from DNF ` +
         `Counting; re-run the merge for ${date}, then countme's raw update from ${date} on`,
+    );
+  }
+  for (const date of c.unmerged ?? []) {
+    lines.push(
+      `merge of ${date} NOT RECORDED (due after the run of ${
+        addDays(date, c.merge_after)
+      }, merges of other dates recorded): DNF Counting has none of that date's proxies unless ` +
+        `it ran unrecorded; ${remedy(date)}`,
     );
   }
   const missing = new Map<string, string[]>();

@@ -15,7 +15,8 @@ import {
   STATE_INFO,
   STATES,
 } from "./coverage.ts";
-import { countmeWeek, globMatcher, weekText } from "./countme.ts";
+import { addDays } from "./dates.ts";
+import { countmeWeek, globMatcher, remedy, weekText } from "./countme.ts";
 
 /** A check's state, in exit-code order. */
 export type CheckState = State;
@@ -81,8 +82,29 @@ function findingsOf(c: Coverage): CoverageFinding[] {
         `Counting, ${weekText(countmeWeek(date))}`,
     );
   }
+  for (const date of c.unmerged ?? []) {
+    add(
+      "CRITICAL",
+      `no merge of ${date} was recorded (by --merge-after ${c.merge_after} it was due after the ` +
+        `run of ${addDays(date, c.merge_after)}; merges of other dates are recorded): DNF ` +
+        `Counting has none of ${date}'s proxies unless it ran unrecorded, ` +
+        `${weekText(countmeWeek(date))}; ${remedy(date)}`,
+    );
+  }
   for (const state of ["lost", "late"] as const) {
     const cells = cellsIn(c, (cell) => cell.state === state);
+    if (c.merged_elsewhere && cells.length > 0) {
+      // DNF Counting reads the merge of the server that runs it: a gap here is this server's.
+      add(
+        "WARNING",
+        named(
+          `${plural(cells.length, "date")} ${state} on this log server (it runs no merge; ` +
+            "DNF Counting reads the merge of another log server)",
+          cells.map(([p, d]) => `${p} ${d}`),
+        ),
+      );
+      continue;
+    }
     const hurt = cells.filter(([p]) => countme(p)), other = cells.filter(([p]) => !countme(p));
     const what = state === "lost" ? "lost" : "fetched after its merge";
     const many = state === "lost" ? "lost" : "fetched after their merge";
@@ -166,8 +188,9 @@ function findingsOf(c: Coverage): CoverageFinding[] {
 
 /**
  * The check over the coverage of each log server: CRITICAL for any date lost or fetched after
- * its merge on a host that feeds DNF Counting, a failed merge, a missing date, or no run at
- * all; WARNING for lost or late dates on other hosts, unverified dates, a date pending after
+ * its merge on a host that feeds DNF Counting, a failed merge (of any date read), a merge due
+ * and not recorded while other dates' merges are, a missing date, or no run at all; WARNING
+ * for lost or late dates on other hosts or on a server that runs no merge while another does, unverified dates, a date pending after
  * two or more failed runs, `ignored` events, or messages the recorder kept `aside`; else OK.
  * With more than one log server, each finding names its server.
  */

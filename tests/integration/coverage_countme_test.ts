@@ -8,7 +8,14 @@
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { busmsg } from "../support/run.ts";
-import { COUNTME, countmeNights, datagrepperPage, writeDayFiles } from "../support/nights.ts";
+import {
+  COUNTME,
+  countmeNights,
+  countmeNightsWith,
+  datagrepperPage,
+  type Night,
+  writeDayFiles,
+} from "../support/nights.ts";
 
 const OLD = COUNTME.old, NEW = COUNTME.new;
 
@@ -35,6 +42,8 @@ interface ServerJson {
   merges: Record<string, { status: string; runs: { result?: string }[] }>;
   totals: Record<string, number>;
   proxy_counts: Record<string, Record<string, number>>;
+  merged_elsewhere?: true;
+  unmerged?: string[];
 }
 
 Deno.test("report --coverage: late, failed merge, unverified, lost outside proxy*, two log servers: text, --json, --nagios", async () => {
@@ -105,6 +114,10 @@ Deno.test("report --coverage: late, failed merge, unverified, lost outside proxy
   );
   // The new server: refused by proxy01's rsyncd every night (hosts allow), its own coverage.
   assertIncludes(moved, "  proxy01.fedoraproject.org  XXX??\n");
+  assertIncludes(moved, `on ${NEW}, window 3 nights, runs no merge (another log server's merges`);
+  for (const wrong of ["not fetched before its merge", "undercounts", "NOT RECORDED"]) {
+    assert(!moved.split("\n=> ")[0]!.includes(wrong), wrong);
+  }
   assertIncludes(
     moved,
     "    rsync exit code 5: the proxy's rsyncd refused this log server: check that its hosts " +
@@ -122,7 +135,10 @@ Deno.test("report --coverage: late, failed merge, unverified, lost outside proxy
       "proxy02.fedoraproject.org 2026-12-01 (week of 2026-11-30)",
       `${OLD}: 1 date lost, missing from DNF Counting: proxy06.fedoraproject.org 2026-11-30 ` +
       "(week of 2026-11-23)",
-      `${NEW}: 3 dates lost, missing from DNF Counting: proxy01.fedoraproject.org 2026-12-01`,
+      // The new server runs no merge while the old one does: its gap, not DNF Counting's.
+      `${NEW}: 3 dates lost on this log server (it runs no merge; DNF Counting reads the ` +
+      "merge of another log server): proxy01.fedoraproject.org 2026-12-01",
+      `${NEW}: 1 date pending after 2 or more runs: proxy01.fedoraproject.org 2026-12-04`,
       `${OLD}: 1 date lost on hosts outside proxy*: dl01.fedoraproject.org 2026-12-01`,
       `${OLD}: 1 date unverified (silent timeouts): proxy03.fedoraproject.org 2026-12-02`,
       "| fetched=79 retried=1 recovered=1 late=1 pending=3 unverified=1 lost=5 missing=13 " +
@@ -165,6 +181,18 @@ Deno.test("report --coverage: late, failed merge, unverified, lost outside proxy
   assertEquals(o.proxy_counts["proxy02.fedoraproject.org"]!.late, 1);
   assertEquals(n.log_server, NEW);
   assertEquals(n.merges, {}, "the new server ran no merge");
+  assertEquals([n.merged_elsewhere, o.merged_elsewhere], [true, undefined]);
+  const gap = cell(n, "proxy01.fedoraproject.org", "2026-12-01");
+  assertEquals([gap.state, gap.week, gap.remedy], ["lost", undefined, undefined]);
+  assertEquals(cell(n, "proxy01.fedoraproject.org", "2026-12-04").merge, undefined);
+  assertEquals(
+    new Map(j.findings.map((f) => [f.text, f.state])).get(
+      `${NEW}: 3 dates lost on this log server (it runs no merge; DNF Counting reads the ` +
+        "merge of another log server): proxy01.fedoraproject.org 2026-12-01, " +
+        "proxy01.fedoraproject.org 2026-12-02, proxy01.fedoraproject.org 2026-12-03",
+    ),
+    "WARNING",
+  );
   assertEquals(cell(n, "proxy01.fedoraproject.org", "2026-12-03").rsync!.code, 5);
   assertEquals(n.proxy_counts["proxy01.fedoraproject.org"]!.lost, 3);
   // Each finding with its own state: outside proxy* and unverified are WARNINGs.
@@ -190,7 +218,8 @@ Deno.test("report --coverage: late, failed merge, unverified, lost outside proxy
     "log01.rdu3",
     ...files,
   ]);
-  assertEquals(one.code, 2);
+  // Its lost dates are its own gap, a WARNING: the old server merged them.
+  assertEquals(one.code, 1, one.stdout);
   assert(!one.stdout.includes("log servers ran the sync"), one.stdout);
   assertIncludes(one.stdout, `on ${NEW}, window 3 nights`);
   const warn = await busmsg([
@@ -205,11 +234,13 @@ Deno.test("report --coverage: late, failed merge, unverified, lost outside proxy
     "2026-11-30",
     ...files,
   ]);
-  assertEquals(warn.code, 1, warn.stdout);
+  // The failed merge of 2026-12-03, not a date shown, is still said (CRITICAL).
+  assertEquals(warn.code, 2, warn.stdout);
   assertIncludes(
     warn.stdout.split("\n")[0]!,
-    "COVERAGE WARNING - 1 date lost on hosts outside proxy0[1-5]*: proxy06.fedoraproject.org " +
-      "2026-11-30 |",
+    'COVERAGE CRITICAL - merge of 2026-12-03 failed (finished with result "1"): every proxy of ' +
+      "that date is missing from DNF Counting, week of 2026-11-30 (Mon) to 2026-12-06, " +
+      "1 date lost on hosts outside proxy0[1-5]*: proxy06.fedoraproject.org 2026-11-30 |",
   );
   // Every try longer than 8 hours: the timeouts are no longer taken for silent ones.
   const long = await busmsg([
@@ -387,4 +418,60 @@ Deno.test("report --coverage: log dates no run tried (runs that crashed before t
   assertIncludes(g.stdout, "lost on every proxy: 2026-12-01\n");
   await Deno.remove(dir, { recursive: true });
   await Deno.remove(gap, { recursive: true });
+});
+
+/** The countme nights with `change` applied to the old server's night `day`. */
+async function variant(day: string, change: (n: Night) => Night): Promise<string[]> {
+  const dir = await Deno.makeTempDir({ prefix: "busmsg-countme-" });
+  return await writeDayFiles(dir, countmeNightsWith(day, change));
+}
+
+Deno.test("report --coverage: a merge due and never recorded, while other dates' merges are, is CRITICAL; one not due yet is not", async () => {
+  // Night 12-04 runs the sync but not the merge of 2026-12-02 (no event at all).
+  const files = await variant("2026-12-04", ({ merge: _, ...n }) => n);
+  const told = "no merge of 2026-12-02 was recorded (by --merge-after 2 it was due after the run " +
+    "of 2026-12-04; merges of other dates are recorded): DNF Counting has none of " +
+    "2026-12-02's proxies unless it ran unrecorded, week of 2026-11-30 (Mon) to 2026-12-06; " +
+    "re-run the merge for 2026-12-02 (combineHttpLogs.sh with the date as its argument), then " +
+    "countme's raw update from 2026-12-02 on";
+  const text = await busmsg(["report", "--coverage", "--log-server", OLD, ...files]);
+  assertEquals(text.code, 1);
+  assertIncludes(text.stdout, "  (merge)                     mmm Fm\n");
+  assertIncludes(text.stdout, "merge of 2026-12-02 NOT RECORDED (due after the run of 2026-12-04");
+  assertIncludes(text.stdout, told);
+  const plugin = await busmsg(["report", "--coverage", "--nagios", "--log-server", OLD, ...files]);
+  assertEquals(plugin.code, 2);
+  assertIncludes(plugin.stdout.split("\n")[0]!, "COVERAGE CRITICAL - ");
+  assertIncludes(plugin.stdout.split("\n")[0]!, told);
+  const json = await busmsg(["report", "--coverage", "--json", "--log-server", OLD, ...files]);
+  const j = JSON.parse(json.stdout) as ServerJson & { findings: { state: string; text: string }[] };
+  // Only 2026-12-02: 2026-11-28's merge night was before the first run, 2026-12-05's is to come.
+  assertEquals(j.unmerged, ["2026-12-02"]);
+  assertEquals(j.findings.filter((f) => f.text.startsWith("no merge of")), [
+    { state: "CRITICAL", text: told },
+  ]);
+});
+
+Deno.test("report --coverage: a failed merge of a date outside the dates shown is CRITICAL, not passed over", async () => {
+  // Night 12-05's merge, which fails, is of 2026-10-01 (no sync read for it).
+  const files = await variant(
+    "2026-12-05",
+    (n) => ({ ...n, merge: { date: "2026-10-01", result: "1" } }),
+  );
+  const told = 'merge of 2026-10-01 failed (finished with result "1"): every proxy of that ' +
+    "date is missing from DNF Counting, week of 2026-09-28 (Mon) to 2026-10-04";
+  const text = await busmsg(["report", "--coverage", "--log-server", OLD, ...files]);
+  assertEquals(text.code, 1);
+  assertIncludes(text.stdout, 'merge of 2026-10-01 FAILED (result "1", run ');
+  const plugin = await busmsg(["report", "--coverage", "--nagios", "--log-server", OLD, ...files]);
+  assertEquals(plugin.code, 2);
+  assertIncludes(plugin.stdout.split("\n")[0]!, `COVERAGE CRITICAL - ${told}`);
+  const json = await busmsg(["report", "--coverage", "--json", "--log-server", OLD, ...files]);
+  const j = JSON.parse(json.stdout) as ServerJson & {
+    findings: { state: string; text: string }[];
+    perf: Record<string, number>;
+  };
+  assertEquals(j.merges["2026-10-01"]!.status, "failed");
+  assertEquals(j.findings.find((f) => f.text === told)?.state, "CRITICAL");
+  assertEquals(j.perf.merge_failed, 1);
 });

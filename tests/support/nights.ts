@@ -391,3 +391,11 @@ export function countmeNights(): Night[] {
   }));
   return [...old, ...moved];
 }
+
+/**
+ * The countme nights with `change` applied to the old log server's night `day`: a merge that
+ * never ran (`merge` removed), or one of another date.
+ */
+export function countmeNightsWith(day: string, change: (n: Night) => Night): Night[] {
+  return countmeNights().map((n) => (n.day === day && n.host === COUNTME.old ? change(n) : n));
+}
