@@ -343,6 +343,7 @@ Deno.test("report --coverage --html: every state on the page, the merge row, per
   }
   assertIncludes(html, `<p id="servers">2 log servers ran the sync: ${OLD}, ${NEW}.`);
   assertIncludes(html, `<section class="server" data-server="${NEW}">`);
+  assertIncludes(html, "<dd>runs no merge (another log server's merges are recorded);");
   assertIncludes(html, '<td class="c m-failed" data-merge="failed" data-date="2026-12-03"');
   assertIncludes(html, 'class="verdict v-CRITICAL merge-failed" data-date="2026-12-03"');
   assertIncludes(html, "undercounts DNF Counting&#39;s week of 2026-11-30 (Mon) to 2026-12-06");
@@ -447,6 +448,11 @@ Deno.test("report --coverage: a merge due and never recorded, while other dates'
   const j = JSON.parse(json.stdout) as ServerJson & { findings: { state: string; text: string }[] };
   // Only 2026-12-02: 2026-11-28's merge night was before the first run, 2026-12-05's is to come.
   assertEquals(j.unmerged, ["2026-12-02"]);
+  const page = await busmsg(["report", "--coverage", "--html", "-", "--log-server", OLD, ...files]);
+  assertIncludes(
+    page.stdout,
+    '<p class="verdict v-CRITICAL merge-unrecorded" data-date="2026-12-02">No merge of 2026-12-02',
+  );
   assertEquals(j.findings.filter((f) => f.text.startsWith("no merge of")), [
     { state: "CRITICAL", text: told },
   ]);
