@@ -8,6 +8,19 @@ import { busmsg } from "../support/run.ts";
 import { COUNTME, countmeNights, sixNights, writeDayFiles } from "../support/nights.ts";
 import { findChromium, withPage } from "../support/chromium.ts";
 
+/** The symbol the page shows for each state --json gives (written here, not read from lib). */
+const SYMBOLS: Record<string, string> = {
+  fetched: ".",
+  retried: "r",
+  recovered: "R",
+  late: "L",
+  pending: "?",
+  unverified: "U",
+  lost: "X",
+  missing: "-",
+  none: "",
+};
+
 const chromium = await findChromium();
 if (chromium.missing) console.log(`coverage page in a browser: skipped: ${chromium.missing}`);
 
@@ -87,27 +100,16 @@ Deno.test({
 
     // Every proxy a row, every log date a column, each cell the state --json gives, shown
     // by its symbol.
-    const symbols: Record<string, string> = {
-      fetched: ".",
-      retried: "r",
-      recovered: "R",
-      late: "L",
-      pending: "?",
-      unverified: "U",
-      lost: "X",
-      missing: "-",
-      none: "",
-    };
     assertEquals(shown.rows.map((r) => r.proxy), Object.keys(want.proxies));
     for (const row of shown.rows) {
       assertEquals(row.cells.length, 8, row.proxy);
       for (const cell of row.cells) {
         const state = want.proxies[row.proxy]![cell.date!]?.state ?? "none";
-        assertEquals([cell.state, cell.text], [state, symbols[state]], `${row.proxy} ${cell.date}`);
+        assertEquals([cell.state, cell.text], [state, SYMBOLS[state]], `${row.proxy} ${cell.date}`);
       }
     }
     // The legend names each state once, with the colour its cells have; no two alike.
-    assertEquals(shown.legend.map((l) => l.state), [...Object.keys(symbols)]);
+    assertEquals(shown.legend.map((l) => l.state), [...Object.keys(SYMBOLS)]);
     const colour = new Map(shown.legend.map((l) => [l.state, l.bg]));
     assertEquals(new Set(colour.values()).size, 9, JSON.stringify([...colour]));
     for (const cell of shown.rows.flatMap((r) => r.cells)) {
@@ -201,17 +203,6 @@ Deno.test({
       `Log server ${COUNTME.old}`,
       `Log server ${COUNTME.new}`,
     ]);
-    const symbols: Record<string, string> = {
-      fetched: ".",
-      retried: "r",
-      recovered: "R",
-      late: "L",
-      pending: "?",
-      unverified: "U",
-      lost: "X",
-      missing: "-",
-      none: "",
-    };
     const seen = new Set<string>();
     for (const [i, s] of shown.entries()) {
       const w = want.servers[i]!;
@@ -224,7 +215,7 @@ Deno.test({
           seen.add(state);
           assertEquals(
             [cell.state, cell.text],
-            [state, symbols[state]],
+            [state, SYMBOLS[state]],
             `${row.proxy} ${cell.date}`,
           );
           assertEquals(cell.bg, colour.get(state), `${state} cell colour`);
@@ -234,7 +225,7 @@ Deno.test({
     // Every state of a proxy-date is on the page (missing needs --expect-hosts: the other test).
     assertEquals(
       [...seen].sort(),
-      Object.keys(symbols).filter((s) => s !== "missing" && s !== "none").sort(),
+      Object.keys(SYMBOLS).filter((s) => s !== "missing" && s !== "none").sort(),
     );
     const [old] = shown as [ServerShown, ServerShown];
     assertEquals(old.merge.filter((m) => m !== "none:"), [
