@@ -377,7 +377,9 @@ Deno.test("doctor: one 2 s budget for the whole run against a silent broker (the
     const run = await busmsg(["doctor", "--publish", "--url", url]);
     assertEquals(run.code, 2, run.stdout);
     assert(run.ms < 3000, `took ${run.ms} ms`);
-    assert(run.ms > 1800, `took ${run.ms} ms: not the 2 s budget`);
+    // The network steps run until 2 s less the 300 ms kept for the spool check, counted from
+    // doctor's own start: the wall time is at least that, whatever start-up costs.
+    assert(run.ms > 1700, `took ${run.ms} ms: not the 2 s budget`);
     // Every label, also for the steps not run.
     assertEquals(labelsOf(run.stdout, 2), [
       "cert_days",
