@@ -8,14 +8,13 @@
 import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { PLAIN_PORT, Reader } from "../support/broker.ts";
 import { relay } from "../support/faults.ts";
-import { BUNDLE, ROOT, runCommand } from "../support/run.ts";
+import { BUNDLE, entryOf, runCommand } from "../support/run.ts";
 
 const USER = "busmsg-countme";
 const HOME = `/srv/${USER}`;
 const TREE = "/var/spool/busmsg";
 const USER_SPOOL = `${TREE}/users/${USER}`;
 const isRoot = Deno.uid() === 0;
-const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
 
 /** A free loopback port: nothing listens there until the "broker" comes back on it. */
 function freePort(): number {
@@ -98,17 +97,7 @@ Deno.test({
         `topic_prefix = "org.fedoraproject.prod"\n`,
       { mode: 0o644 },
     );
-    const run = (args: string[]) => [
-      copy.deno,
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--no-config",
-      "--cached-only",
-      ...FLAGS,
-      copy.bundle,
-      ...args,
-    ];
+    const run = (args: string[]) => [...entryOf(copy.deno, copy.bundle), ...args];
     // What cron gives a job: its user's HOME, USER and LOGNAME, a plain PATH; no spool named.
     const userEnv = {
       HOME,

@@ -6,17 +6,15 @@ export const ROOT = new URL("../..", import.meta.url).pathname;
 const FLAGS = (await Deno.readTextFile(`${ROOT}permissions.flags`)).trim().split(/\s+/);
 /** dist/busmsg.js, the program that ships; scripts/bundle rebuilds it when a source is newer. */
 export const BUNDLE = bundlePath();
-/** The command line that runs busmsg as it ships: the bundle, the binary's flags, no config. */
-export const ENTRY = [
-  Deno.execPath(),
-  "run",
-  "--quiet",
-  "--no-prompt",
-  "--no-config",
-  "--cached-only",
-  ...FLAGS,
-  BUNDLE,
-];
+/**
+ * The command line that runs busmsg as it ships with this `deno` and `bundle` (a copy of them
+ * elsewhere, say): the binary's flags, no config.
+ */
+export function entryOf(deno: string, bundle: string): string[] {
+  return [deno, "run", "--quiet", "--no-prompt", "--no-config", "--cached-only", ...FLAGS, bundle];
+}
+/** The command line that runs busmsg as it ships: this deno, dist/'s bundle. */
+export const ENTRY = entryOf(Deno.execPath(), BUNDLE);
 
 function bundlePath(): string {
   const built = new Deno.Command("bash", { args: [`${ROOT}scripts/bundle`], stdout: "piped" })
