@@ -96,6 +96,8 @@ const nativeTls = [
 interface Sample {
   ms: number;
   maxRssKb: number;
+  /** The median of the runs' peaks: steadier than the highest, for comparing two builds. */
+  medianRssKb: number;
 }
 
 /** Runs a command under /usr/bin/time; wall time and peak RSS. Fails loudly on a non-zero exit. */
@@ -111,7 +113,8 @@ async function run(cmd: string[]): Promise<Sample> {
   const ms = performance.now() - started;
   const err = new TextDecoder().decode(out.stderr).trim().split("\n");
   if (!out.success) throw new Error(`${cmd.join(" ")} failed: ${err.join(" | ")}`);
-  return { ms, maxRssKb: Number(err.at(-1)) };
+  const kb = Number(err.at(-1));
+  return { ms, maxRssKb: kb, medianRssKb: kb };
 }
 
 function median(xs: number[]): number {
@@ -132,6 +135,7 @@ async function mediansOf(cmds: string[][], runs = RUNS): Promise<Sample[]> {
   return samples.map((s) => ({
     ms: median(s.map((x) => x.ms)),
     maxRssKb: Math.max(...s.map((x) => x.maxRssKb)),
+    medianRssKb: median(s.map((x) => x.maxRssKb)),
   }));
 }
 
@@ -140,6 +144,7 @@ async function medianOf(cmd: string[], runs = RUNS): Promise<Sample> {
 }
 
 const sh = (script: string) => ["bash", "-c", script];
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const rows: string[][] = [];
 const row = (what: string, ours: string, peer: string, peerName: string, ratio: string) =>
   rows.push([what, ours, peer, peerName, ratio]);
@@ -165,6 +170,27 @@ await Deno.writeTextFile(
 const VALIDATE_ONE = ["validate", oneLine];
 const emptySpool = `${work}/empty-spool`;
 await Deno.mkdir(emptySpool, { mode: 0o700 });
+
+// The workloads of the rows that are not start-up: a 10,000-line file to publish, its first
+// 5,000 lines to spool with the broker down, 100,000 lines to validate.
+const N = 10_000;
+const lines = Array.from(
+  { length: N },
+  (_, i) => JSON.stringify({ topic: `bench.file.${i % 10}`, body: { i, host: "h" } }),
+);
+await Deno.writeTextFile(`${work}/10k.jsonl`, lines.join("\n") + "\n");
+const fileRuns = quick ? 3 : 7;
+const S = 5000;
+await Deno.writeTextFile(`${work}/5k.jsonl`, lines.slice(0, S).join("\n") + "\n");
+/** A shell prefix that makes a fresh, empty spool directory `$d`. */
+const fresh = `d=$(mktemp -d -p ${work})`;
+const V = 100_000;
+const vlines = Array.from({ length: V }, (_, i) =>
+  JSON.stringify({
+    topic: "logging.stats.sync.host.logdate.finish",
+    body: { host: "log01", run_id: "r", synced_host: `proxy${i % 35}`, log_date: "2026-11-27" },
+  }));
+await Deno.writeTextFile(`${work}/100k.jsonl`, vlines.join("\n") + "\n");
 
 if (given.baseline !== undefined) {
   await againstBaseline(given.baseline);
@@ -282,17 +308,10 @@ row(
 );
 
 // (2) A 10,000-line file, every confirm awaited (amqp-publish -l: one connection, no confirms).
-const N = 10_000;
-const lines = Array.from(
-  { length: N },
-  (_, i) => JSON.stringify({ topic: `bench.file.${i % 10}`, body: { i, host: "h" } }),
-);
-await Deno.writeTextFile(`${work}/10k.jsonl`, lines.join("\n") + "\n");
 await Deno.writeTextFile(
   `${work}/10k.bodies`,
   lines.map((l) => JSON.stringify(JSON.parse(l).body)).join("\n") + "\n",
 );
-const fileRuns = quick ? 3 : 7;
 const [file, peerFile] = await mediansOf([
   [...busmsg, "publish", "--url", PLAIN, `${work}/10k.jsonl`],
   sh(`amqp-publish -u '${PLAIN}' -e amq.topic -r bench.file -p -l < ${work}/10k.bodies`),
@@ -308,9 +327,6 @@ row(
 
 // (2b) Spooling 5,000 messages with the broker down, each file durable before exit 0; the
 // peer writes the same files the plain way (write, fsync, rename each; fsync the directory).
-const S = 5000;
-await Deno.writeTextFile(`${work}/5k.jsonl`, lines.slice(0, S).join("\n") + "\n");
-const fresh = `d=$(mktemp -d -p ${work})`;
 const spoolRun = await medianOf(
   sh(
     `${fresh} && exec ${
@@ -345,13 +361,6 @@ row(
 );
 
 // (3) validate on 100,000 lines.
-const V = 100_000;
-const vlines = Array.from({ length: V }, (_, i) =>
-  JSON.stringify({
-    topic: "logging.stats.sync.host.logdate.finish",
-    body: { host: "log01", run_id: "r", synced_host: `proxy${i % 35}`, log_date: "2026-11-27" },
-  }));
-await Deno.writeTextFile(`${work}/100k.jsonl`, vlines.join("\n") + "\n");
 const [validate, py, jq] = await mediansOf([
   [...busmsg, "validate", `${work}/100k.jsonl`],
   [
@@ -386,7 +395,6 @@ const chunk = new TextEncoder().encode(vlines.slice(0, 10_000).join("\n") + "\n"
 for (let i = 0; i < M / 10_000; i++) await big.write(chunk);
 big.close();
 const validateBig = await run([...busmsg, "validate", `${work}/big.jsonl`]);
-const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const rssRow = (label: string, ours: Sample, peer: Sample, peerName: string) =>
   row(
     label,
@@ -507,31 +515,62 @@ async function bundleOf(rev: string): Promise<string> {
   }
 }
 
-/** The rows of a change's cost: this bundle against `rev`'s, the same commands in turns. */
+/**
+ * The rows of a change's cost: this bundle against `rev`'s, the same commands in turns. Every
+ * row of the main table that busmsg alone decides: start-up, one call per process, the file
+ * workloads (time and peak memory). The peers' rows are left out: they do not change.
+ */
 async function againstBaseline(rev: string) {
   const before = [...busmsg.slice(0, -1), await bundleOf(rev)];
-  const cases: [string, string[], number?][] = [
-    ["start-up, --version", ["--version"], STARTUP_RUNS],
-    ["start-up, --help", ["--help"], STARTUP_RUNS],
-    ["start-up, publish --dry-run", DRY, STARTUP_RUNS],
-    ["start-up, validate of one line", VALIDATE_ONE, STARTUP_RUNS],
-    ["start-up, spool status", ["spool", "status", "--spool-dir", emptySpool], STARTUP_RUNS],
-    ["start-up, schema --list", ["schema", "--list"], STARTUP_RUNS],
-    ["1 sync-event/process, AMQP", [...syncEvent, "--url", PLAIN]],
-    ["1 sync-event/process, TLS+cert", [...syncEvent, "--conf", tlsConf], STARTUP_RUNS],
-    ["1 message/process, AMQP", ["publish", "--url", PLAIN, "--topic", "bench.one", "a=1"]],
+  const spooled = (cmd: string[]) =>
+    sh(
+      `${fresh} && exec ${
+        cmd.join(" ")
+      } publish --url amqp://127.0.0.1:1/ --spool-dir $d ${work}/5k.jsonl`,
+    );
+  const cases: [string, (cmd: string[]) => string[], number?][] = [
+    ["start-up, --version", (c) => [...c, "--version"], STARTUP_RUNS],
+    ["start-up, --help", (c) => [...c, "--help"], STARTUP_RUNS],
+    ["start-up, publish --dry-run", (c) => [...c, ...DRY], STARTUP_RUNS],
+    ["start-up, validate of one line", (c) => [...c, ...VALIDATE_ONE], STARTUP_RUNS],
+    [
+      "start-up, spool status",
+      (c) => [...c, "spool", "status", "--spool-dir", emptySpool],
+      STARTUP_RUNS,
+    ],
+    ["start-up, schema --list", (c) => [...c, "schema", "--list"], STARTUP_RUNS],
+    ["1 sync-event/process, AMQP", (c) => [...c, ...syncEvent, "--url", PLAIN]],
+    [
+      "1 sync-event/process, TLS+cert",
+      (c) => [...c, ...syncEvent, "--conf", tlsConf],
+      STARTUP_RUNS,
+    ],
+    [
+      "1 message/process, AMQP",
+      (c) => [...c, "publish", "--url", PLAIN, "--topic", "bench.one", "a=1"],
+    ],
+    ["10,000-line file", (c) => [...c, "publish", "--url", PLAIN, `${work}/10k.jsonl`], fileRuns],
+    ["spool 5,000 messages (broker down)", spooled, fileRuns],
+    ["validate 100,000 lines", (c) => [...c, "validate", `${work}/100k.jsonl`], fileRuns],
+    ["100,000-line publish", (c) => [...c, "publish", "--url", PLAIN, `${work}/100k.jsonl`], 3],
   ];
-  for (const [label, args, runs] of cases) {
-    const [now, then] = await mediansOf([[...busmsg, ...args], [...before, ...args]], runs) as [
+  const heavy = new Set(["10,000-line file", "validate 100,000 lines", "100,000-line publish"]);
+  for (const [label, command, runs] of cases) {
+    const [now, then] = await mediansOf([command(busmsg), command(before)], runs) as [
       Sample,
       Sample,
     ];
+    const versus = `busmsg at ${rev}`;
     row(
       label,
       `${now.ms.toFixed(1)} ms`,
       `${then.ms.toFixed(1)} ms`,
-      `busmsg at ${rev}`,
+      versus,
       (now.ms / then.ms).toFixed(2),
     );
+    if (heavy.has(label)) {
+      const rss = (now.medianRssKb / then.medianRssKb).toFixed(2);
+      row(`  peak RSS (median), ${label}`, mb(now.medianRssKb), mb(then.medianRssKb), versus, rss);
+    }
   }
 }

@@ -13,8 +13,14 @@ export const BUNDLE = bundlePath();
 export function entryOf(deno: string, bundle: string): string[] {
   return [deno, "run", "--quiet", "--no-prompt", "--no-config", "--cached-only", ...FLAGS, bundle];
 }
-/** The command line that runs busmsg as it ships: this deno, dist/'s bundle. */
-export const ENTRY = entryOf(Deno.execPath(), BUNDLE);
+/**
+ * The command line that runs busmsg as it ships: this deno, dist/'s bundle; or the program
+ * `BUSMSG_TEST_ENTRY` names (an installed launcher, a compiled binary), so that the whole suite
+ * runs against that form.
+ */
+export const ENTRY = Deno.env.get("BUSMSG_TEST_ENTRY")
+  ? [Deno.env.get("BUSMSG_TEST_ENTRY")!]
+  : entryOf(Deno.execPath(), BUNDLE);
 
 function bundlePath(): string {
   const built = new Deno.Command("bash", { args: [`${ROOT}scripts/bundle`], stdout: "piped" })
