@@ -46,7 +46,10 @@ FILE" per waiting message ("-" for a file that is not a valid message).
 Run as root with the system spool (the default), it goes through root's spool and then
 every user's directory under /var/spool/busmsg/users, each checked against the ownership
 rule as its owner (a symlink there is never followed); a directory that may not be used is
-said and makes the exit status 2, the others are still sent.
+said and makes the exit status 2, the others are still sent. A user's message is sent only
+where that user's busmsg could have sent it through root's configuration: root's exchange,
+and a routing key under root's topic prefix in logging.stats; any other is never sent with
+root's identity but moved aside as *.refused, said with the user, the file and why.
 
 ${formatOptions(OPTIONS)}
 
@@ -63,7 +66,7 @@ and "N sent, M left" is printed as at any other end; the rest waits for the next
 Exit status: 0 when nothing is left waiting (or another process is sending it), 111 when
 messages are left (broker unreachable, no progress within the timeout, or stopped by
 SIGINT/SIGTERM), 121 when the
-broker refused messages (moved aside), 1 when a file that is not a valid message could not
+broker refused messages, or a user's messages were not sent (moved aside), 1 when a file that is not a valid message could not
 be moved aside (left), 2 usage or config, or a spool directory that may not be used (owned
 by another user, or writable by group or others).`;
 
@@ -153,13 +156,21 @@ export async function run(args: string[]): Promise<number> {
   try {
     let sent = 0, left = 0, busy = 0, refused = false;
     let failure: number | undefined;
-    for (const { dir, uid } of spools) {
+    for (const { dir, uid, user } of spools) {
       // Another process sending from a spool is doing this job already: no need to wait.
       const lockWait = Math.max(Math.min(deadline, Date.now() + 200), Date.now());
       const foreign = uid !== (Deno.uid() ?? 0);
+      // A user's directory of the system tree (whoever owns it): its files name destinations
+      // that root's identity must not be lent to.
+      const guard = user !== "" && dir !== SYSTEM_SPOOL ? { user } : {};
       let flushed;
       try {
-        flushed = await flushSpool(session, config, dir, deadline, { lockWait, report, foreign });
+        flushed = await flushSpool(session, config, dir, deadline, {
+          lockWait,
+          report,
+          foreign,
+          ...guard,
+        });
       } catch (e) {
         // A user's spool whose lock cannot be taken safely is left, said, and exit 2.
         say((e as Error).message);

@@ -15,6 +15,7 @@ import {
   readSpoolFile,
   removeStaleTemporaries,
 } from "../spool/spool.ts";
+import { userDestinationProblem } from "../spool/users.ts";
 import type { BrokerSession, Deadline } from "../bus/transport.ts";
 import { outcomeOf, type Reporter, undelivered } from "./outcomes.ts";
 import { address, type Addressed, publishOn } from "./session.ts";
@@ -25,6 +26,8 @@ export interface MovedAside {
   path: string;
   kind: AsideKind;
   reason: string;
+  /** Refused by root's flush, not the broker: a user's message to a destination not allowed. */
+  notAllowed?: true;
 }
 
 /** What a flush of the spool did. */
@@ -33,7 +36,7 @@ export interface FlushReport {
   left: number;
   movedAside: MovedAside[];
   /** Files that are not valid messages and could not be moved aside: left, counted in `left`. */
-  stuck: { path: string; reason: string }[];
+  stuck: { path: string; reason: string; notAllowed?: true }[];
   /** Why files were left, if any were. */
   error?: DeliveryError;
   /** True when another process held the lock (it is sending). */
@@ -47,14 +50,16 @@ export interface FlushReport {
  * is not a message, is moved aside with its reason, never deleted. Rounds stop at the first
  * one that cannot finish (the broker is away or makes no progress); given the error of a
  * session that could not be opened, none is sent. Every file looked at is reported. `foreign`:
- * the spool is another user's (root's flush of a user's directory; see lock.ts).
+ * the spool is another user's (root's flush of a user's directory; see lock.ts). `user`: whose
+ * spool it is when root flushes a user's: a message goes only where that user's busmsg could
+ * have sent it (see {@link userDestinationProblem}); any other is moved aside as refused.
  */
 export async function flushSpool(
   session: BrokerSession | DeliveryError,
   config: Config,
   dir: string,
   deadline: Deadline,
-  options: { lockWait?: Deadline; report?: Reporter; foreign?: boolean } = {},
+  options: { lockWait?: Deadline; report?: Reporter; foreign?: boolean; user?: string } = {},
 ): Promise<FlushReport> {
   const report: FlushReport = { sent: 0, left: 0, movedAside: [], stuck: [], busy: false };
   // A broker that could not be reached sends nothing, but every file is still looked at.
@@ -63,8 +68,26 @@ export async function flushSpool(
   if ((await listSpool(dir)).length === 0) return report;
   const lock = await lockSpool(dir, options.lockWait ?? deadline, options.foreign);
   if (!lock) return { ...report, busy: true };
-  const aside = async (path: string, kind: AsideKind, reason: string) => {
-    report.movedAside.push({ path: await moveAside(path, kind, reason), kind, reason });
+  const aside = async (path: string, kind: AsideKind, reason: string, notAllowed?: true) => {
+    const moved = await moveAside(path, kind, reason);
+    report.movedAside.push({ path: moved, kind, reason, ...(notAllowed ? { notAllowed } : {}) });
+  };
+  // Moved aside before any sending, or left and said when it cannot be: what is said.
+  const setAside = async (file: string, kind: AsideKind, reason: string, notAllowed?: true) => {
+    try {
+      await aside(file, kind, reason, notAllowed);
+      return `moved aside: ${report.movedAside.at(-1)!.path}: ${reason}`;
+    } catch (e) {
+      // Still in the way (a directory that cannot be renamed over its .bad, say): left,
+      // and said each time, never passed over.
+      report.left++;
+      report.stuck.push({
+        path: file,
+        reason: `cannot move it aside (${ioReason(e)})`,
+        ...(notAllowed ? { notAllowed } : {}),
+      });
+      return `${report.stuck.at(-1)!.reason}: ${file}: ${reason}`;
+    }
   };
   try {
     await removeStaleTemporaries(dir);
@@ -79,18 +102,7 @@ export async function flushSpool(
       for (const file of files.slice(at, at + BATCH)) {
         const record = await readSpoolFile(file, defaults);
         if (!record.message) {
-          const reason = record.problems.map(formatProblem).join("; ");
-          let said: string;
-          try {
-            await aside(file, "bad", reason);
-            said = `moved aside: ${report.movedAside.at(-1)!.path}: ${reason}`;
-          } catch (e) {
-            // Still in the way (a directory that cannot be renamed over its .bad, say): left,
-            // and said each time, never passed over.
-            report.left++;
-            report.stuck.push({ path: file, reason: `cannot move it aside (${ioReason(e)})` });
-            said = `${report.stuck.at(-1)!.reason}: ${file}: ${reason}`;
-          }
+          const said = await setAside(file, "bad", record.problems.map(formatProblem).join("; "));
           // Neither delivered nor kept for delivery: failed. Its id cannot be read.
           options.report?.([{
             id: "-",
@@ -102,7 +114,21 @@ export async function flushSpool(
           const item = record.destination
             ? { message: record.message, ...record.destination }
             : address(record.message, config);
-          valid.push({ file, item });
+          const notAllowed = options.user === undefined
+            ? undefined
+            : userDestinationProblem(options.user, item, config);
+          if (notAllowed === undefined) {
+            valid.push({ file, item });
+            continue;
+          }
+          // Never sent with root's identity, whether or not a broker is there; refused for good.
+          const said = await setAside(file, "refused", notAllowed, true);
+          options.report?.([{
+            id: item.message.id,
+            routingKey: item.routingKey,
+            outcome: "refused",
+            reason: `not sent, ${said}`,
+          }]);
         }
       }
       if (report.error || session instanceof DeliveryError) {
@@ -153,13 +179,23 @@ export async function flushSpool(
   }
 }
 
+const NOT_ALLOWED = "not sent (a user's message where root sends none of theirs)";
+
 /** Stderr lines about a flush, when there is anything to say. */
 export function sayFlush(report: FlushReport, dir: string): void {
   for (const a of report.movedAside) {
-    const what = a.kind === "bad" ? "not a valid message" : "refused by the broker";
+    const what = a.notAllowed
+      ? NOT_ALLOWED
+      : a.kind === "bad"
+      ? "not a valid message"
+      : "refused by the broker";
     say(`spool ${dir}: ${what}, moved aside: ${a.path}: ${a.reason}`);
   }
-  for (const s of report.stuck) say(`spool ${dir}: not a valid message, ${s.reason}: ${s.path}`);
+  for (const s of report.stuck) {
+    say(
+      `spool ${dir}: ${s.notAllowed ? NOT_ALLOWED : "not a valid message"}, ${s.reason}: ${s.path}`,
+    );
+  }
   if (report.sent > 0 || report.left > 0) {
     note(
       `spool ${dir}: ${report.sent} spooled message(s) sent` +

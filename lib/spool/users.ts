@@ -10,6 +10,8 @@
  * entry of `users/` that this uid owns, the one named `$USER` or `$LOGNAME` first.
  */
 import { ioReason } from "../errors.ts";
+import { routingKey } from "../message/message.ts";
+import type { Destination } from "./record.ts";
 
 /** Root's spool, the top of the tree. */
 export const SYSTEM_SPOOL = "/var/spool/busmsg";
@@ -97,4 +99,33 @@ export function userSpoolDir(
   }
   const name = preferred !== undefined && owned.includes(preferred) ? preferred : owned.sort()[0];
   return name === undefined ? { tree: true } : { tree: true, dir: `${users}/${name}` };
+}
+
+/** The only topic family a user's job publishes (countme's update jobs; see the README). */
+export const USER_TOPIC_FAMILY = "logging.stats";
+
+/**
+ * Why root's flush may not send a message from `user`'s spool to `to`, or undefined when it may.
+ * A user's spool file names its own destination, but root sends it with root's broker identity:
+ * so only where that user's busmsg could have sent it through root's configuration, root's
+ * exchange and a routing key under root's topic prefix in the `logging.stats` family. A
+ * destination that differs only because the user's configuration differed is refused too: root
+ * never sends where its own configuration would not.
+ */
+export function userDestinationProblem(
+  user: string,
+  to: Destination,
+  root: { exchange: string; topicPrefix: string },
+): string | undefined {
+  const why = (text: string) => `user ${user} may not send there with root's identity: ${text}`;
+  if (to.exchange !== root.exchange) {
+    return why(
+      `exchange ${JSON.stringify(to.exchange)} is not root's ${JSON.stringify(root.exchange)}`,
+    );
+  }
+  const family = `${routingKey(root.topicPrefix, USER_TOPIC_FAMILY)}.`;
+  if (!to.routingKey.startsWith(family) || to.routingKey.length === family.length) {
+    return why(`routing key ${JSON.stringify(to.routingKey)} is not under ${family}`);
+  }
+  return undefined;
 }
