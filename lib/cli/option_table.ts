@@ -116,8 +116,9 @@ export const SPOOL_OPTIONS = {
     type: "string",
     arg: "DURATION",
     group: SPOOL,
-    help: "after a failure to reach the broker, calls to it within DURATION\n" +
-      "spool at once instead of waiting for the timeout (default 60s; 0s: always try)",
+    help: "after a failure to reach the broker, or no confirm from it within the\n" +
+      "timeout, calls to it within DURATION spool at once instead of waiting for\n" +
+      "the timeout (default 60s; 0s: always try)",
   },
 } as const satisfies OptionTable;
 

@@ -12,7 +12,7 @@ import { DeliveryError, EXIT, UsageError } from "../errors.ts";
 import { note, out, say } from "../io/output.ts";
 import { flushSpool, sayFlush } from "../delivery/flush.ts";
 import { address } from "../delivery/session.ts";
-import { openOrSkip } from "../delivery/failfast.ts";
+import { openOrSkip, rememberStall } from "../delivery/failfast.ts";
 import { formatSentAt } from "../message/message.ts";
 import { checkSpoolDir } from "../spool/safety.ts";
 import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";
@@ -146,12 +146,8 @@ export async function run(args: string[]): Promise<number> {
   // Always tries, whatever a recent failure says (fail-fast is for the sending commands), and
   // keeps the state for them (in the first spool: root's). A broker that could not be reached
   // still has every spool looked at, so that stdout says what is left (and --json what each is).
-  const session = await openOrSkip(
-    config,
-    deadline,
-    { dir: spools[0]!.dir, windowMs: 0 },
-    interruption,
-  );
+  const failFast = { dir: spools[0]!.dir, windowMs: 0 };
+  const session = await openOrSkip(config, deadline, failFast, interruption);
   if (session instanceof DeliveryError && session !== interruption.error) interruption.dispose();
   try {
     let sent = 0, left = 0, busy = 0, refused = false;
@@ -195,6 +191,8 @@ export async function run(args: string[]): Promise<number> {
         failure ??= flushed.error?.exitCode ?? EXIT.FAILURE;
       }
     }
+    // A broker that took the connection and then confirmed nothing is remembered as well.
+    await rememberStall(session, config, failFast, interruption);
     summary(`${sent} sent, ${left} left\n`);
     if (session instanceof DeliveryError) throw session;
     if (failure !== undefined) return failure;

@@ -1,14 +1,21 @@
 /**
  * Fail fast after a failure, the one implementation `publish`, `sync-event` and `flush` share:
- * a session is opened unless the broker could not be reached within the window (then the
- * reason to spool at once is returned instead); a failure to reach it is remembered in the
- * spool directory, a success forgets it. The state itself is lib/spool/failfast.ts.
+ * a session is opened unless the broker failed within the window (then the reason to spool at
+ * once is returned instead); a failure to reach it, or a session it let stall (no confirm
+ * within the timeout), is remembered in the spool directory, a success forgets it. The state
+ * itself is lib/spool/failfast.ts.
  */
 import type { Config } from "../config.ts";
 import { DeliveryError } from "../errors.ts";
 import type { Interruption } from "../io/interrupt.ts";
 import type { BrokerSession, Deadline } from "../bus/transport.ts";
-import { clearFailure, recentFailure, recordFailure, unreachable } from "../spool/failfast.ts";
+import {
+  clearFailure,
+  recentFailure,
+  recordFailure,
+  TIMEOUT_FLOOR_MS,
+  unreachable,
+} from "../spool/failfast.ts";
 import { openSession } from "./session.ts";
 
 /** Where the fail-fast state is kept and how long a failure counts. */
@@ -47,4 +54,23 @@ export async function openOrSkip(
     await recordFailure(dir, config.amqpUrl, session, Date.now());
   }
   return session;
+}
+
+/**
+ * Remembers, as {@link openOrSkip} remembers a broker that could not be reached, a session that
+ * ended because the broker made no progress within the timeout: it took the connection, then
+ * confirmed nothing (a memory or disk alarm blocking publishers, a stuck node), which would cost
+ * every later call the whole timeout too. Not after a signal (not the broker's fault), nor under
+ * a timeout shorter than {@link TIMEOUT_FLOOR_MS} (the caller's budget). Never throws.
+ */
+export async function rememberStall(
+  session: BrokerSession | DeliveryError,
+  config: Config,
+  failFast: FailFast | undefined,
+  interruption?: Interruption,
+): Promise<void> {
+  if (!failFast || session instanceof DeliveryError || interruption?.error) return;
+  const stalled = session.stalled;
+  if (!stalled || config.timeoutMs < TIMEOUT_FLOOR_MS) return;
+  await recordFailure(failFast.dir, config.amqpUrl, stalled, Date.now());
 }

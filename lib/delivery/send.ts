@@ -13,7 +13,7 @@ import type { Progress } from "../io/progress.ts";
 import { Interruption } from "../io/interrupt.ts";
 import { RunSpool } from "./run_spool.ts";
 import { address, publishOn } from "./session.ts";
-import { openOrSkip } from "./failfast.ts";
+import { openOrSkip, rememberStall } from "./failfast.ts";
 import { flushSpool, sayFlush } from "./flush.ts";
 import { Tally } from "./failures.ts";
 import { toAsyncIterator } from "./batches.ts";
@@ -119,6 +119,8 @@ async function sendAll(
     if (!(session instanceof DeliveryError)) {
       const ended = interruption.error ?? session.broken ?? session.stalled;
       if (ended) {
+        // Before a live stream's next batch tries again: within the window it spools at once.
+        await rememberStall(session, config, failFast, interruption);
         if (!session.broken) session.interrupt(ended);
         session = ended;
       }
@@ -167,7 +169,10 @@ async function sendAll(
     options.report(deliveries.map((d, i) => outcomeOf(d, fates[i]!)));
   }
   options.progress?.clear();
-  if (!(session instanceof DeliveryError)) await session.close(Date.now() + 1000);
+  if (!(session instanceof DeliveryError)) {
+    await rememberStall(session, config, failFast, interruption);
+    await session.close(Date.now() + 1000);
+  }
   if (spoolError) say(spoolError);
   let code = failed.report(total, "not published");
   if (spooled > 0) {

@@ -1,8 +1,9 @@
 /**
- * Fail fast after a failure: when a call could not reach a broker, calls to the same broker
- * within a window spool at once instead of each waiting for the timeout. The state is one
- * small file per broker in the spool directory, replaced atomically (temp file and rename),
- * so concurrent processes only ever read a whole state or none; a success removes it.
+ * Fail fast after a failure: when a call could not reach a broker, or the broker confirmed
+ * nothing within the timeout, calls to the same broker within a window spool at once instead
+ * of each waiting for the timeout. The state is one small file per broker in the spool
+ * directory, replaced atomically (temp file and rename), so concurrent processes only ever read
+ * a whole state or none; a success removes it.
  */
 import { DeliveryError, EXIT } from "../errors.ts";
 import { redactUrl } from "../config.ts";
@@ -78,7 +79,7 @@ export function unreachable(error: DeliveryError, budgetMs = Infinity): boolean 
   return TIMED_OUT.test(error.message) && budgetMs >= TIMEOUT_FLOOR_MS;
 }
 
-/** Remembers that the broker of `url` could not be reached. Best effort: never throws. */
+/** Remembers that the broker of `url` failed (unreachable or stalled). Best effort: never throws. */
 export async function recordFailure(
   dir: string,
   url: string,

@@ -2,10 +2,13 @@
  * Fail fast, the one rule publish, sync-event and flush share: a broker that could not be
  * reached is remembered in the spool directory; within the window the next call does not try
  * (the reason says when it will); a window of 0 (flush) always tries and still remembers;
- * without fail-fast nothing is remembered. The broker here is a port nobody listens on.
+ * without fail-fast nothing is remembered; nor is a stall after a signal or under a sub-second
+ * timeout. The broker here is a port nobody listens on.
  */
 import { assert, assertEquals } from "../../support/assert.ts";
-import { openOrSkip } from "../../../lib/delivery/failfast.ts";
+import { openOrSkip, rememberStall } from "../../../lib/delivery/failfast.ts";
+import type { BrokerSession } from "../../../lib/bus/transport.ts";
+import type { Interruption } from "../../../lib/io/interrupt.ts";
 import { parseConfig } from "../../../lib/config.ts";
 import { DeliveryError } from "../../../lib/errors.ts";
 import { stateFile } from "../../../lib/spool/failfast.ts";
@@ -60,5 +63,30 @@ Deno.test("fail-fast: without it, a failure is not remembered", async () => {
   const failed = await openOrSkip(c, Date.now() + 5000, undefined);
   assert(failed instanceof DeliveryError);
   assertEquals([...Deno.readDirSync(dir)], []);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("fail-fast: a stalled session is remembered, but not after a signal nor under a sub-second --timeout", async () => {
+  const dir = await Deno.makeTempDir();
+  const c = config(closedPort());
+  const stall = new DeliveryError(
+    "amqp://x/: no confirm from the broker within the timeout",
+    111,
+    true,
+  );
+  // Only what rememberStall reads of a session and an interruption.
+  const stalled = { stalled: stall } as unknown as BrokerSession;
+  const failFast = { dir, windowMs: 60_000 };
+  const signal = { error: new DeliveryError("stopped by SIGTERM", 111, true) } as Interruption;
+  await rememberStall({ stalled: undefined } as unknown as BrokerSession, c, failFast);
+  await rememberStall(stalled, c, failFast, signal);
+  await rememberStall(stalled, { ...c, timeoutMs: 999 }, failFast);
+  await rememberStall(stalled, c, undefined);
+  assertEquals([...Deno.readDirSync(dir)], [], "none of these is remembered");
+  await rememberStall(stalled, c, failFast);
+  const skip = await openOrSkip(c, Date.now() + 5000, failFast);
+  assert(skip instanceof DeliveryError);
+  assert(skip.message.startsWith("not trying "), skip.message);
+  assert(skip.message.includes("(amqp://x/: no confirm from the broker within the timeout)"));
   await Deno.remove(dir, { recursive: true });
 });
