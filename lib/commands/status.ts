@@ -20,6 +20,7 @@ import { SYSTEM_SPOOL } from "../spool/users.ts";
 import { summarize, type SyncEvent } from "../sync/runs.ts";
 import type { Ignored } from "../sync/report.ts";
 import { coverageCheck, coverageVerdict } from "../sync/coverage_verdict.ts";
+import { GAPS } from "../sync/coverage.ts";
 import type { MergeEvent } from "../sync/merges.ts";
 import { attemptsFrom, readDayFiles } from "./report.ts";
 import { coverageOf } from "./report_coverage.ts";
@@ -94,7 +95,7 @@ export const HELP = `Usage: busmsg status [--nagios|--json] [--max-age DURATION]
 Reads the status file that root's ${STATUS_TIMER} writes (${STATUS_FILE}) and prints
 it as one check: no broker, no key, no root, no sudo (a member of the busmsg-monitor group
 may read it: NRPE's and Zabbix's users). The state is the worst of the file's checks:
-coverage (lost, late, pending, missing log dates of the proxies), cert_publisher and
+coverage (the proxies' log dates not in DNF Counting yet, and why), cert_publisher and
 cert_recorder (the client certificates' days left), recorder (when it last wrote a line, its
 queue's depth), spool (messages waiting, the oldest one's age). A file that is missing, not
 a status file, or older than --max-age is CRITICAL and names the timer to look at.
@@ -105,8 +106,10 @@ every state; U where nothing is known), then one line per check.
 --update writes the file: a temporary file in its directory, fsync, then a rename, so a
 reader sees the old file or the new one whole; mode 0640, group of the directory. It holds
 for each check its state, code, summary and numbers (every number a number, in every state),
-the proxies as a discovery array, the spools; a few kB for 50 proxies. Its exit code says
-whether it was written (0, else 1; 2 usage), not the states inside.
+the proxies as a discovery array (each proxy's log dates not in DNF Counting yet, by why:
+${GAPS.join(", ")}), the spools; a few kB for 50
+proxies. Its exit code says whether it was written (0, else 1; 2 usage), not the states
+inside.
 
 ${formatOptions(OPTIONS)}
 

@@ -5,7 +5,7 @@
  */
 import { type Check, type CheckJson, checkJson, type Perf } from "../text/check.ts";
 import { exitCodeFor, type State, STATES, worst } from "../text/nagios.ts";
-import { type Coverage, proxyCounts } from "../sync/coverage.ts";
+import { type Coverage, type Gap, GAPS, proxyGaps } from "../sync/coverage.ts";
 import { formatAge } from "../text/duration.ts";
 
 /** Where root's timer writes it. */
@@ -21,15 +21,11 @@ export const RECORDER_FAILED = "recorder.failed.json";
 export const CHECKS = ["coverage", "cert_publisher", "cert_recorder", "recorder", "spool"] as const;
 export type CheckName = typeof CHECKS[number];
 
-/** One proxy's dates that need a look: the discovery array's entry. */
-export interface ProxyCounts {
-  proxy: string;
-  lost: number;
-  /** Fetched after its date's proxy merge (missing from DNF Counting until re-merged). */
-  late: number;
-  pending: number;
-  missing: number;
-}
+/**
+ * One proxy's dates not (yet) in DNF Counting, one count per column of GAPS (lost, late,
+ * pending, unverified, missing, untried, unmerged): the discovery array's entry.
+ */
+export type ProxyCounts = { proxy: string } & Record<Gap, number>;
 
 /** One user's spool. */
 export interface SpoolLine {
@@ -73,14 +69,15 @@ function stored(check: Check): CheckJson {
   return json;
 }
 
-/** Each proxy's lost, late, pending and missing dates, over every log server's coverage. */
+/** Each proxy's count in every column of GAPS, over every log server's coverage. */
 export function discovery(list: Coverage[]): ProxyCounts[] {
   const out = new Map<string, ProxyCounts>();
   for (const c of list) {
-    for (const [proxy, n] of Object.entries(proxyCounts(c))) {
+    for (const [proxy, n] of Object.entries(proxyGaps(c))) {
       const name = cut(proxy, NAME_CHARS);
-      const entry = out.get(name) ?? { proxy: name, lost: 0, late: 0, pending: 0, missing: 0 };
-      for (const s of ["lost", "late", "pending", "missing"] as const) entry[s] += n[s];
+      const entry = out.get(name) ??
+        { proxy: name, ...Object.fromEntries(GAPS.map((g) => [g, 0])) } as ProxyCounts;
+      for (const g of GAPS) entry[g] += n[g];
       if (out.size < PROXIES || out.has(name)) out.set(name, entry);
     }
   }

@@ -58,45 +58,66 @@ export type Severity = "ok" | "warning" | "critical" | "countme";
 
 /**
  * Every state of a proxy-date, best first (the order of legends, totals and perfdata), each
- * with its symbol (readable without colour), its meaning and its severity: the one definition
- * text, JSON, plugin line and page read, so none can leave a state out.
+ * with its symbol (readable without colour), its meaning, its severity, and `gap`: whether the
+ * proxy's date is not (yet) in DNF Counting, which makes it a per-proxy count of the status
+ * file (Zabbix discovery, see {@link GAPS}). The one definition text, JSON, plugin line, page
+ * and status file read, so none can leave a state out, and a new state must decide `gap`.
  */
 export const STATE_INFO = {
   fetched: {
     symbol: ".",
     severity: "ok",
+    gap: false,
     meaning: "fetched by the first run that tried it, no failure",
   },
-  retried: { symbol: "r", severity: "ok", meaning: "fetched within one run after failed attempts" },
+  retried: {
+    symbol: "r",
+    severity: "ok",
+    gap: false,
+    meaning: "fetched within one run after failed attempts",
+  },
   recovered: {
     symbol: "R",
     severity: "ok",
+    gap: false,
     meaning: "failed in an earlier run, fetched by a later one before its merge",
   },
   late: {
     symbol: "L",
     severity: "countme",
+    gap: true,
     meaning: "fetched after the merge of its date finished: on the log server, missing from " +
       "DNF Counting until the merge for that date is re-run",
   },
   pending: {
     symbol: "?",
     severity: "ok",
+    gap: true,
     meaning: "not fetched yet; a later run of the window will still try it",
   },
   unverified: {
     symbol: "U",
     severity: "warning",
+    gap: true,
     meaning: "every try ended after the sync's silent timeout (logdate.start to finish took " +
       "the attempt timeout or longer, no failure sent): never known to be fetched",
   },
-  lost: { symbol: "X", severity: "countme", meaning: "not fetched, and no run will try it again" },
+  lost: {
+    symbol: "X",
+    severity: "countme",
+    gap: true,
+    meaning: "not fetched, and no run will try it again",
+  },
   missing: {
     symbol: "-",
     severity: "critical",
+    gap: true,
     meaning: "an expected proxy with no event for this date at all",
   },
-} as const satisfies Record<string, { symbol: string; severity: Severity; meaning: string }>;
+} as const satisfies Record<
+  string,
+  { symbol: string; severity: Severity; gap: boolean; meaning: string }
+>;
 
 /** The state of one log date of one proxy across all runs. */
 export type CoverageState = keyof typeof STATE_INFO;
@@ -564,6 +585,50 @@ export function proxyCounts(c: Coverage): Record<string, Record<CoverageState, n
     const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<CoverageState, number>;
     for (const cell of Object.values(row)) counts[cell.state]++;
     out[proxy] = counts;
+  }
+  return out;
+}
+
+/** A state whose proxy-date is not (yet) in DNF Counting (`gap: true` in {@link STATE_INFO}). */
+export type GapState = {
+  [S in CoverageState]: (typeof STATE_INFO)[S]["gap"] extends true ? S : never;
+}[CoverageState];
+
+/**
+ * Each proxy's dates not (yet) in DNF Counting, one column each, as the status file's discovery
+ * array and Zabbix's per-proxy items hold them: every state with `gap`, then two that are the
+ * coverage's, not a cell's: `untried` (a log date no run tried for any proxy: every proxy lacks
+ * it) and `unmerged` (a date of a host that feeds DNF Counting, fetched, whose merge failed or
+ * was due and never recorded). A proxy-date counts in one column at most.
+ */
+export const GAPS = [
+  ...STATES.filter((s): s is GapState => STATE_INFO[s].gap),
+  "untried",
+  "unmerged",
+] as const satisfies readonly string[];
+
+/** A per-proxy column of {@link GAPS}. */
+export type Gap = GapState | "untried" | "unmerged";
+
+/** Each proxy's count in every column of {@link GAPS}, for one log server's coverage. */
+export function proxyGaps(c: Coverage): Record<string, Record<Gap, number>> {
+  const countme = globMatcher(c.countme_hosts);
+  // The merge left out every proxy of these dates: fetched or not, none is in DNF Counting.
+  const unmerged = new Set([
+    ...(c.unmerged ?? []),
+    ...Object.entries(c.merges).filter(([, m]) => m.status === "failed").map(([d]) => d),
+  ]);
+  const out: Record<string, Record<Gap, number>> = {};
+  for (const [proxy, row] of Object.entries(c.proxies)) {
+    const n = Object.fromEntries(GAPS.map((g) => [g, 0])) as Record<Gap, number>;
+    for (const [date, cell] of Object.entries(row)) {
+      const state = cell.state;
+      if (STATE_INFO[state].gap) n[state as GapState]++;
+      // Only hosts the merge takes in (--countme-hosts): another is in no merge to miss.
+      else if (unmerged.has(date) && countme(proxy)) n.unmerged++;
+    }
+    n.untried = c.untried?.length ?? 0;
+    out[proxy] = n;
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { durableQueue, tlsConfig } from "../support/broker.ts";
 import { CERTS } from "../support/addresses.ts";
 import { busmsg, writeConfig } from "../support/run.ts";
-import { type Night, sixNights, writeDayFiles } from "../support/nights.ts";
+import { gapNights, type Night, PROXIES, sixNights, writeDayFiles } from "../support/nights.ts";
 import { labelsOf, parsePluginOutput } from "../support/plugin_output.ts";
 import { PLAIN_URL } from "../support/addresses.ts";
 
@@ -48,6 +48,20 @@ async function host(nights: Night[]) {
 /** Nights where every date is fetched. */
 const goodNights = (): Night[] => sixNights().slice(0, 2).map((n) => ({ ...n, fails: {} }));
 
+Deno.test("status --update: a log date no run tried, an unverified one and a failed merge count on every proxy they hit", async () => {
+  const h = await host(gapNights());
+  const written = await h.update();
+  assertEquals(written.code, 0, written.stderr);
+  const doc = JSON.parse(await Deno.readTextFile(h.file));
+  assertEquals(doc.checks.coverage.state, "CRITICAL");
+  assertEquals(doc.checks.coverage.perf.lost, 0);
+  const none = { late: 0, pending: 0, unverified: 0, lost: 0, missing: 0, untried: 0, unmerged: 0 };
+  assertEquals(doc.proxies, [
+    { proxy: PROXIES[0], ...none, late: 1, unverified: 1, untried: 1, unmerged: 3 },
+    { proxy: PROXIES[1], ...none, late: 1, untried: 1, unmerged: 3 },
+  ]);
+});
+
 Deno.test("status --update: a lost proxy-date in recorded nights is CRITICAL per proxy, every number a number, mode 0640", async () => {
   const h = await host(sixNights());
   const written = await h.update();
@@ -65,6 +79,9 @@ Deno.test("status --update: a lost proxy-date in recorded nights is CRITICAL per
     late: 0,
     pending: 0,
     missing: 0,
+    unverified: 0,
+    untried: 0,
+    unmerged: 0,
   });
   const p5 = doc.proxies.find((p: { proxy: string }) => p.proxy === "proxy05.fedoraproject.org");
   assertEquals(p5.late, 1, "fetched after its date's merge");

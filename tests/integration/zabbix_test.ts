@@ -3,11 +3,13 @@
  * the frontend's API under `php -S`): imported through the API, linked to a host with an agent
  * interface, fed by `busmsg status --update` from recorded nights with a lost proxy-date. Then,
  * through the API: the items get values, discovery creates that proxy's items, a problem names
- * the proxy, and it clears once the file says all is well.
+ * the proxy, and it clears once the file says all is well. Last, nights with a log date no run
+ * tried, an unverified one and a failed merge: every proxy they hit counts them, and a problem
+ * names each.
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { busmsg, ROOT } from "../support/run.ts";
-import { type Night, sixNights, writeDayFiles } from "../support/nights.ts";
+import { gapNights, type Night, PROXIES, sixNights, writeDayFiles } from "../support/nights.ts";
 import { PrivateZabbix, zabbixMissing } from "../support/zabbix.ts";
 
 const missing = zabbixMissing();
@@ -50,7 +52,7 @@ interface Item {
 
 Deno.test({
   name:
-    "zabbix: the template in a real Zabbix 6.0: items, discovery of the lost proxy, a problem naming it, cleared when all is well",
+    "zabbix: the template in a real Zabbix 6.0: items, discovery of the lost proxy, a problem naming it, cleared when all is well; untried, unverified and unmerged dates per proxy",
   ignore: missing !== undefined,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -162,6 +164,39 @@ Deno.test({
       const list = await items();
       assertEquals(value(list, "busmsg.coverage.lost")?.lastvalue, "0");
       assertEquals(value(list, "busmsg.code")?.lastvalue, "0");
+
+      // Nothing lost, late or missing, yet dates not in DNF Counting: each proxy counts them.
+      await statusFrom(scratch, gapNights(), file);
+      const [a, b] = [PROXIES[0]!, PROXIES[1]!];
+      const gaps = await z.until(
+        "the untried, unverified and unmerged counts",
+        60_000,
+        async () => {
+          const list = await items();
+          return value(list, `busmsg.proxy.untried[${b}]`)?.lastvalue === "1" ? list : undefined;
+        },
+      );
+      for (const [proxy, unverified] of [[a, "1"], [b, "0"]]) {
+        assertEquals(value(gaps, `busmsg.proxy.untried[${proxy}]`)?.lastvalue, "1", proxy);
+        assertEquals(value(gaps, `busmsg.proxy.unverified[${proxy}]`)?.lastvalue, unverified);
+        assertEquals(value(gaps, `busmsg.proxy.unmerged[${proxy}]`)?.lastvalue, "3", proxy);
+        assertEquals(value(gaps, `busmsg.proxy.lost[${proxy}]`)?.lastvalue, "0", proxy);
+      }
+      const named = await z.until(
+        "problems naming the untried and unverified dates",
+        60_000,
+        async () => {
+          const names = (await problems()).map((p) => p.name);
+          const want = [
+            `busmsg: ${a}: 1 log dates no run tried`,
+            `busmsg: ${b}: 1 log dates no run tried`,
+            `busmsg: ${a}: 1 log dates unverified`,
+            `busmsg: ${b}: 3 log dates fetched but left out of DNF Counting`,
+          ];
+          return want.every((w) => names.some((n) => n.startsWith(w))) ? names : undefined;
+        },
+      );
+      assert(!named.some((n) => n.startsWith(`busmsg: ${b}: 1 log dates unverified`)));
       console.log(
         `zabbix: up in ${((up - started) / 1000).toFixed(1)} s, problem raised after ${
           ((raisedAt - up) / 1000).toFixed(1)

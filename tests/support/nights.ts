@@ -399,3 +399,28 @@ export function countmeNights(): Night[] {
 export function countmeNightsWith(day: string, change: (n: Night) => Night): Night[] {
   return countmeNights().map((n) => (n.day === day && n.host === COUNTME.old ? change(n) : n));
 }
+
+/**
+ * Nights with no date lost (12-02, fetched on 12-05 after its merge night by --merge-after 2,
+ * is late on both proxies): proxy01's 11-28 hit the silent timeout on every attempt
+ * (unverified); the merge of 11-29 failed, those of 11-30 and 12-03 were due and never
+ * recorded (unmerged: 3 on each proxy); the runs of 12-02 to 12-04 ended before their first
+ * proxy, so no run tried 12-01 (untried, on every proxy).
+ */
+export function gapNights(): Night[] {
+  const [a, b] = [PROXIES[0]!, PROXIES[1]!];
+  const crashed = (day: string): Night => ({ day, pattern: "python", proxies: [] });
+  return [
+    {
+      day: "2026-12-01",
+      pattern: "python",
+      proxies: [a, b],
+      timeouts: { [a]: { "2026-11-28": 3 } },
+      merge: { result: "1" },
+    },
+    crashed("2026-12-02"),
+    crashed("2026-12-03"),
+    crashed("2026-12-04"),
+    { day: "2026-12-05", pattern: "python", proxies: [a, b] },
+  ];
+}

@@ -1,5 +1,15 @@
 import { assertEquals } from "../../support/assert.ts";
-import { coverage, type CoverageRun, type Try } from "../../../lib/sync/coverage.ts";
+import {
+  coverage,
+  type CoverageRun,
+  type Gap,
+  GAPS,
+  proxyGaps,
+  STATE_INFO,
+  STATES,
+  type Try,
+} from "../../../lib/sync/coverage.ts";
+import type { DateMerge } from "../../../lib/sync/merges.ts";
 import {
   coverageCheck,
   type CoverageVerdict,
@@ -207,4 +217,77 @@ Deno.test("coverage text: a row of symbols per proxy, a gap for a night with no 
       "=> CRITICAL: 2 dates missing: q (2 dates), 1 date lost on hosts outside proxy*: " +
       "p\\x1b[31m 2026-11-27\n",
   );
+});
+
+Deno.test("coverage: per-proxy gaps count untried, unverified and unmerged dates on every proxy they hit", () => {
+  const unverified: Try = { outcome: "unverified", attempts: 0, seconds: 21_600 };
+  const at = (t: string) => Date.parse(t);
+  const merges = new Map<string, DateMerge>([
+    ["2026-11-29", {
+      status: "merged",
+      runs: [{
+        run_id: "m1",
+        start: at("2026-12-01T04:00:00Z"),
+        finish: at("2026-12-01T04:10:00Z"),
+        ok: true,
+      }],
+    }],
+    ["2026-11-30", {
+      status: "failed",
+      runs: [{
+        run_id: "m2",
+        start: at("2026-12-02T04:00:00Z"),
+        finish: at("2026-12-02T04:10:00Z"),
+        ok: false,
+        result: "1",
+      }],
+    }],
+  ]);
+  const c = coverage([
+    run("2026-12-01", {
+      proxy01: { "2026-11-28": unverified, "2026-11-29": ok, "2026-11-30": ok },
+      proxy02: { "2026-11-28": ok, "2026-11-29": ok, "2026-11-30": ok },
+      log05: { "2026-11-28": ok, "2026-11-29": ok, "2026-11-30": ok },
+    }),
+    // Three runs that crashed before their first proxy: nobody tried 2026-12-01.
+    run("2026-12-02", {}),
+    run("2026-12-03", {}),
+    run("2026-12-04", {}),
+    run("2026-12-05", {
+      proxy01: { "2026-12-02": ok, "2026-12-03": ok, "2026-12-04": ok },
+      proxy02: { "2026-12-02": ok, "2026-12-03": ok, "2026-12-04": ok },
+      log05: { "2026-12-02": ok, "2026-12-03": ok, "2026-12-04": ok },
+    }),
+  ], { window: 3, merges });
+  assertEquals(c.untried, ["2026-12-01"]);
+  assertEquals(c.merges["2026-11-30"]?.status, "failed");
+  const zero = Object.fromEntries(GAPS.map((g) => [g, 0])) as Record<Gap, number>;
+  const gaps = proxyGaps(c);
+  // proxy01: 11-28 unverified; 11-30 fetched but its merge failed; 12-01 untried; 12-02
+  // fetched after its merge night (late); 12-03, due and with no merge recorded, unmerged.
+  assertEquals(gaps["proxy01"], { ...zero, unverified: 1, late: 1, untried: 1, unmerged: 2 });
+  assertEquals(gaps["proxy02"], { ...zero, late: 1, untried: 1, unmerged: 2 });
+  // Not a host the merge takes in (proxy*): no merge to miss, but the untried date is lost.
+  assertEquals(gaps["log05"], { ...zero, late: 1, untried: 1 });
+  // What the verdict finds is what the counts hold: one finding each.
+  const found = coverageVerdict(c).findings.map((f) => f.text).join("\n");
+  for (const what of ["unverified", "no run tried", "merge of 2026-11-30 failed", "no merge of"]) {
+    assertEquals(found.includes(what), true, `${what} in ${found}`);
+  }
+});
+
+Deno.test("coverage: every state that is not OK is a per-proxy gap column, and no column twice", () => {
+  for (const s of STATES) {
+    if (STATE_INFO[s].severity !== "ok") assertEquals(STATE_INFO[s].gap, true, s);
+  }
+  assertEquals(new Set(GAPS).size, GAPS.length);
+  assertEquals([...GAPS], [
+    "late",
+    "pending",
+    "unverified",
+    "lost",
+    "missing",
+    "untried",
+    "unmerged",
+  ]);
 });
