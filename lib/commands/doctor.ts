@@ -30,6 +30,7 @@ import { ms, type Step } from "../bus/trace.ts";
 import { toPublication } from "../message/wire.ts";
 import { defaultsFor, messageFromFields } from "../message/compose.ts";
 import { resolveSpool, type SpoolOptions, summarizeSpool } from "../spool/spool.ts";
+import { DEFAULT_RETRY_AFTER_MS, recentFailure } from "../spool/failfast.ts";
 
 /** The options of `busmsg doctor`. */
 export const OPTIONS = {
@@ -75,7 +76,8 @@ checks, in the order a connection needs them, one line each ("STATE check: detai
                        AMQP is the login (SASL mechanism, user) and the vhost
   publish              with --publish: a test message on logging.stats.debug.doctor, confirmed
   spool                directory, owner and mode, messages waiting, oldest age, files
-                       moved aside
+                       moved aside, a failure of the broker the sending calls remember
+                       (they spool at once for --retry-after, default 60s)
 
 The whole run has one time budget, --timeout (default 2 s: with start-up, under the Zabbix agent's
 3 s and NRPE's 10 s; neither the config nor $BUSMSG_TIMEOUT changes it): each network step gets
@@ -224,7 +226,7 @@ export async function run(args: string[]): Promise<number> {
       await checkBroker(config, report, values.publish ?? false, networkDeadline, budgetMs);
     }
   }
-  await checkSpool(resolveSpool(values, (name) => Deno.env.get(name)), report);
+  await checkSpool(resolveSpool(values, (name) => Deno.env.get(name)), report, config);
   report.measure({ label: "total", value: Date.now() - started, ...MS, max: budgetMs });
   return render(report.check(), values.json ?? false);
 }
@@ -487,7 +489,15 @@ async function checkPublish(
   }
 }
 
-async function checkSpool(spool: SpoolOptions, report: Report): Promise<void> {
+/**
+ * The spool directory and what waits in it; and a failure of the broker the sending calls
+ * remember (fail-fast), since within its window they spool at once whatever doctor finds now.
+ */
+async function checkSpool(
+  spool: SpoolOptions,
+  report: Report,
+  config: Config | undefined,
+): Promise<void> {
   const dir = spool.dir;
   if (dir === undefined) {
     report.add("CRITICAL", "spool", spool.problem ?? "no spool directory");
@@ -525,6 +535,10 @@ async function checkSpool(spool: SpoolOptions, report: Report): Promise<void> {
     );
   }
   if (summary.messages > 0) problems.push("run 'busmsg flush' once the broker is reachable");
+  // Read only: what the sending calls will do is theirs to change, by trying again.
+  const remembered = config &&
+    await recentFailure(dir, config.amqpUrl, DEFAULT_RETRY_AFTER_MS, Date.now());
+  if (remembered) problems.push(`publish and sync-event: ${remembered.message}`);
   report.add(
     problems.length ? "WARNING" : "OK",
     "spool",

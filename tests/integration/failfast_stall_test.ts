@@ -45,6 +45,14 @@ Deno.test("fail-fast: after a call found the broker confirming nothing (memory a
         next.stderr,
       );
     }
+    // doctor connects (the alarm blocks only publishers) and says why the calls spool anyway.
+    const doctor = await busmsg(["doctor", "--url", PLAIN_URL], { spoolDir });
+    assertIncludes(doctor.stdout, "\nOK AMQP: ");
+    assert(
+      /\nWARNING spool: [^\n]*: 4 message\(s\) waiting, [^\n]*; publish and sync-event: not trying \S+ again yet: it failed \d+ s ago \(\S+: no confirm from the broker within the timeout\); next attempt in \d+ s \(--retry-after\)\n/
+        .test(doctor.stdout),
+      doctor.stdout,
+    );
     const spooled = (await spoolLines(spoolDir)).map((l) => JSON.parse(l).id as string);
     assertEquals(spooled.toSorted(), ids.toSorted(), "each message spooled exactly once");
     // Nothing reached the queue while the alarm blocked publishers.
@@ -65,7 +73,9 @@ Deno.test("fail-fast: after a call found the broker confirming nothing (memory a
   assert([1, 2].includes(count(ids[0]!)), `first: ${count(ids[0]!)} copies`);
   assertEquals(ids.slice(1).map(count), ids.slice(1).map(() => 1), "each of the others once");
   assertEquals(arrived.filter((a) => !ids.includes(a)), []);
-  // The success forgot the stall: the next call tries (and is delivered).
+  // The success forgot the stall: doctor says nothing of it, and the next call tries.
+  const doctor = await busmsg(["doctor", "--url", PLAIN_URL], { spoolDir });
+  assertIncludes(doctor.stdout, "\nOK spool: ");
   const after = await publish(crypto.randomUUID(), CALLS);
   assertEquals(after.code, 0, after.stderr);
   assertNotIncludes(after.stderr, "not trying");
