@@ -20,7 +20,7 @@ import {
   summarize,
   type SyncEvent,
 } from "../sync/runs.ts";
-import { type MergeEvent, mergeEvent } from "../sync/merges.ts";
+import { MERGE_BINDING, type MergeEvent, mergeEvent } from "../sync/merges.ts";
 import { syncCheck, verdict } from "../sync/verdict.ts";
 import { countIgnored, expectHosts, parseDate, selected, type Selection } from "../sync/check.ts";
 import { coverage, DEFAULT_WINDOW } from "../sync/coverage.ts";
@@ -116,8 +116,10 @@ export const OPTIONS = {
   },
   live: {
     type: "boolean",
-    help: "listen on the bus (logging.stats.sync.#) instead of reading files,\n" +
-      "until --count messages, --timeout seconds of silence, or SIGINT",
+    help: "listen on the bus (logging.stats.sync.#; with --coverage also the\n" +
+      `proxy merge's ${MERGE_BINDING})\n` +
+      "instead of reading files, until --count messages, --timeout seconds of\n" +
+      "silence, or SIGINT",
   },
   count: { type: "string", arg: "N", help: "with --live: stop after N messages" },
   ...CONNECT_OPTIONS,
@@ -278,17 +280,21 @@ async function report(args: string[]): Promise<number> {
     if (positionals.length > 0) throw new UsageError("report: --live reads the bus, not files");
     const limits = limitsFrom(values);
     const config = await configFrom({ ...values, timeout: undefined });
-    const code = await listen(config, { bindings: ["logging.stats.sync.#"] }, limits, {
+    // Coverage judges merges too: without their events every merge would look unrecorded.
+    const bindings = ["logging.stats.sync.#", ...(values.coverage ? [MERGE_BINDING] : [])];
+    const code = await listen(config, { bindings }, limits, {
       message: (m) => {
-        const e = syncEvent(
-          { topic: m.topic, body: m.body, headers: m.headers, id: m.id },
-          "",
-          (what) => {
-            ignored.push(what);
-            say(printable(`${messageLabel(m.id)}: ${what.why}, ignored`));
-          },
-        );
+        const line = { topic: m.topic, body: m.body, headers: m.headers, id: m.id };
+        const ignore = (what: Ignored) => {
+          ignored.push(what);
+          say(printable(`${messageLabel(m.id)}: ${what.why}, ignored`));
+        };
+        const e = syncEvent(line, "", ignore);
         if (e) events.push(e);
+        else if (values.coverage) {
+          const merge = mergeEvent(line, "", ignore);
+          if (merge) merges.push(merge);
+        }
         return true;
       },
     }, consoleReporter());

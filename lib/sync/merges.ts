@@ -11,6 +11,8 @@ import { isJsonObject, type JsonValue } from "../message/pyjson.ts";
 import type { Ignored } from "./report.ts";
 
 const TOPIC = "logging.stats.combinehttplogs.logmerge.proxy.";
+/** The binding that brings every proxy-merge event (what `report --live --coverage` listens to). */
+export const MERGE_BINDING = `${TOPIC}#`;
 const str = (v: JsonValue | undefined) => (typeof v === "string" ? v : undefined);
 
 /** One `logmerge.proxy` event, as far as coverage needs it. */

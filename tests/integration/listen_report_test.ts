@@ -4,6 +4,7 @@ import { tlsConfig } from "../support/broker.ts";
 import { busmsg } from "../support/run.ts";
 import { background } from "../support/listener.ts";
 import { PREFIX, runExampleSync, sandbox } from "../support/example_sandbox.ts";
+import { nightEvents } from "../support/nights.ts";
 
 Deno.test("listen records the example sync; validate accepts it; report tells exactly what happened", async () => {
   const { dir, env } = await sandbox();
@@ -133,4 +134,41 @@ Deno.test("listen stops cleanly on SIGTERM and SIGINT; the publish-only user is 
   assertEquals(refused.code, 121);
   assertIncludes(refused.stderr, "may not declare or bind a queue");
   assertEquals(refused.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("report --live --coverage hears the proxy merge too: a failed merge is said, not taken for one never recorded", async () => {
+  const consumer = await tlsConfig("consumer");
+  const logging = await tlsConfig("logging");
+  // One night's sync, and right after it the merge of 12-04, whose second file fails.
+  const lines = nightEvents({
+    day: "2026-12-06",
+    pattern: "python",
+    proxies: ["proxy01.fedoraproject.org"],
+    merge: { result: "1" },
+  }).map((r) => r.line);
+  const heard = lines.filter((l) => /\.sync\.|\.logmerge\.proxy\./.test(JSON.parse(l).topic));
+  const merges = heard.filter((l) => l.includes(".logmerge.proxy."));
+  assertEquals(merges.length, 4);
+  const listener = await background([
+    "report",
+    "--live",
+    "--coverage",
+    "--json",
+    "--conf",
+    consumer,
+    "--count",
+    String(heard.length),
+    "--timeout",
+    "10",
+  ]);
+  const sent = await busmsg(["publish", "--conf", logging, "-"], { stdin: lines.join("\n") });
+  assertEquals(sent.code, 0, sent.stderr);
+  const got = await listener.done();
+  assertEquals(got.code, 1, got.stderr);
+  const report = JSON.parse(got.stdout);
+  assertEquals(report.merges["2026-12-04"].status, "failed");
+  assertEquals(report.merges["2026-12-04"].runs[0].result, "1");
+  assertEquals(report.state, "CRITICAL");
+  assertIncludes(report.summary, 'merge of 2026-12-04 failed (finished with result "1")');
+  assertEquals(report.unmerged, undefined);
 });
