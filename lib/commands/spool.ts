@@ -2,6 +2,7 @@
 import { parseCommand } from "../cli/options.ts";
 import { formatOptions, HELP_OPTION, SPOOL_DIR_OPTION } from "../cli/option_table.ts";
 import { HelpRequested, UsageError } from "../errors.ts";
+import { parseTimeout } from "../config.ts";
 import { closest } from "../text/suggest.ts";
 import { out } from "../io/output.ts";
 import { formatAge, parseDuration } from "../text/duration.ts";
@@ -36,13 +37,20 @@ export const OPTIONS = {
     arg: "DURATION",
     help: "the same as --critical (kept for existing checks)",
   },
+  timeout: {
+    type: "string",
+    arg: "SECONDS",
+    help: "stop counting after this long and say what is a lower bound\n" +
+      "(default 2: with start-up, under the Zabbix agent's 3 s)",
+  },
   json: { type: "boolean", help: "one JSON object instead of the plugin lines" },
   ...SPOOL_DIR_OPTION,
   ...HELP_OPTION,
 } as const;
 
 export const HELP =
-  `Usage: busmsg spool status [-w DURATION] [-c DURATION] [--json] [--spool-dir DIR]
+  `Usage: busmsg spool status [-w DURATION] [-c DURATION] [--timeout SECONDS] [--json]
+                           [--spool-dir DIR]
 
 A monitoring check of the spool: messages waiting, the oldest one's age, their
 destinations, and files moved aside. The first line is a plugin line
@@ -55,6 +63,11 @@ exists (a monitoring user that forgot sudo would check the wrong spool): give
 default), it counts root's spool and every user's directory under
 /var/spool/busmsg/users together, one "user NAME: DIR: N message(s)" line each (--json:
 "users") when there are user directories; one that may not be used is CRITICAL.
+Counting stops at --timeout (default 2 s), so that the check answers within its plugin's
+timeout however many files wait: the count and the oldest age come from the file names
+(fast), each file is then read for its destination until the budget is spent; files not
+read are said ("N not read in time") and make it a WARNING, and a directory not even
+listed to its end gives lower bounds ("at least N messages").
 
 ${formatOptions(OPTIONS)}
 
@@ -64,14 +77,17 @@ Examples:
 
 --json prints the same check as one JSON object: state, code, summary, perf (label to
 number), details, and the spool's messages, oldest_age_s (0 when it is empty, never null),
-destinations and files moved aside.
+destinations, files moved aside, and complete (false when counting stopped at --timeout).
 
 Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK (messages younger
 than -w/-c may wait during an outage), 1 WARNING (files were moved aside, or wait that are
-not valid messages: someone must look; or the oldest message is older than -w),
+not valid messages: someone must look; or the oldest message is older than -w; or counting
+stopped at --timeout),
 2 CRITICAL (the oldest message is older than -c), 3 UNKNOWN (the check could not run).`;
 
 const DEFAULT_MAX_AGE = "6h";
+/** Counting's default budget: with start-up, under the Zabbix agent's default 3 s timeout. */
+const BUDGET_MS = 2000;
 
 /** How long the oldest message may wait: WARNING after `warnMs` (when given), CRITICAL after `criticalMs`. */
 export interface AgeLimits {
@@ -88,9 +104,20 @@ export function judgeSpool(
     ? { warnMs: undefined, criticalMs: limits }
     : limits;
   const age = summary.oldestAgeMs;
-  const parts = [`${summary.messages} message${summary.messages === 1 ? "" : "s"}`];
-  if (age !== undefined) parts.push(`oldest ${formatAge(age)}`);
+  // Not listed to the end: every number is what was seen, a lower bound.
+  const atLeast = summary.stopped?.listedAll === false ? "at least " : "";
+  const parts = [`${atLeast}${summary.messages} message${summary.messages === 1 ? "" : "s"}`];
+  if (age !== undefined) parts.push(`oldest ${atLeast}${formatAge(age)}`);
   let state: State = "OK";
+  if (summary.stopped) {
+    // Not all looked at, so not all known to be well: what was not seen may need a person.
+    state = "WARNING";
+    parts.push(
+      summary.stopped.listedAll
+        ? `${summary.stopped.unread} not read in time (destinations and validity unknown)`
+        : "counting stopped at the time budget (--timeout)",
+    );
+  }
   if (summary.notMessages > 0) {
     // Never sent: the next flush moves them aside, and someone must look at them.
     state = "WARNING";
@@ -165,14 +192,16 @@ export async function run(args: string[]): Promise<number> {
       );
     }
     const limits = ageLimits(values);
+    const deadline = Date.now() +
+      (values.timeout === undefined ? BUDGET_MS : parseTimeout(values.timeout, "--timeout"));
     const spool = resolveSpool(values, (name) => Deno.env.get(name));
     if (spool.dir === undefined) throw new Error(spool.problem ?? "no spool directory");
     const dir = spool.dir;
     // Root's check of the system spool covers every user's directory under it.
     const tree = Deno.uid() === 0 && dir === SYSTEM_SPOOL
-      ? await summarizeSystemSpools(dir)
+      ? await summarizeSystemSpools(dir, Date.now(), deadline)
       : undefined;
-    const summary = tree?.total ?? await summarizeSpool(dir);
+    const summary = tree?.total ?? await summarizeSpool(dir, Date.now(), undefined, deadline);
     const users = tree && tree.each.length > 1 ? tree.each : [];
     const given = values["spool-dir"] !== undefined || !!Deno.env.get("BUSMSG_SPOOL_DIR");
     const where = judgeLocation(dir, summary.exists, given, systemSpoolExists());
@@ -188,6 +217,7 @@ export async function run(args: string[]): Promise<number> {
           max_age_s: limits.criticalMs / 1000,
           destinations: Object.fromEntries(summary.destinations),
           moved_aside: summary.movedAside,
+          complete: summary.stopped === undefined,
           ...(users.length > 0 ? { users: usersJson(users) } : {}),
         }) + "\n",
       );
@@ -277,7 +307,9 @@ export function spoolCheck(
     details: [
       `spool: ${dir}`,
       ...users.map(({ spool, summary: s }) =>
-        `user ${spool.user}: ${spool.dir}: ${s.messages} message(s)` +
+        `user ${spool.user}: ${spool.dir}: ${
+          s.stopped?.listedAll === false ? "at least " : ""
+        }${s.messages} message(s)` +
         (s.oldestAgeMs === undefined ? "" : `, oldest ${formatAge(s.oldestAgeMs)}`) +
         (s.unsafe ? `, not usable: ${s.unsafe}` : "")
       ),

@@ -250,18 +250,47 @@ export async function spoolMessages(dir: string, entries: SpoolEntry[]): Promise
  * FIFO, a directory) is no message, and must be counted and moved aside, not passed over.
  */
 export async function listSpool(dir: string): Promise<string[]> {
-  const names: string[] = [];
+  return (await listEntries(dir, Infinity)).waiting;
+}
+
+/** The spool's entries as one listing sees them (see {@link listEntries}). */
+interface Listing {
+  /** Waiting files, oldest first. */
+  waiting: string[];
+  /** Files moved aside, oldest first. */
+  aside: { path: string; kind: AsideKind }[];
+  /** Whether the listing got to its end before the deadline. */
+  all: boolean;
+}
+
+/**
+ * The waiting and moved-aside files listed before `deadline` (see {@link listSpool}), in one
+ * pass: a directory of hundreds of thousands of entries takes seconds to list.
+ */
+async function listEntries(dir: string, deadline: number): Promise<Listing> {
+  const waiting: string[] = [];
+  const aside: Listing["aside"] = [];
+  let all = true;
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.name.endsWith(WAITING) && !entry.name.startsWith(".")) {
-        names.push(entry.name);
+      if (Date.now() >= deadline) {
+        all = false;
+        break;
       }
+      const name = entry.name;
+      if (name.endsWith(WAITING) && !name.startsWith(".")) waiting.push(`${dir}/${name}`);
+      const kind = name.endsWith(".refused") ? "refused" : name.endsWith(".bad") ? "bad" : "";
+      // Whatever its type: a symlink or a FIFO moved aside needs a person as much as a file.
+      if (kind) aside.push({ path: `${dir}/${name}`, kind });
     }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof Deno.errors.NotFound) return { waiting: [], aside: [], all: true };
     throw new Error(`spool ${dir}: cannot list: ${ioReason(e)}`);
   }
-  return names.sort().map((n) => `${dir}/${n}`);
+  const byPath = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+  waiting.sort(byPath);
+  aside.sort((a, b) => byPath(a.path, b.path));
+  return { waiting, aside, all };
 }
 
 /** When a spool file was written (ms since the epoch), from its name. */
@@ -386,15 +415,24 @@ export async function waitingEntries(
 ): Promise<WaitingEntry[]> {
   const entries: WaitingEntry[] = [];
   for (const path of await listSpool(dir)) {
-    const record = await readSpoolFile(path, defaults);
-    entries.push({
-      path,
-      ageMs: Math.max(0, now - (spooledAt(path) ?? now)),
-      destination: record.message ? record.destination ?? fallback(record.message) : undefined,
-      id: record.message?.id,
-    });
+    entries.push(await waitingEntry(path, defaults, fallback, now));
   }
   return entries;
+}
+
+async function waitingEntry(
+  path: string,
+  defaults: Defaults,
+  fallback: (m: Message) => Destination,
+  now: number,
+): Promise<WaitingEntry> {
+  const record = await readSpoolFile(path, defaults);
+  return {
+    path,
+    ageMs: Math.max(0, now - (spooledAt(path) ?? now)),
+    destination: record.message ? record.destination ?? fallback(record.message) : undefined,
+    id: record.message?.id,
+  };
 }
 
 /** A file moved aside, with why. */
@@ -405,30 +443,25 @@ export interface AsideEntry {
   reason: string;
 }
 
-/** The files moved aside (refused or not a message), oldest first. */
-export async function asideEntries(dir: string): Promise<AsideEntry[]> {
-  const found: { path: string; kind: AsideKind }[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      const kind = entry.name.endsWith(".refused")
-        ? "refused"
-        : entry.name.endsWith(".bad")
-        ? "bad"
-        : undefined;
-      // Whatever its type: a symlink or a FIFO moved aside needs a person as much as a file.
-      if (kind) found.push({ path: `${dir}/${entry.name}`, kind });
+/** The files moved aside with their reasons, each read if `deadline` has not passed (else ""). */
+async function withReasons(found: Listing["aside"], deadline: number): Promise<AsideEntry[]> {
+  const entries: AsideEntry[] = [];
+  for (let at = 0; at < found.length; at += CHUNK) {
+    const chunk = found.slice(at, at + CHUNK);
+    if (Date.now() >= deadline) {
+      entries.push(...found.slice(at).map((f) => ({ ...f, reason: "" })));
+      break;
     }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw new Error(`spool ${dir}: cannot list: ${ioReason(e)}`);
+    entries.push(
+      ...await Promise.all(chunk.map(async ({ path, kind }) => {
+        // No reason file (moved aside by an older busmsg), or one that is no file: none.
+        const bytes = await readRegularFile(reasonPath(path));
+        const reason = typeof bytes === "string" ? "" : new TextDecoder().decode(bytes).trim();
+        return { path, kind, reason };
+      })),
+    );
   }
-  found.sort((a, b) => a.path < b.path ? -1 : 1);
-  return await Promise.all(found.map(async ({ path, kind }) => {
-    // No reason file (moved aside by an older busmsg), or one that is no file: none.
-    const bytes = await readRegularFile(reasonPath(path));
-    const reason = typeof bytes === "string" ? "" : new TextDecoder().decode(bytes).trim();
-    return { path, kind, reason };
-  }));
+  return entries;
 }
 
 function reasonPath(path: string): string {
@@ -485,17 +518,28 @@ export interface SpoolSummary {
   destinations: [string, number][];
   /** Files moved aside (refused for good, or not valid messages): someone must look at them. */
   movedAside: AsideEntry[];
+  /**
+   * Set when counting stopped at its deadline: `listedAll` false when the directory was not
+   * listed to its end (every count is then a lower bound, the oldest age too), `unread` the
+   * waiting files listed but not read (their destinations and validity unknown).
+   */
+  stopped?: { listedAll: boolean; unread: number };
 }
+
+/** Where the waiting files not read before the deadline are counted among the destinations. */
+export const NOT_READ = "(not read in time)";
 
 /**
  * Counts what the spool holds without changing it. A message spooled by an older busmsg,
  * without its destination, is counted under its topic. `uid`: who may own the directory
- * besides root (this user; for root, a user's directory's owner, see users.ts).
+ * besides root (this user; for root, a user's directory's owner, see users.ts). Nothing is
+ * started after `deadline`: what was not counted by then is said in `stopped`.
  */
 export async function summarizeSpool(
   dir: string,
   now = Date.now(),
   uid: number = Deno.uid() ?? 0,
+  deadline = Infinity,
 ): Promise<SpoolSummary> {
   const check = await checkSpoolDir(dir, uid);
   const summary: SpoolSummary = {
@@ -508,27 +552,32 @@ export async function summarizeSpool(
   };
   if (!check.ok) summary.unsafe = check.reason;
   const defaults = { sentAt: "", newId: () => "", topicPrefix: "" };
-  let waiting: WaitingEntry[] = [];
+  const fallback = (m: Message) => ({ exchange: "?", routingKey: m.topic });
+  let listed: Listing = { waiting: [], aside: [], all: true };
+  const waiting: WaitingEntry[] = [];
   try {
-    waiting = await waitingEntries(
-      dir,
-      defaults,
-      (m) => ({ exchange: "?", routingKey: m.topic }),
-      now,
-    );
-    summary.movedAside = await asideEntries(dir);
+    listed = await listEntries(dir, deadline);
+    for (const path of listed.waiting) {
+      if (Date.now() >= deadline) break;
+      waiting.push(await waitingEntry(path, defaults, fallback, now));
+    }
+    summary.movedAside = await withReasons(listed.aside, deadline);
   } catch (e) {
     // A spool that may not be used (a regular file, say) is CRITICAL for that, not UNKNOWN.
     if (check.ok) throw e;
   }
-  summary.messages = waiting.length;
+  summary.messages = listed.waiting.length;
   summary.notMessages = waiting.filter((w) => w.destination === undefined).length;
-  if (waiting[0]) summary.oldestAgeMs = waiting[0].ageMs;
+  const [oldest] = listed.waiting;
+  if (oldest) summary.oldestAgeMs = Math.max(0, now - (spooledAt(oldest) ?? now));
+  const unread = listed.waiting.length - waiting.length;
+  if (unread > 0 || !listed.all) summary.stopped = { listedAll: listed.all, unread };
   const counts = new Map<string, number>();
   for (const { destination: to } of waiting) {
     const key = to ? `${to.exchange} ${to.routingKey}` : "(not a message)";
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+  if (unread > 0) counts.set(NOT_READ, unread);
   summary.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return summary;
 }
@@ -547,6 +596,7 @@ export interface SpoolCount {
 export async function summarizeSystemSpools(
   root = SYSTEM_SPOOL,
   now = Date.now(),
+  deadline = Infinity,
 ): Promise<{ total: SpoolSummary; each: SpoolCount[] }> {
   const each: SpoolCount[] = [];
   for (const spool of await systemSpools(root)) {
@@ -560,7 +610,7 @@ export async function summarizeSystemSpools(
         destinations: [],
         movedAside: [],
       }
-      : await summarizeSpool(spool.dir, now, spool.uid);
+      : await summarizeSpool(spool.dir, now, spool.uid, deadline);
     each.push({ spool, summary });
   }
   const [first, ...others] = each.map((c) => c.summary);
@@ -575,6 +625,12 @@ export async function summarizeSystemSpools(
       total.oldestAgeMs = s.oldestAgeMs;
     }
     for (const [to, n] of s.destinations) counts.set(to, (counts.get(to) ?? 0) + n);
+    if (s.stopped) {
+      total.stopped = {
+        listedAll: (total.stopped?.listedAll ?? true) && s.stopped.listedAll,
+        unread: (total.stopped?.unread ?? 0) + s.stopped.unread,
+      };
+    }
   }
   total.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return { total, each };

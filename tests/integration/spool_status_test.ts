@@ -82,6 +82,7 @@ Deno.test("spool status: young messages are OK; past --max-age (default 6h) CRIT
     max_age_s: 1800,
     destinations: { "amq.topic logging.stats.debug.a": 2, "amq.topic logging.stats.debug.b": 1 },
     moved_aside: [],
+    complete: true,
   });
 });
 
@@ -238,4 +239,47 @@ Deno.test("spool status: -w/-c on the oldest age; the same labels and no null in
   const labels = outputs.map(([out, code]) => labelsOf(out, code));
   for (const l of labels) assertEquals(l, ["messages", "oldest", "moved_aside"]);
   assert(/ oldest=720\ds;3600;21600 /.test(outputs[2]![0]), outputs[2]![0]);
+});
+
+Deno.test("spool status: 20,000 files are counted within the budget (default 2 s): exact count and age, the files not read said, WARNING", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const [model] = await spoolSome(spoolDir, ["logging.stats.debug.a"]);
+  const line = await Deno.readTextFile(model!);
+  await Deno.remove(model!);
+  // Named as busmsg names them, the oldest an hour old.
+  const then = Date.now() - 3_600_000;
+  for (let i = 0; i < 20_000; i++) {
+    const name = `${String(then + i).padStart(14, "0")}-${String(i).padStart(6, "0")}-` +
+      `${crypto.randomUUID()}.msg`;
+    Deno.writeTextFileSync(`${spoolDir}/${name}`, line, { mode: 0o600 });
+  }
+  const started = Date.now();
+  const run = await busmsg(["spool", "status"], { spoolDir });
+  const ms = Date.now() - started;
+  // The Zabbix agent's default timeout, start-up included (reading them all took 6.5 to 9 s).
+  assert(ms < 3000, `took ${ms} ms`);
+  assertEquals(run.code, 1, run.stdout);
+  const [first] = run.stdout.split("\n");
+  assert(
+    /^SPOOL WARNING - 20000 messages, oldest 60 min, \d+ not read in time \(destinations and validity unknown\) \| messages=20000 oldest=360\ds;;21600 moved_aside=0$/
+      .test(first!),
+    first,
+  );
+  const unread = Number(/, (\d+) not read in time/.exec(first!)![1]);
+  const read = 20000 - unread;
+  assert(unread > 0 && read > 0, first);
+  assertIncludes(run.stdout, `destination (not read in time): ${unread}\n`);
+  assertIncludes(run.stdout, `destination amq.topic logging.stats.debug.a: ${read}\n`);
+  const json = JSON.parse((await busmsg(["spool", "status", "--json"], { spoolDir })).stdout);
+  assertEquals([json.state, json.messages, json.complete], ["WARNING", 20000, false]);
+
+  // A budget spent before the listing ends: what was seen, as a lower bound.
+  const short = await busmsg(["spool", "status", "--timeout", "0.001"], { spoolDir });
+  assertEquals(short.code, 1, short.stdout);
+  assert(
+    /^SPOOL WARNING - at least \d+ messages?(, oldest at least [^,]+)?, counting stopped at the time budget \(--timeout\) \| /
+      .test(short.stdout),
+    short.stdout,
+  );
+  await Deno.remove(spoolDir, { recursive: true });
 });

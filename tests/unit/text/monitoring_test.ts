@@ -94,6 +94,40 @@ Deno.test("spool status: OK while young messages wait, CRITICAL past --max-age, 
   });
 });
 
+Deno.test("spool status: counting stopped at its budget is a WARNING; not listed to the end, every number a lower bound", () => {
+  const sixHours = 6 * 3_600_000;
+  assertEquals(
+    judgeSpool(
+      spool({ messages: 20000, oldestAgeMs: 60_000, stopped: { listedAll: true, unread: 15000 } }),
+      sixHours,
+    ),
+    {
+      state: "WARNING",
+      text:
+        "20000 messages, oldest 60 s, 15000 not read in time (destinations and validity unknown)",
+    },
+  );
+  assertEquals(
+    judgeSpool(
+      spool({ messages: 500, oldestAgeMs: 60_000, stopped: { listedAll: false, unread: 500 } }),
+      sixHours,
+    ),
+    {
+      state: "WARNING",
+      text: "at least 500 messages, oldest at least 60 s, counting stopped at the time budget " +
+        "(--timeout)",
+    },
+  );
+  // What was seen still decides when it is worse: the oldest seen is already too old.
+  assertEquals(
+    judgeSpool(
+      spool({ messages: 1, oldestAgeMs: 7 * 3_600_000, stopped: { listedAll: false, unread: 1 } }),
+      sixHours,
+    ).state,
+    "CRITICAL",
+  );
+});
+
 Deno.test("fail-fast state: per broker, within the window, cleared by a success", async () => {
   const dir = await Deno.makeTempDir();
   const url = "amqps://user:secret@broker.example:5671/%2Fpubsub";
