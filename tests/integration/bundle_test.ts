@@ -103,6 +103,19 @@ Deno.test("start-up imports no node: module; each command is a chunk of its own,
   assert(PROGRAM.every((f) => Deno.statSync(dist + f).isFile));
 });
 
+Deno.test("no file of the program names another in a literal import(): Deno would read them all at start-up", () => {
+  // A literal dynamic import puts its file, and what that imports, in the graph Deno builds
+  // before running anything: every command's chunks, amqplib's and yaml's among them.
+  const dist = BUNDLE.slice(0, -"busmsg.js".length);
+  const lazy = PROGRAM.flatMap((f) => importsOf(Deno.readTextFileSync(dist + f)))
+    .filter((i) => i.lazy && i.specifier.startsWith("./"));
+  assert(lazy.length > 10, `the commands and the libraries loaded on demand: ${lazy.length}`);
+  for (const f of PROGRAM) {
+    const literal = Deno.readTextFileSync(dist + f).match(/\bimport\(\s*"\.\/[^"]+"\s*\)/);
+    assertEquals(literal, null, `${f}: ${literal?.[0]}`);
+  }
+});
+
 Deno.test("--version, --help, validate and --dry-run never load amqplib in the bundle", async () => {
   // amqplib and its dependencies are the bundle's only CommonJS modules; in this copy, running
   // any of them throws.
