@@ -556,6 +556,11 @@ function cellOf(
   return cell;
 }
 
+/** A pending cell whose date's merge has run without it (late at best: see `Cell.merge`). */
+export function pastItsMerge(cell: Cell): boolean {
+  return cell.state === "pending" && cell.merge !== undefined;
+}
+
 /** Runs of a pending cell that tried it and did not fetch it. */
 export function failedRuns(cell: Cell): number {
   return cell.runs.filter((t) => !isFetched(t.outcome)).length;
@@ -599,7 +604,9 @@ export type GapState = {
  * array and Zabbix's per-proxy items hold them: every state with `gap`, then two that are the
  * coverage's, not a cell's: `untried` (a log date no run tried for any proxy: every proxy lacks
  * it) and `unmerged` (a date of a host that feeds DNF Counting, fetched, whose merge failed or
- * was due and never recorded). A proxy-date counts in one column at most.
+ * was due and never recorded, or pending past its merge). A proxy-date counts in one column at
+ * most: a pending one past its merge in `unmerged`, where a threshold of 0 raises it, as the
+ * check does.
  */
 export const GAPS = [
   ...STATES.filter((s): s is GapState => STATE_INFO[s].gap),
@@ -621,11 +628,13 @@ export function proxyGaps(c: Coverage): Record<string, Record<Gap, number>> {
   const out: Record<string, Record<Gap, number>> = {};
   for (const [proxy, row] of Object.entries(c.proxies)) {
     const n = Object.fromEntries(GAPS.map((g) => [g, 0])) as Record<Gap, number>;
+    // Only hosts the merge takes in (--countme-hosts): another is in no merge to miss.
+    const merged = countme(proxy);
     for (const [date, cell] of Object.entries(row)) {
       const state = cell.state;
-      if (STATE_INFO[state].gap) n[state as GapState]++;
-      // Only hosts the merge takes in (--countme-hosts): another is in no merge to miss.
-      else if (unmerged.has(date) && countme(proxy)) n.unmerged++;
+      if (merged && (pastItsMerge(cell) || (!STATE_INFO[state].gap && unmerged.has(date)))) {
+        n.unmerged++;
+      } else if (STATE_INFO[state].gap) n[state as GapState]++;
     }
     n.untried = c.untried?.length ?? 0;
     out[proxy] = n;

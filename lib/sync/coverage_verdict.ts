@@ -12,6 +12,7 @@ import {
   type Coverage,
   type CoverageState,
   failedRuns,
+  pastItsMerge,
   STATE_INFO,
   STATES,
 } from "./coverage.ts";
@@ -129,7 +130,7 @@ function findingsOf(c: Coverage): CoverageFinding[] {
       );
     }
   }
-  const unmerged = cellsIn(c, (cell) => cell.state === "pending" && cell.merge !== undefined);
+  const unmerged = cellsIn(c, pastItsMerge);
   const unmergedHurt = unmerged.filter(([p]) => countme(p));
   if (unmergedHurt.length > 0) {
     add(
@@ -173,7 +174,7 @@ function findingsOf(c: Coverage): CoverageFinding[] {
   }
   // Said once: a date its merge passed by on a host that feeds DNF Counting is CRITICAL above.
   const late = cellsIn(c, (cell) => cell.state === "pending" && failedRuns(cell) >= 2)
-    .filter(([p, , cell]) => !(cell.merge !== undefined && countme(p)));
+    .filter(([p, , cell]) => !(pastItsMerge(cell) && countme(p)));
   if (late.length > 0) {
     add(
       "WARNING",

@@ -125,8 +125,9 @@ Deno.test("status file: a date no run tried and an unverified one count on every
     // 12-02 fetched on 12-05, after its merge night by --merge-after 2: late.
     { proxy: "proxy01", ...zero, late: 1, untried: 1, unverified: 1 },
     { proxy: "proxy02", ...zero, late: 1, untried: 1 },
-    // 11-29 and 11-30: the window is still open on log02.
-    { proxy: "proxy03", ...zero, pending: 2, unverified: 1 },
+    // 11-29 and 11-30: the window is still open on log02, but 11-29's merge (by --merge-after
+    // 2, after the run of 12-01) has run without it: unmerged, as the check's CRITICAL says.
+    { proxy: "proxy03", ...zero, pending: 1, unmerged: 1, unverified: 1 },
   ]);
 });
 

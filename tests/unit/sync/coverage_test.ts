@@ -276,6 +276,27 @@ Deno.test("coverage: per-proxy gaps count untried, unverified and unmerged dates
   }
 });
 
+Deno.test("coverage: a pending date whose merge ran without it counts as unmerged, where the check says CRITICAL", () => {
+  const c = coverage([
+    run("2026-12-01", {
+      proxy01: { "2026-11-29": failed(), "2026-11-30": failed() },
+      log05: { "2026-11-29": failed(), "2026-11-30": failed() },
+    }),
+  ], { window: 3 });
+  const zero = Object.fromEntries(GAPS.map((g) => [g, 0])) as Record<Gap, number>;
+  // 11-29's merge night (12-01, --merge-after 2) has passed; 11-30's has not.
+  assertEquals(proxyGaps(c), {
+    proxy01: { ...zero, pending: 1, unmerged: 1 },
+    log05: { ...zero, pending: 2 },
+  });
+  const v = coverageVerdict(c);
+  assertEquals(v.state, "CRITICAL");
+  assertEquals(
+    v.findings.map((f) => f.state + " " + f.text.split(":")[0]),
+    ["CRITICAL 1 date not fetched before its merge, missing from DNF Counting"],
+  );
+});
+
 Deno.test("coverage: every state that is not OK is a per-proxy gap column, and no column twice", () => {
   for (const s of STATES) {
     if (STATE_INFO[s].severity !== "ok") assertEquals(STATE_INFO[s].gap, true, s);
