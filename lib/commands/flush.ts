@@ -16,7 +16,12 @@ import { openOrSkip, rememberStall } from "../delivery/failfast.ts";
 import { formatSentAt } from "../message/message.ts";
 import { checkSpoolDir } from "../spool/safety.ts";
 import { listSpool, resolveSpool, waitingEntries } from "../spool/spool.ts";
-import { SYSTEM_SPOOL, type SystemSpool, systemSpools } from "../spool/users.ts";
+import {
+  SYSTEM_SPOOL,
+  type SystemSpool,
+  systemSpools,
+  userDestinationProblem,
+} from "../spool/users.ts";
 import { Interruption } from "../io/interrupt.ts";
 
 /** The options of `busmsg flush`. */
@@ -42,7 +47,8 @@ valid message (*.bad), or not a regular file (a symlink is never followed, a FIF
 opened): kept, never deleted, never sent again. Holds the spool's lock: two
 flushes never send the same message. Run it from cron, or let the next successful
 publish/sync-event drain the spool by itself. --dry-run prints "ID ROUTING_KEY EXCHANGE
-FILE" per waiting message ("-" for a file that is not a valid message).
+FILE" per waiting message ("-" for a file that is not a valid message), and says on stderr
+each user's message that flush would move aside rather than send (see below).
 Run as root with the system spool (the default), it goes through root's spool and then
 every user's directory under /var/spool/busmsg/users, each checked against the ownership
 rule as its owner (a symlink there is never followed); a directory that may not be used is
@@ -87,6 +93,14 @@ async function spoolsToFlush(dir: string): Promise<SystemSpool[]> {
   return spools;
 }
 
+/**
+ * The user whose spool this is when it is a user's directory of the system tree (whoever owns
+ * it): its files name destinations that root's identity must not be lent to.
+ */
+function guardedUser(spool: SystemSpool): string | undefined {
+  return spool.user !== "" && spool.dir !== SYSTEM_SPOOL ? spool.user : undefined;
+}
+
 /** Runs `busmsg flush`. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand("flush", args, OPTIONS);
@@ -117,9 +131,15 @@ export async function run(args: string[]): Promise<number> {
       topicPrefix: config.topicPrefix,
     };
     let count = 0;
-    for (const { dir } of spools) {
+    for (const spool of spools) {
+      const { dir } = spool;
       const entries = await waitingEntries(dir, defaults, (m) => address(m, config));
       count += entries.length;
+      const user = guardedUser(spool);
+      for (const { path, destination } of entries) {
+        const why = user && destination && userDestinationProblem(user, destination, config);
+        if (why) say(`spool ${dir}: would not be sent, but moved aside: ${path}: ${why}`);
+      }
       out(
         entries.map((e) =>
           `${e.id ?? "-"} ${e.destination?.routingKey ?? "-"} ${
@@ -152,13 +172,13 @@ export async function run(args: string[]): Promise<number> {
   try {
     let sent = 0, left = 0, busy = 0, refused = false;
     let failure: number | undefined;
-    for (const { dir, uid, user } of spools) {
+    for (const spool of spools) {
+      const { dir, uid } = spool;
       // Another process sending from a spool is doing this job already: no need to wait.
       const lockWait = Math.max(Math.min(deadline, Date.now() + 200), Date.now());
       const foreign = uid !== (Deno.uid() ?? 0);
-      // A user's directory of the system tree (whoever owns it): its files name destinations
-      // that root's identity must not be lent to.
-      const guard = user !== "" && dir !== SYSTEM_SPOOL ? { user } : {};
+      const user = guardedUser(spool);
+      const guard = user === undefined ? {} : { user };
       let flushed;
       try {
         flushed = await flushSpool(session, config, dir, deadline, {

@@ -239,6 +239,7 @@ Deno.test({
       prefix: crypto.randomUUID(),
       old: crypto.randomUUID(),
     };
+    const runIdOf = (text: string) => JSON.parse(text).run_id ?? JSON.parse(text).body?.run_id;
     const publish = async (runId: string, args: string[]) => {
       const sent = await asUser(run(["publish", ...args, "loghost=log01", `run_id=${runId}`]), {
         ...userEnv,
@@ -284,7 +285,24 @@ Deno.test({
       );
       const copied = await asUser(["/bin/cp", forged, `${USER_SPOOL}/`], userEnv);
       assertEquals(copied.code, 0, copied.stderr);
-      assertEquals((await everything(USER_SPOOL)).filter((n) => n.endsWith(".msg")).length, 5);
+      const waiting = (await everything(USER_SPOOL)).filter((n) => n.endsWith(".msg"));
+      assertEquals(waiting.length, 5);
+      // A dry run lists all five and says which four flush would move aside, sending none.
+      const dry = await asRoot(["flush", "--dry-run"]);
+      assertEquals(dry.code, 0, dry.stderr);
+      assertEquals(dry.stdout.trim().split("\n").length, 5, dry.stdout);
+      const wouldNot = dry.stderr.split("\n").filter((l) => l.includes("would not be sent"));
+      assertEquals(wouldNot.length, 4, dry.stderr);
+      for (const name of waiting) {
+        const text = await Deno.readTextFile(`${USER_SPOOL}/${name}`);
+        const said = wouldNot.some((l) =>
+          l.startsWith(
+            `busmsg: spool ${USER_SPOOL}: would not be sent, but moved aside: ${USER_SPOOL}/${name}: ` +
+              `user ${USER} may not send there with root's identity: `,
+          )
+        );
+        assertEquals(said, runIdOf(text) !== ids.legit, name);
+      }
 
       // The broker back; the flush unit's command, as root.
       const back = relay(PLAIN_PORT, { listenPort: port });
@@ -298,7 +316,6 @@ Deno.test({
       assertEquals(flush.code, 121, flush.stderr);
       assertIncludes(flush.stdout, "1 sent, 0 left");
       const ours = new Set(Object.values(ids));
-      const runIdOf = (text: string) => JSON.parse(text).run_id ?? JSON.parse(text).body?.run_id;
       const arrived = (await topic.settle(1000)).filter((m) => ours.has(runIdOf(m.text)));
       assertEquals(arrived.map((m) => [m.routingKey, runIdOf(m.text)]), [
         ["org.fedoraproject.prod.logging.stats.countme-update.start", ids.legit],
