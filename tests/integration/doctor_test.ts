@@ -4,7 +4,7 @@ import { X509Certificate } from "node:crypto";
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
 import { CERTS, Reader, TLS_PORT, tlsConfig } from "../support/broker.ts";
 import { relay, silentServer } from "../support/faults.ts";
-import { busmsg, writeConfig } from "../support/run.ts";
+import { busmsg, fillSpool, writeConfig } from "../support/run.ts";
 
 /** `STATE check` of every check line, without the summary (the first line). */
 function checks(stdout: string): string[] {
@@ -416,4 +416,32 @@ Deno.test("doctor: one 2 s budget for the whole run against a silent broker (the
   } finally {
     silent.close();
   }
+});
+
+Deno.test("doctor: a spool of 20,000 files is counted within the run's budget (reading them all took 9 s)", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const url = "amqp://127.0.0.1:1/";
+  const spooled = await busmsg(
+    ["publish", "--url", url, "--retry-after", "0s", "--topic", "logging.stats.debug.x", "a=1"],
+    { spoolDir },
+  );
+  assertEquals(spooled.code, 0, spooled.stderr);
+  const [model] = [...Deno.readDirSync(spoolDir)].filter((e) => e.name.endsWith(".msg"));
+  const line = await Deno.readTextFile(`${spoolDir}/${model!.name}`);
+  fillSpool(spoolDir, line, 19_999, 3_600_000);
+  const run = await busmsg(["doctor", "--url", url], { spoolDir });
+  assert(run.ms < 3000, `took ${run.ms} ms`);
+  assertIncludes(
+    run.stdout,
+    `\nWARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): 20000 message(s) waiting, oldest 60 min; `,
+  );
+  // A budget spent before the listing ends: what was seen, said as a lower bound.
+  const short = await busmsg(["doctor", "--url", url, "--timeout", "0.001"], { spoolDir });
+  assert(short.ms < 3000, `took ${short.ms} ms`);
+  assertIncludes(
+    short.stdout,
+    `\nWARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): at least `,
+  );
+  assertIncludes(short.stdout, "not all counted: the 0.001 s budget (--timeout) was spent");
+  await Deno.remove(spoolDir, { recursive: true });
 });

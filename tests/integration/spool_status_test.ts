@@ -2,7 +2,7 @@
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { tlsConfig } from "../support/broker.ts";
 import { labelsOf } from "../support/plugin_output.ts";
-import { busmsg } from "../support/run.ts";
+import { busmsg, fillSpool } from "../support/run.ts";
 
 /** Spools `n` messages the real way: a broker that refuses connections. */
 async function spoolSome(spoolDir: string, topics: string[]): Promise<string[]> {
@@ -246,13 +246,7 @@ Deno.test("spool status: 20,000 files are counted within the budget (default 2 s
   const [model] = await spoolSome(spoolDir, ["logging.stats.debug.a"]);
   const line = await Deno.readTextFile(model!);
   await Deno.remove(model!);
-  // Named as busmsg names them, the oldest an hour old.
-  const then = Date.now() - 3_600_000;
-  for (let i = 0; i < 20_000; i++) {
-    const name = `${String(then + i).padStart(14, "0")}-${String(i).padStart(6, "0")}-` +
-      `${crypto.randomUUID()}.msg`;
-    Deno.writeTextFileSync(`${spoolDir}/${name}`, line, { mode: 0o600 });
-  }
+  fillSpool(spoolDir, line, 20_000, 3_600_000);
   const started = Date.now();
   const run = await busmsg(["spool", "status"], { spoolDir });
   const ms = Date.now() - started;

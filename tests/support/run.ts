@@ -117,6 +117,19 @@ export function publishedIds(stdout: string): string[] {
   return stdout.trim().split("\n").filter(Boolean).map((l) => l.split(" ")[0]!);
 }
 
+/**
+ * Fills a spool with `n` copies of one spool file's `line`, named as busmsg names them (TIME-SEQ-
+ * UUID.msg), the oldest spooled `ageMs` ago.
+ */
+export function fillSpool(dir: string, line: string, n: number, ageMs: number): void {
+  const then = Date.now() - ageMs;
+  for (let i = 0; i < n; i++) {
+    const name = `${String(then + i).padStart(14, "0")}-${String(i).padStart(6, "0")}-` +
+      `${crypto.randomUUID()}.msg`;
+    Deno.writeTextFileSync(`${dir}/${name}`, line, { mode: 0o600 });
+  }
+}
+
 /** The dump lines in a spool directory (files ending .msg), oldest first. */
 export async function spoolLines(dir: string): Promise<string[]> {
   const names: string[] = [];
