@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
 import { drainQueue, durableQueue, PLAIN_URL, rabbitmqctl } from "../support/broker.ts";
-import { busmsg, spoolLines } from "../support/run.ts";
+import { busmsg, spawnBusmsg, spoolLines } from "../support/run.ts";
 
 const TIMEOUT_MS = 2000;
 // Process start-up plus a little: what "within the timeout plus a small margin" allows.
@@ -106,6 +106,45 @@ Deno.test("fail-fast: a flush that finds the broker confirming nothing is rememb
     assert(next.ms < 1000, `took ${next.ms} ms: ${next.stderr}`);
     assertIncludes(next.stderr, "not trying");
     assertEquals((await spoolLines(spoolDir)).length, 2);
+  } finally {
+    await rabbitmqctl("set_vm_memory_high_watermark", "0.4");
+  }
+});
+
+Deno.test("publish --stream: after a stall the next lines are spooled at once, not each after a timeout", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const child = spawnBusmsg(["publish", "--stream", "--timeout", "2", "--url", PLAIN_URL, "-"], {
+    BUSMSG_SPOOL_DIR: spoolDir,
+  }, "piped");
+  const writer = child.stdin.getWriter();
+  const line = (n: number) =>
+    writer.write(new TextEncoder().encode(`{"topic": "ff.stream", "body": {"n": ${n}}}\n`));
+  const spooledWithin = async (n: number, ms: number) => {
+    const end = Date.now() + ms;
+    while ((await spoolLines(spoolDir)).length < n && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return (await spoolLines(spoolDir)).length;
+  };
+  await rabbitmqctl("set_vm_memory_high_watermark", "0");
+  try {
+    await line(1);
+    assertEquals(
+      await spooledWithin(1, TIMEOUT_MS + MARGIN_MS + 3000),
+      1,
+      "spooled at the timeout",
+    );
+    const started = Date.now();
+    await line(2);
+    await line(3);
+    assertEquals(await spooledWithin(3, TIMEOUT_MS), 3);
+    // Not one timeout per line: no new connection was tried.
+    assert(Date.now() - started < TIMEOUT_MS / 2, `took ${Date.now() - started} ms`);
+    await writer.close();
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assertIncludes(stderr, "warning: 3 of 3 message(s) spooled");
   } finally {
     await rabbitmqctl("set_vm_memory_high_watermark", "0.4");
   }
