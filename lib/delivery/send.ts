@@ -113,9 +113,12 @@ async function sendAll(
       ? await Promise.race([pending, interruption.signalled])
       : await pending;
     if (step instanceof DeliveryError || step.done) break;
+    // The bound is on the broker's progress, counted from here: neither the wait for input (a
+    // live pipe's first line may come minutes after connecting) nor a long drain of the spool
+    // before it is the broker making none, and a stall is remembered (fail-fast).
+    deadline = Date.now() + config.timeoutMs;
     const batch = step.value;
     if (batch.length === 0) continue;
-    if (total > 0) deadline = Date.now() + config.timeoutMs;
     if (!(session instanceof DeliveryError)) {
       const ended = interruption.error ?? session.broken ?? session.stalled;
       if (ended) {

@@ -32,6 +32,29 @@ Deno.test("publish --stream: each line goes out as it arrives; bad lines skipped
   }
 });
 
+Deno.test("publish --stream: a first line that comes after --timeout is delivered, not spooled (waiting for input is not the broker's lack of progress)", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const reader = await Reader.open(["late.#"]);
+  const child = spawnBusmsg(["publish", "--stream", "--timeout", "1", "--url", PLAIN_URL, "-"], {
+    BUSMSG_SPOOL_DIR: spoolDir,
+  }, "piped");
+  const writer = child.stdin.getWriter();
+  try {
+    // Start-up, connecting, then more than the timeout with nothing to send.
+    await new Promise((r) => setTimeout(r, 2500));
+    await writer.write(new TextEncoder().encode('{"topic": "late.1", "body": {"n": 1}}\n'));
+    await writer.close();
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assertNotIncludes(stderr, "spooled");
+    assertEquals(await spoolLines(spoolDir), []);
+    assertEquals((await reader.take(1)).map((m) => m.routingKey), ["late.1"]);
+  } finally {
+    await reader.close();
+  }
+});
+
 Deno.test("a 25,000-line stdin (read twice, in rounds) arrives whole and in order", async () => {
   const n = 25_000;
   const lines = Array.from(
