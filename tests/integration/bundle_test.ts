@@ -5,16 +5,20 @@
  */
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
-import { BUNDLE, ENTRY, ROOT, runCommand } from "../support/run.ts";
+import { BUNDLE, entryOf, ROOT, runCommand } from "../support/run.ts";
 import { closureOf, importsOf } from "../../scripts/bundle_layout.ts";
 
 /** Every file of the program (busmsg.js and its chunks), relative to dist/. */
 const PROGRAM = closureOf(BUNDLE).map((f) => f.slice(BUNDLE.length - "busmsg.js".length));
 
-/** Runs a bundle as {@link ENTRY} runs dist/busmsg.js, in an empty directory, empty DENO_DIR. */
+/**
+ * Runs a bundle as the launcher runs it (this Deno, the binary's flags), in an empty directory,
+ * empty DENO_DIR: these tests are about the bundle, whatever form the rest of the suite runs.
+ */
 async function runBundle(bundle: string, args: string[]) {
   const dir = await Deno.makeTempDir({ prefix: "busmsg-bundle-" });
-  return await runCommand(ENTRY[0]!, [...ENTRY.slice(1, -1), bundle, ...args], {
+  const [deno, ...rest] = entryOf(Deno.execPath(), bundle);
+  return await runCommand(deno!, [...rest, ...args], {
     cwd: dir,
     clearEnv: true,
     env: {
