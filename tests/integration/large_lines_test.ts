@@ -10,7 +10,7 @@ Deno.test("60 lines of 1 MiB go through publish --dry-run in a 128 MB heap, in o
   for (let i = 0; i < 60; i++) await file.write(new TextEncoder().encode(line(i) + "\n"));
   file.close();
   // The heap is capped to make growth with the input fail loudly rather than pass unnoticed
-  // (DENO_V8_FLAGS: after the program's own flags, whichever form of busmsg runs).
+  // (DENO_V8_FLAGS: every form of busmsg reads it; the program's own flags set no heap size).
   const run = await new Deno.Command(ENTRY[0]!, {
     args: [...ENTRY.slice(1), "publish", "--dry-run", path],
     stdout: "piped",
