@@ -49,7 +49,9 @@ export interface FlushReport {
  * again at most the unconfirmed ones). A message the broker refuses for good, or a file that
  * is not a message, is moved aside with its reason, never deleted. Rounds stop at the first
  * one that cannot finish (the broker is away or makes no progress); given the error of a
- * session that could not be opened, none is sent. Every file looked at is reported. `foreign`:
+ * session that could not be opened, none is sent. Each round has its own progress bound,
+ * `config.timeoutMs` from its start; `deadline` bounds only the wait for the lock (when no
+ * `lockWait` is given). Every file looked at is reported. `foreign`:
  * the spool is another user's (root's flush of a user's directory; see lock.ts). `user`: whose
  * spool it is when root flushes a user's: a message goes only where that user's busmsg could
  * have sent it (see {@link userDestinationProblem}); any other is moved aside as refused.
@@ -143,10 +145,13 @@ export async function flushSpool(
         continue;
       }
       const removals: Promise<void>[] = [];
+      // The bound is on the broker's progress, counted from this round, the first too: a
+      // spool sent before this one (root's, before a user's), reading this round's files, or
+      // connecting, is not the broker making none, and a stall would be remembered (fail-fast).
       const deliveries = await publishOn(
         session.broken ?? session.stalled ?? session,
         valid.map((v) => v.item),
-        at === 0 ? deadline : Date.now() + config.timeoutMs,
+        Date.now() + config.timeoutMs,
         {
           idleMs: config.timeoutMs,
           onConfirm: (i) => removals.push(Deno.remove(valid[i]!.file).catch(() => {})),
