@@ -328,11 +328,43 @@ function tooLarge(size: number, max: number): string {
 }
 
 /**
+ * How long root waits for a user's file to open. Opening a regular file takes microseconds; only
+ * a FIFO the user swapped in after the look (whose open waits for a writer) takes longer.
+ */
+export const FOREIGN_OPEN_MS = 1000;
+
+/**
+ * Opens `path` read-only, or says why not within `waitMs`. The open is never read-write: the
+ * units give root CAP_DAC_READ_SEARCH (read any file) and the status unit a read-only spool, so
+ * a read-write open of a user's file fails there. A FIFO's read-only open blocks (in a thread of
+ * the runtime's pool, not the event loop) until someone opens it for writing: past `waitMs` it is
+ * left behind (closed if it ever opens) and the file reported; the process exits at its end
+ * whatever that thread waits for.
+ */
+export async function openWithin(path: string, waitMs: number): Promise<Deno.FsFile | string> {
+  const opening = Deno.open(path, { read: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`did not open within ${waitMs} ms: replaced by a FIFO, not a regular file`),
+      waitMs,
+    );
+  });
+  try {
+    const first = await Promise.race([opening, late]);
+    if (typeof first === "string") opening.then((f) => f.close(), () => {});
+    return first;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The bytes of a regular file in the spool (at most `max`), or why it cannot be read: never
- * follows a symlink nor opens a FIFO (which would block). The look before the open leaves a
- * moment in which the entry could be swapped: in this user's own spool only it may write
- * (safety.ts); in a user's spool read by root, the open is read-write so that a FIFO swapped in
- * cannot block it. The open file is checked to be the one looked at.
+ * follows a symlink nor opens a FIFO knowingly. The look before the open leaves a moment in which
+ * the entry could be swapped: in this user's own spool only it may write (safety.ts); in a user's
+ * spool read by root, a FIFO swapped in holds the open at most {@link FOREIGN_OPEN_MS}. The open
+ * file is checked to be the one looked at.
  */
 export async function readRegularFile(
   path: string,
@@ -345,10 +377,13 @@ export async function readRegularFile(
     const problem = notRegular(info);
     if (problem) return problem;
     if (info.size > max) return tooLarge(info.size, max);
-    // Root reading a user's file (a user's spool): read-write, which never blocks on a FIFO
-    // the user might swap in after the look; the check below then finds it is not the file.
+    // Root reading a user's file (a user's spool): the user may swap a FIFO in after the look.
     const foreign = Deno.uid() === 0 && info.uid !== 0;
-    file = await Deno.open(path, { read: true, write: foreign });
+    const opened = foreign
+      ? await openWithin(path, FOREIGN_OPEN_MS)
+      : await Deno.open(path, { read: true });
+    if (typeof opened === "string") return opened;
+    file = opened;
   } catch (e) {
     return `cannot read: ${ioReason(e)}`;
   }

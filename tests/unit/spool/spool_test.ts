@@ -4,6 +4,7 @@ import { ownershipProblem } from "../../../lib/spool/safety.ts";
 import {
   defaultSpoolDir,
   MAX_SPOOL_FILE_BYTES,
+  openWithin,
   readRegularFile,
   readSpoolFile,
   summarizeSpool,
@@ -167,4 +168,35 @@ Deno.test("a spool file larger than any message is not read (a sparse file costs
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "a FIFO swapped in for a user's message holds root's read-only open only so long, said; a file opens",
+  // The FIFO's open is left waiting in the runtime's pool until this test opens its other end.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const fifo = `${dir}/01796683385717-000000-aaaaaaaa-166d-4ecc-8196-952506e230e4.msg`;
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assertEquals(made.code, 0);
+      const start = Date.now();
+      const got = await openWithin(fifo, 200);
+      const took = Date.now() - start;
+      assertEquals(got, "did not open within 200 ms: replaced by a FIFO, not a regular file");
+      assertEquals(took >= 200 && took < 2000, true, `${took} ms`);
+      // The writer's end releases the open left waiting, which then closes what it opened.
+      const writer = await Deno.open(fifo, { write: true });
+      writer.close();
+      const file = `${dir}/01796683385717-000001-aaaaaaaa-166d-4ecc-8196-952506e230e4.msg`;
+      await Deno.writeTextFile(file, "x");
+      const opened = await openWithin(file, 200);
+      assertEquals(typeof opened === "string" ? opened : "opened", "opened");
+      if (typeof opened !== "string") opened.close();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
