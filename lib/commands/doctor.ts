@@ -11,7 +11,7 @@ import {
   SPOOL_DIR_OPTION,
 } from "../cli/option_table.ts";
 import { out, say } from "../io/output.ts";
-import { formatAge } from "../text/duration.ts";
+import { waitingFigures } from "../text/waiting.ts";
 import { type State, worst } from "../text/nagios.ts";
 import {
   type Check,
@@ -531,8 +531,7 @@ async function checkSpool(
   const { uid, mode } = await Deno.stat(dir);
   const modeText = mode === null ? "?" : (mode & 0o7777).toString(8).padStart(4, "0");
   const cut = summary.stopped?.listedAll === false;
-  const waiting = `${cut ? "at least " : ""}${summary.messages} message(s) waiting` +
-    (summary.oldestAgeMs === undefined ? "" : `, oldest ${formatAge(summary.oldestAgeMs)}`);
+  const waiting = `waiting: ${waitingFigures(summary.messages, summary.oldestAgeMs, cut)}`;
   const problems: string[] = [];
   const [aside] = summary.movedAside;
   if (aside) {

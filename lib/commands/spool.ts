@@ -6,6 +6,7 @@ import { parseTimeout } from "../config.ts";
 import { closest } from "../text/suggest.ts";
 import { out } from "../io/output.ts";
 import { formatAge, parseDuration } from "../text/duration.ts";
+import { waitingFigures } from "../text/waiting.ts";
 import { exitCodeFor, type State, worst } from "../text/nagios.ts";
 import { type Check, checkJson, pluginOutput, unknownCheck } from "../text/check.ts";
 import {
@@ -61,13 +62,15 @@ does not exist is a WARNING, and so is a user's own spool picked by default when
 exists (a monitoring user that forgot sudo would check the wrong spool): give
 --spool-dir to check that one on purpose. Run as root on the system spool (the
 default), it counts root's spool and every user's directory under
-/var/spool/busmsg/users together, one "user NAME: DIR: N message(s)" line each (--json:
-"users") when there are user directories; one that may not be used is CRITICAL.
+/var/spool/busmsg/users together, one "user NAME: DIR: N messages, oldest AGE" line each
+(--json: "users") when there are user directories; one that may not be used is CRITICAL.
 Counting stops at --timeout (default 2 s), so that the check answers within its plugin's
 timeout however many files wait: the count and the oldest age come from the file names
-(fast), each file is then read for its destination until the budget is spent; files not
-read are said ("N not read in time") and make it a WARNING, and a directory not even
-listed to its end gives lower bounds ("at least N messages").
+(TIME-SEQ-UUID.msg: exact once the directory is listed), each file is then read for its
+destination until the budget is spent; files not read only leave their contents
+unchecked ("N message(s) not read in time" in the details) and do not change the state.
+A directory not even listed to its end gives lower bounds ("at least N messages, oldest
+at least AGE") and is at least a WARNING: a file not listed may be older.
 
 ${formatOptions(OPTIONS)}
 
@@ -81,13 +84,13 @@ destinations, files moved aside, and complete (false when counting stopped at --
 
 Exit status (a monitoring plugin's, unlike the sending commands'): 0 OK (messages younger
 than -w/-c may wait during an outage), 1 WARNING (files were moved aside, or wait that are
-not valid messages: someone must look; or the oldest message is older than -w; or counting
-stopped at --timeout),
+not valid messages: someone must look; or the oldest message is older than -w; or the
+directory was not listed to its end within --timeout),
 2 CRITICAL (the oldest message is older than -c), 3 UNKNOWN (the check could not run).`;
 
 const DEFAULT_MAX_AGE = "6h";
 /** Counting's default budget: with start-up, under the Zabbix agent's default 3 s timeout. */
-const BUDGET_MS = 2000;
+export const SPOOL_BUDGET_MS = 2000;
 
 /** How long the oldest message may wait: WARNING after `warnMs` (when given), CRITICAL after `criticalMs`. */
 export interface AgeLimits {
@@ -105,19 +108,17 @@ export function judgeSpool(
     : limits;
   const age = summary.oldestAgeMs;
   // Not listed to the end: every number is what was seen, a lower bound.
-  const atLeast = summary.stopped?.listedAll === false ? "at least " : "";
-  const parts = [`${atLeast}${summary.messages} message${summary.messages === 1 ? "" : "s"}`];
-  if (age !== undefined) parts.push(`oldest ${atLeast}${formatAge(age)}`);
+  const cut = summary.stopped?.listedAll === false;
+  const parts = [waitingFigures(summary.messages, age, cut)];
   let state: State = "OK";
-  if (summary.stopped) {
-    // Not all looked at, so not all known to be well: what was not seen may need a person.
+  if (cut) {
+    // The files not listed may be older than any seen: not known to be well, so at least a
+    // WARNING, and what was seen (an age past -c) still decides when it is worse.
     state = "WARNING";
-    parts.push(
-      summary.stopped.listedAll
-        ? `${summary.stopped.unread} not read in time (destinations and validity unknown)`
-        : "counting stopped at the time budget (--timeout)",
-    );
+    parts.push("counting stopped at the time budget (--timeout): figures are lower bounds");
   }
+  // Listed to the end, the count and the oldest age are exact (the names carry the time): files
+  // not read in time only leave their contents unchecked, said in the details, not a WARNING.
   if (summary.notMessages > 0) {
     // Never sent: the next flush moves them aside, and someone must look at them.
     state = "WARNING";
@@ -193,7 +194,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const limits = ageLimits(values);
     const deadline = Date.now() +
-      (values.timeout === undefined ? BUDGET_MS : parseTimeout(values.timeout, "--timeout"));
+      (values.timeout === undefined ? SPOOL_BUDGET_MS : parseTimeout(values.timeout, "--timeout"));
     const spool = resolveSpool(values, (name) => Deno.env.get(name));
     if (spool.dir === undefined) throw new Error(spool.problem ?? "no spool directory");
     const dir = spool.dir;
@@ -306,11 +307,16 @@ export function spoolCheck(
     ],
     details: [
       `spool: ${dir}`,
+      ...(summary.stopped?.unread
+        ? [
+          `${summary.stopped.unread} message(s) not read in time: their destinations and ` +
+          "validity not checked" +
+          (summary.stopped.listedAll ? " (the count and the oldest age, from the names, are)" : ""),
+        ]
+        : []),
       ...users.map(({ spool, summary: s }) =>
-        `user ${spool.user}: ${spool.dir}: ${
-          s.stopped?.listedAll === false ? "at least " : ""
-        }${s.messages} message(s)` +
-        (s.oldestAgeMs === undefined ? "" : `, oldest ${formatAge(s.oldestAgeMs)}`) +
+        `user ${spool.user}: ${spool.dir}: ` +
+        waitingFigures(s.messages, s.oldestAgeMs, s.stopped?.listedAll === false) +
         (s.unsafe ? `, not usable: ${s.unsafe}` : "")
       ),
       ...[...summary.destinations].map(([to, count]) => `destination ${to}: ${count}`),

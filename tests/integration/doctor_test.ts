@@ -202,7 +202,7 @@ Deno.test("doctor: a silent broker is CRITICAL within the timeout; waiting messa
     );
     assertIncludes(
       run.stdout,
-      `WARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): 1 message(s) waiting, oldest `,
+      `WARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): waiting: 1 message, oldest `,
     );
     assertIncludes(run.stdout, "run 'busmsg flush' once the broker is reachable");
   } finally {
@@ -433,14 +433,14 @@ Deno.test("doctor: a spool of 20,000 files is counted within the run's budget (r
   assert(run.ms < 3000, `took ${run.ms} ms`);
   assertIncludes(
     run.stdout,
-    `\nWARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): 20000 message(s) waiting, oldest 60 min; `,
+    `\nWARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): waiting: 20000 messages, oldest 60 min; `,
   );
   // A budget spent before the listing ends: what was seen, said as a lower bound.
   const short = await busmsg(["doctor", "--url", url, "--timeout", "0.001"], { spoolDir });
   assert(short.ms < 3000, `took ${short.ms} ms`);
   assertIncludes(
     short.stdout,
-    `\nWARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): at least `,
+    `\nWARNING spool: ${spoolDir} (owner uid ${Deno.uid()}, mode 0700): waiting: at least `,
   );
   assertIncludes(short.stdout, "not all counted: the 0.001 s budget (--timeout) was spent");
   await Deno.remove(spoolDir, { recursive: true });

@@ -48,7 +48,7 @@ Deno.test({
       // Root's check counts it, under the user's line.
       const before = await asRoot(["spool", "status"]);
       assertIncludes(before.stdout, "SPOOL OK - 1 message");
-      assertIncludes(before.stdout, `user ${USER}: ${USER_SPOOL}: 1 message(s)`);
+      assertIncludes(before.stdout, `user ${USER}: ${USER_SPOOL}: 1 message, oldest `);
       const json = await asRoot(["spool", "status", "--json"]);
       assertEquals(JSON.parse(json.stdout).users[USER].messages, 1);
 
@@ -77,7 +77,7 @@ Deno.test({
         back.close();
       }
       const after = await asRoot(["spool", "status"]);
-      assertIncludes(after.stdout, `user ${USER}: ${USER_SPOOL}: 0 message(s)`);
+      assertIncludes(after.stdout, `user ${USER}: ${USER_SPOOL}: 0 messages\n`);
       const afterJson = await asRoot(["spool", "status", "--json"]);
       assertEquals(JSON.parse(afterJson.stdout).users[USER].messages, 0);
       assertEquals((await everything(USER_SPOOL)).filter((n) => n.endsWith(".msg")), []);

@@ -2,8 +2,8 @@ import { assertEquals, assertThrows } from "../../support/assert.ts";
 import { formatAge, parseDuration } from "../../../lib/text/duration.ts";
 import { exitCodeFor, worst } from "../../../lib/text/nagios.ts";
 import { UsageError } from "../../../lib/errors.ts";
-import { judgeLocation, judgeSpool } from "../../../lib/commands/spool.ts";
-import type { SpoolSummary } from "../../../lib/spool/spool.ts";
+import { judgeLocation, judgeSpool, spoolCheck } from "../../../lib/commands/spool.ts";
+import type { SpoolCount, SpoolSummary } from "../../../lib/spool/spool.ts";
 import {
   clearFailure,
   recentFailure,
@@ -94,18 +94,31 @@ Deno.test("spool status: OK while young messages wait, CRITICAL past --max-age, 
   });
 });
 
-Deno.test("spool status: counting stopped at its budget is a WARNING; not listed to the end, every number a lower bound", () => {
+Deno.test("spool status: files not read in time do not raise the state when the listing completed; a listing cut short is at least a WARNING, its figures lower bounds", () => {
   const sixHours = 6 * 3_600_000;
+  // Listed to the end: the count and the oldest age come from the names, exact; only the
+  // contents of the files not read are unknown (said in the details), as during any outage.
   assertEquals(
     judgeSpool(
       spool({ messages: 20000, oldestAgeMs: 60_000, stopped: { listedAll: true, unread: 15000 } }),
       sixHours,
     ),
-    {
-      state: "WARNING",
-      text:
-        "20000 messages, oldest 60 s, 15000 not read in time (destinations and validity unknown)",
-    },
+    { state: "OK", text: "20000 messages, oldest 60 s" },
+  );
+  // ... and the ages still decide.
+  assertEquals(
+    judgeSpool(
+      spool({ messages: 9, oldestAgeMs: 7 * 3_600_000, stopped: { listedAll: true, unread: 8 } }),
+      { warnMs: 3_600_000, criticalMs: sixHours },
+    ).state,
+    "CRITICAL",
+  );
+  assertEquals(
+    judgeSpool(
+      spool({ messages: 9, oldestAgeMs: 2 * 3_600_000, stopped: { listedAll: true, unread: 8 } }),
+      { warnMs: 3_600_000, criticalMs: sixHours },
+    ).state,
+    "WARNING",
   );
   assertEquals(
     judgeSpool(
@@ -115,7 +128,7 @@ Deno.test("spool status: counting stopped at its budget is a WARNING; not listed
     {
       state: "WARNING",
       text: "at least 500 messages, oldest at least 60 s, counting stopped at the time budget " +
-        "(--timeout)",
+        "(--timeout): figures are lower bounds",
     },
   );
   // What was seen still decides when it is worse: the oldest seen is already too old.
@@ -125,6 +138,35 @@ Deno.test("spool status: counting stopped at its budget is a WARNING; not listed
       sixHours,
     ).state,
     "CRITICAL",
+  );
+});
+
+Deno.test("spool status: the files not read in time are said in the details; users' lines say 'at least' as the summary does", () => {
+  const check = spoolCheck(
+    "/var/spool/busmsg",
+    spool({ messages: 3, oldestAgeMs: 60_000, stopped: { listedAll: true, unread: 2 } }),
+    { criticalMs: 6 * 3_600_000 },
+  );
+  assertEquals(check.state, "OK");
+  assertEquals(
+    check.details.includes(
+      "2 message(s) not read in time: their destinations and validity not checked " +
+        "(the count and the oldest age, from the names, are)",
+    ),
+    true,
+    check.details.join("\n"),
+  );
+  const cut = spool({ messages: 4, oldestAgeMs: 1000, stopped: { listedAll: false, unread: 0 } });
+  const each: SpoolCount[] = [
+    { spool: { user: "root", uid: 0, dir: "/var/spool/busmsg" }, summary: cut },
+  ];
+  const users = spoolCheck("/var/spool/busmsg", cut, { criticalMs: 1000 }, undefined, each);
+  assertEquals(
+    users.details.includes(
+      "user root: /var/spool/busmsg: at least 4 messages, oldest at least 1 s",
+    ),
+    true,
+    users.details.join("\n"),
   );
 });
 
