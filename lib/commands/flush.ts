@@ -54,7 +54,8 @@ every user's directory under /var/spool/busmsg/users, each checked against the o
 rule as its owner (a symlink there is never followed); a directory that may not be used is
 said and makes the exit status 2, the others are still sent. A user's message is sent only
 where that user's busmsg could have sent it through root's configuration: root's exchange,
-and a routing key under root's topic prefix in logging.stats; any other is never sent with
+and a routing key under root's topic prefix in logging.stats that is the message's own
+topic under that prefix; any other is never sent with
 root's identity but moved aside as *.refused, said with the user, the file and why.
 
 ${formatOptions(OPTIONS)}
@@ -136,8 +137,9 @@ export async function run(args: string[]): Promise<number> {
       const entries = await waitingEntries(dir, defaults, (m) => address(m, config));
       count += entries.length;
       const user = guardedUser(spool);
-      for (const { path, destination } of entries) {
-        const why = user && destination && userDestinationProblem(user, destination, config);
+      for (const { path, destination, topic } of entries) {
+        const why = user && destination && topic !== undefined &&
+          userDestinationProblem(user, destination, topic, config);
         if (why) say(`spool ${dir}: would not be sent, but moved aside: ${path}: ${why}`);
       }
       out(

@@ -118,7 +118,7 @@ export async function flushSpool(
             : address(record.message, config);
           const notAllowed = options.user === undefined
             ? undefined
-            : userDestinationProblem(options.user, item, config);
+            : userDestinationProblem(options.user, item, item.message.topic, config);
           if (notAllowed === undefined) {
             valid.push({ file, item });
             continue;

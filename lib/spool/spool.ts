@@ -436,6 +436,8 @@ export interface WaitingEntry {
   destination: Destination | undefined;
   /** The message id, when the file is a message. */
   id: string | undefined;
+  /** The message's topic (without prefix), when the file is a message. */
+  topic: string | undefined;
 }
 
 /**
@@ -467,6 +469,7 @@ async function waitingEntry(
     ageMs: Math.max(0, now - (spooledAt(path) ?? now)),
     destination: record.message ? record.destination ?? fallback(record.message) : undefined,
     id: record.message?.id,
+    topic: record.message?.topic,
   };
 }
 

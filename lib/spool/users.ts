@@ -110,11 +110,14 @@ export const USER_TOPIC_FAMILY = "logging.stats";
  * so only where that user's busmsg could have sent it through root's configuration, root's
  * exchange and a routing key under root's topic prefix in the `logging.stats` family. A
  * destination that differs only because the user's configuration differed is refused too: root
- * never sends where its own configuration would not.
+ * never sends where its own configuration would not. The routing key must also be the message's
+ * own `topic` under root's prefix: the body was checked against that topic's schema, so a
+ * countme body must not go out as, say, a sync event that busmsg's coverage reads.
  */
 export function userDestinationProblem(
   user: string,
   to: Destination,
+  topic: string,
   root: { exchange: string; topicPrefix: string },
 ): string | undefined {
   const why = (text: string) => `user ${user} may not send there with root's identity: ${text}`;
@@ -126,6 +129,12 @@ export function userDestinationProblem(
   const family = `${routingKey(root.topicPrefix, USER_TOPIC_FAMILY)}.`;
   if (!to.routingKey.startsWith(family) || to.routingKey.length === family.length) {
     return why(`routing key ${JSON.stringify(to.routingKey)} is not under ${family}`);
+  }
+  const own = routingKey(root.topicPrefix, topic);
+  if (to.routingKey !== own) {
+    return why(
+      `routing key ${JSON.stringify(to.routingKey)} is not its topic's ${JSON.stringify(own)}`,
+    );
   }
   return undefined;
 }

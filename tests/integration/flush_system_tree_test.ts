@@ -13,12 +13,15 @@ const isRoot = Deno.uid() === 0;
 /** The owner of the user's directory: any uid but root's (the tree finds it by owner). */
 const USER_UID = 4242;
 
-/** One spool file as busmsg writes it, for `topic` under org.fedoraproject.prod. */
-function spoolLine(topic: string, runId: string): string {
+/**
+ * One spool file as busmsg writes it, for `topic` under org.fedoraproject.prod (addressed to
+ * `to`'s routing key instead when given, as a hand-made file can be).
+ */
+function spoolLine(topic: string, runId: string, to = topic): string {
   return JSON.stringify({
     busmsg_destination: {
       exchange: "amq.topic",
-      routing_key: `org.fedoraproject.prod.${topic}`,
+      routing_key: `org.fedoraproject.prod.${to}`,
     },
     body: { loghost: "log01", run_id: runId },
     headers: {
@@ -130,6 +133,53 @@ Deno.test({
       assertIncludes(status.stdout, "SPOOL OK - 0 messages");
     } finally {
       slow.close();
+      await reader.close();
+      await cleanUp();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "flush: a user's file whose routing key is not its topic's (a countme body as a sync event) is never sent with root's identity",
+  ignore: !isRoot,
+  fn: async () => {
+    const { user, asRoot, cleanUp } = await privateTree(PLAIN_PORT);
+    const reader = await Reader.open(["org.fedoraproject.prod.logging.stats.#"]);
+    const runId = crypto.randomUUID();
+    try {
+      // A valid countme body under its countme topic, addressed to sync.finish.
+      fillSpool(
+        user,
+        spoolLine("logging.stats.countme-update.start", runId, "logging.stats.sync.finish"),
+        1,
+        0,
+      );
+      for await (const e of Deno.readDir(user)) {
+        await Deno.chown(`${user}/${e.name}`, USER_UID, USER_UID);
+      }
+      const why = "user countme may not send there with root's identity: routing key " +
+        '"org.fedoraproject.prod.logging.stats.sync.finish" is not its topic\'s ' +
+        '"org.fedoraproject.prod.logging.stats.countme-update.start"';
+      const dry = await asRoot(["flush", "--dry-run"]);
+      assertEquals(dry.code, 0, dry.stderr);
+      assertIncludes(dry.stderr, `would not be sent, but moved aside: `);
+      assertIncludes(dry.stderr, why);
+      const flush = await asRoot(["flush"]);
+      assertEquals(flush.code, 121, flush.stderr);
+      assertIncludes(flush.stdout, "0 sent, 0 left");
+      assertIncludes(flush.stderr, why);
+      assertEquals(
+        (await reader.settle(1000)).filter((m) => JSON.parse(m.text).run_id === runId),
+        [],
+      );
+      const names: string[] = [];
+      for await (const e of Deno.readDir(user)) names.push(e.name);
+      assertEquals(names.filter((n) => n.endsWith(".msg")), []);
+      const [refused] = names.filter((n) => n.endsWith(".refused"));
+      const reason = `${user}/${refused!.replace(/\.refused$/, ".reason")}`;
+      assertEquals((await Deno.readTextFile(reason)).trim(), why);
+    } finally {
       await reader.close();
       await cleanUp();
     }

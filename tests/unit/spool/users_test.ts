@@ -4,10 +4,16 @@
  */
 import { assertEquals, assertIncludes } from "../../support/assert.ts";
 import { userDestinationProblem } from "../../../lib/spool/users.ts";
+import { stripPrefix } from "../../../lib/message/message.ts";
 
 const root = { exchange: "amq.topic", topicPrefix: "org.fedoraproject.prod" };
-const check = (exchange: string, routingKey: string, config = root) =>
-  userDestinationProblem("countme", { exchange, routingKey }, config);
+/** The check for a message whose topic is its routing key without root's prefix (`topic`: not). */
+const check = (
+  exchange: string,
+  routingKey: string,
+  config = root,
+  topic = stripPrefix(config.topicPrefix, routingKey),
+) => userDestinationProblem("countme", { exchange, routingKey }, topic, config);
 
 Deno.test("user destination: a logging.stats topic on root's exchange, under root's prefix", () => {
   assertEquals(
@@ -55,5 +61,31 @@ Deno.test("user destination: anything else is refused, naming the user and why",
       topicPrefix: "",
     }) ?? "(allowed)",
     "is not under logging.stats.",
+  );
+});
+
+Deno.test("user destination: a routing key that is not the message's own topic under root's prefix is refused", () => {
+  // A valid countme body, its schema checked against its topic, addressed to a sync event.
+  const why = check(
+    "amq.topic",
+    "org.fedoraproject.prod.logging.stats.sync.finish",
+    root,
+    "logging.stats.countme-update.start",
+  );
+  assertEquals(
+    why,
+    "user countme may not send there with root's identity: routing key " +
+      '"org.fedoraproject.prod.logging.stats.sync.finish" is not its topic\'s ' +
+      '"org.fedoraproject.prod.logging.stats.countme-update.start"',
+  );
+  // Its topic with root's prefix is where it may go.
+  assertEquals(
+    check(
+      "amq.topic",
+      "org.fedoraproject.prod.logging.stats.countme-update.start",
+      root,
+      "logging.stats.countme-update.start",
+    ),
+    undefined,
   );
 });
