@@ -5,7 +5,7 @@
  */
 import { type Check, type CheckJson, checkJson, type Perf } from "../text/check.ts";
 import { exitCodeFor, type State, STATES, worst } from "../text/nagios.ts";
-import { type Coverage, type Gap, GAPS, proxyGaps } from "../sync/coverage.ts";
+import { type Coverage, type Gap, GAPS, noGaps, proxyGaps } from "../sync/coverage.ts";
 import { formatAge } from "../text/duration.ts";
 
 /** Where root's timer writes it. */
@@ -75,8 +75,7 @@ export function discovery(list: Coverage[]): ProxyCounts[] {
   for (const c of list) {
     for (const [proxy, n] of Object.entries(proxyGaps(c))) {
       const name = cut(proxy, NAME_CHARS);
-      const entry = out.get(name) ??
-        { proxy: name, ...Object.fromEntries(GAPS.map((g) => [g, 0])) } as ProxyCounts;
+      const entry: ProxyCounts = out.get(name) ?? { proxy: name, ...noGaps() };
       for (const g of GAPS) entry[g] += n[g];
       if (out.size < PROXIES || out.has(name)) out.set(name, entry);
     }

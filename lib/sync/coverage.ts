@@ -617,6 +617,11 @@ export const GAPS = [
 /** A per-proxy column of {@link GAPS}. */
 export type Gap = GapState | "untried" | "unmerged";
 
+/** A proxy's counts before any date is counted: 0 in every column of {@link GAPS}. */
+export function noGaps(): Record<Gap, number> {
+  return Object.fromEntries(GAPS.map((g) => [g, 0])) as Record<Gap, number>;
+}
+
 /** Each proxy's count in every column of {@link GAPS}, for one log server's coverage. */
 export function proxyGaps(c: Coverage): Record<string, Record<Gap, number>> {
   const countme = globMatcher(c.countme_hosts);
@@ -627,7 +632,7 @@ export function proxyGaps(c: Coverage): Record<string, Record<Gap, number>> {
   ]);
   const out: Record<string, Record<Gap, number>> = {};
   for (const [proxy, row] of Object.entries(c.proxies)) {
-    const n = Object.fromEntries(GAPS.map((g) => [g, 0])) as Record<Gap, number>;
+    const n = noGaps();
     // Only hosts the merge takes in (--countme-hosts): another is in no merge to miss.
     const merged = countme(proxy);
     for (const [date, cell] of Object.entries(row)) {
