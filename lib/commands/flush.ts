@@ -23,6 +23,7 @@ import {
   userDestinationProblem,
 } from "../spool/users.ts";
 import { Interruption } from "../io/interrupt.ts";
+import { printable } from "../text/printable.ts";
 
 /** The options of `busmsg flush`. */
 export const OPTIONS = {
@@ -142,11 +143,14 @@ export async function run(args: string[]): Promise<number> {
           userDestinationProblem(user, destination, topic, config);
         if (why) say(`spool ${dir}: would not be sent, but moved aside: ${path}: ${why}`);
       }
+      // One line per file whatever a user named it or wrote in it (stdout is mail and journal).
       out(
         entries.map((e) =>
-          `${e.id ?? "-"} ${e.destination?.routingKey ?? "-"} ${
-            e.destination?.exchange ?? "-"
-          } ${e.path}\n`
+          printable(
+            `${e.id ?? "-"} ${e.destination?.routingKey ?? "-"} ${
+              e.destination?.exchange ?? "-"
+            } ${e.path}`,
+          ) + "\n"
         ).join(""),
       );
     }

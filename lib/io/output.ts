@@ -4,6 +4,7 @@
  */
 import { clearProgressLine } from "./progress.ts";
 import { ioReason } from "../errors.ts";
+import { printable } from "../text/printable.ts";
 
 const encoder = new TextEncoder();
 
@@ -64,12 +65,15 @@ export function journalPrefix(priority: number): string {
 }
 
 /**
- * Writes one diagnostic line to stderr, prefixed `busmsg: `, URL credentials hidden; with a
+ * Writes one diagnostic line to stderr, prefixed `busmsg: `, URL credentials hidden, control
+ * characters (newlines too) shown as `\xNN`; with a
  * priority (an error, a warning), the journal is told it when stderr is the journal.
  */
 export function say(line: string, priority?: number): void {
   const prefix = priority === undefined ? "" : journalPrefix(priority);
-  writeAll(Deno.stderr, redactCredentials(`${prefix}busmsg: ${line}\n`));
+  // One line, whatever it quotes: a user's spool file named `x\n<0>busmsg: ...` must not forge
+  // lines (nor, at a line start, the journal's priority) in root's stderr, mail and journal.
+  writeAll(Deno.stderr, redactCredentials(`${prefix}busmsg: ${printable(line)}\n`));
 }
 
 let quiet = false;

@@ -38,6 +38,11 @@ function spoolLine(topic: string, runId: string, to = topic): string {
   }) + "\n";
 }
 
+/** Every file in the user's directory its owner's, as its own busmsg would have written them. */
+async function ownedByUser(dir: string): Promise<void> {
+  for await (const e of Deno.readDir(dir)) await Deno.chown(`${dir}/${e.name}`, USER_UID, USER_UID);
+}
+
 /**
  * A private system tree: root's spool (0711) and one user's directory `users/countme` (0700,
  * owned by {@link USER_UID}); `asRoot` runs busmsg as root with the system spool (the flush
@@ -60,7 +65,7 @@ async function privateTree(port: number) {
     `amqp_url = "amqp://busmsg-test:test-secret@127.0.0.1:${port}/%2Fpubsub"\n` +
       `topic_prefix = "org.fedoraproject.prod"\n`,
   );
-  const asRoot = (args: string[]) =>
+  const asRoot = (args: string[], env: Record<string, string> = {}) =>
     runCommand("unshare", [
       "--mount",
       "--propagation",
@@ -80,6 +85,7 @@ async function privateTree(port: number) {
         FEDORA_MESSAGING_CONF: conf,
         NO_COLOR: "1",
         DENO_DIR: Deno.env.get("DENO_DIR") ?? "/root/.cache/deno",
+        ...env,
       },
       clearEnv: true,
     });
@@ -109,9 +115,7 @@ Deno.test({
         60_000,
       );
       fillSpool(user, spoolLine("logging.stats.countme-update.finish", `${runId}-user`), 1, 0);
-      for await (const e of Deno.readDir(user)) {
-        await Deno.chown(`${user}/${e.name}`, USER_UID, USER_UID);
-      }
+      await ownedByUser(user);
       const flush = await asRoot(["flush", "--timeout", "1"]);
       assertEquals(flush.code, 0, flush.stderr);
       assertIncludes(flush.stdout, "401 sent, 0 left");
@@ -155,9 +159,7 @@ Deno.test({
         1,
         0,
       );
-      for await (const e of Deno.readDir(user)) {
-        await Deno.chown(`${user}/${e.name}`, USER_UID, USER_UID);
-      }
+      await ownedByUser(user);
       const why = "user countme may not send there with root's identity: routing key " +
         '"org.fedoraproject.prod.logging.stats.sync.finish" is not its topic\'s ' +
         '"org.fedoraproject.prod.logging.stats.countme-update.start"';
@@ -181,6 +183,45 @@ Deno.test({
       assertEquals((await Deno.readTextFile(reason)).trim(), why);
     } finally {
       await reader.close();
+      await cleanUp();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "flush: a user's file name with a newline and a journal priority forges no line in root's stderr or stdout",
+  ignore: !isRoot,
+  fn: async () => {
+    const { user, asRoot, cleanUp } = await privateTree(PLAIN_PORT);
+    const forged = "\n<0>busmsg: forged\n";
+    try {
+      // Not a message, and a message to a destination root does not lend its identity to.
+      await Deno.writeTextFile(`${user}/00000000000001-000000-a${forged}.msg`, "{}\n");
+      await Deno.writeTextFile(
+        `${user}/00000000000002-000000-b${forged}.msg`,
+        spoolLine("logging.stats.x", "r", "bodhi.update.comment"),
+      );
+      await ownedByUser(user);
+      const shown = "\\x0a<0>busmsg: forged\\x0a";
+      // As root sees it, in the tree.
+      const seen = `${TREE}/users/countme`;
+      // Under systemd (JOURNAL_STREAM set) each line starts with its priority, then busmsg:.
+      const journal = { JOURNAL_STREAM: "8:1234" };
+      const dry = await asRoot(["flush", "--dry-run"], journal);
+      assertEquals(dry.code, 0, dry.stderr);
+      assertEquals(dry.stdout.trim().split("\n").length, 2, dry.stdout);
+      assertIncludes(dry.stdout, `${seen}/00000000000001-000000-a${shown}.msg\n`);
+      assertIncludes(dry.stderr, `${seen}/00000000000002-000000-b${shown}.msg: user countme`);
+      const flush = await asRoot(["flush"], journal);
+      assertEquals(flush.code, 121, flush.stderr);
+      assertIncludes(flush.stderr, `moved aside: ${seen}/00000000000001-000000-a${shown}.bad`);
+      assertIncludes(flush.stderr, `moved aside: ${seen}/00000000000002-000000-b${shown}.refused`);
+      for (const line of [...dry.stderr.split("\n"), ...flush.stderr.split("\n")]) {
+        if (line !== "") assertEquals(/^(<[0-7]>)?busmsg: /.test(line), true, line);
+        assertEquals(line.includes("busmsg: forged") && !line.includes("\\x0a<0>"), false, line);
+      }
+    } finally {
       await cleanUp();
     }
   },
