@@ -103,6 +103,32 @@ Deno.test("the next successful publish drains the spool first, oldest first, ids
   }
 });
 
+Deno.test("the drain's first round has its own --timeout: a slow connect does not fail it (a slow, healthy broker)", async () => {
+  const spoolDir = await Deno.makeTempDir();
+  const r = await busmsg(["publish", "--url", DOWN, "--topic", "drain.slow", "n:int=1"], {
+    spoolDir,
+  });
+  assertEquals(r.code, 0, r.stderr);
+  // Client-to-broker bytes throttled: connecting takes ~1.7 s, a one-message round ~1.4 s, each
+  // within the 2.5 s bound, both together not: the drain's bound must start after connecting.
+  const slow = relay(PLAIN_PORT, { bytesPerSecond: 250 });
+  const reader = await Reader.open(["drain.#"]);
+  try {
+    const url = `amqp://busmsg-test:test-secret@127.0.0.1:${slow.port}/%2Fpubsub`;
+    const run = await busmsg(
+      ["publish", "--timeout", "2.5", "--url", url, "--topic", "drain.fast", "n:int=2"],
+      { spoolDir },
+    );
+    assertEquals(run.code, 0, run.stderr);
+    assertIncludes(run.stderr, `spool ${spoolDir}: 1 spooled message(s) sent`);
+    assertEquals((await reader.take(2)).map((m) => m.routingKey), ["drain.slow", "drain.fast"]);
+    assertEquals(await spoolLines(spoolDir), []);
+  } finally {
+    slow.close();
+    await reader.close();
+  }
+});
+
 Deno.test("flush: a file that is not a message is moved aside and reported, never deleted", async () => {
   const spoolDir = await Deno.makeTempDir();
   await busmsg(["publish", "--url", DOWN, "--topic", "aside.ok", "a=1"], { spoolDir });
