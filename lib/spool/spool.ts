@@ -579,6 +579,29 @@ export async function summarizeSpool(
   uid: number = Deno.uid() ?? 0,
   deadline = Infinity,
 ): Promise<SpoolSummary> {
+  const listed = await listForSummary(dir, now, uid, deadline);
+  await readForSummary(listed, now, deadline);
+  return listed.summary;
+}
+
+/** A spool listed for its summary, its files not read yet. */
+interface Listed {
+  summary: SpoolSummary;
+  listing: Listing;
+  /** Whether the directory may be used: one that may not is CRITICAL for that, not UNKNOWN. */
+  usable: boolean;
+}
+
+/**
+ * The first half of {@link summarizeSpool}: the count and the oldest age, from the names
+ * (TIME-SEQ-UUID.msg), so exact once the directory is listed to its end.
+ */
+async function listForSummary(
+  dir: string,
+  now: number,
+  uid: number,
+  deadline: number,
+): Promise<Listed> {
   const check = await checkSpoolDir(dir, uid);
   const summary: SpoolSummary = {
     dir,
@@ -589,27 +612,39 @@ export async function summarizeSpool(
     movedAside: [],
   };
   if (!check.ok) summary.unsafe = check.reason;
+  let listing: Listing = { waiting: [], aside: [], all: true };
+  try {
+    listing = await listEntries(dir, deadline);
+  } catch (e) {
+    if (check.ok) throw e;
+  }
+  summary.messages = listing.waiting.length;
+  const [oldest] = listing.waiting;
+  if (oldest) summary.oldestAgeMs = Math.max(0, now - (spooledAt(oldest) ?? now));
+  return { summary, listing, usable: check.ok };
+}
+
+/**
+ * The second half of {@link summarizeSpool}: each waiting file read for its destination, oldest
+ * first, and each file moved aside for its reason, until `deadline`.
+ */
+async function readForSummary(listed: Listed, now: number, deadline: number): Promise<void> {
+  const { summary, listing } = listed;
   const defaults = { sentAt: "", newId: () => "", topicPrefix: "" };
   const fallback = (m: Message) => ({ exchange: "?", routingKey: m.topic });
-  let listed: Listing = { waiting: [], aside: [], all: true };
   const waiting: WaitingEntry[] = [];
   try {
-    listed = await listEntries(dir, deadline);
-    for (const path of listed.waiting) {
+    for (const path of listing.waiting) {
       if (Date.now() >= deadline) break;
       waiting.push(await waitingEntry(path, defaults, fallback, now));
     }
-    summary.movedAside = await withReasons(listed.aside, deadline);
+    summary.movedAside = await withReasons(listing.aside, deadline);
   } catch (e) {
-    // A spool that may not be used (a regular file, say) is CRITICAL for that, not UNKNOWN.
-    if (check.ok) throw e;
+    if (listed.usable) throw e;
   }
-  summary.messages = listed.waiting.length;
   summary.notMessages = waiting.filter((w) => w.destination === undefined).length;
-  const [oldest] = listed.waiting;
-  if (oldest) summary.oldestAgeMs = Math.max(0, now - (spooledAt(oldest) ?? now));
-  const unread = listed.waiting.length - waiting.length;
-  if (unread > 0 || !listed.all) summary.stopped = { listedAll: listed.all, unread };
+  const unread = listing.waiting.length - waiting.length;
+  if (unread > 0 || !listing.all) summary.stopped = { listedAll: listing.all, unread };
   const counts = new Map<string, number>();
   for (const { destination: to } of waiting) {
     const key = to ? `${to.exchange} ${to.routingKey}` : "(not a message)";
@@ -617,7 +652,6 @@ export async function summarizeSpool(
   }
   if (unread > 0) counts.set(NOT_READ, unread);
   summary.destinations = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  return summary;
 }
 
 /** One spool of the system tree and what it holds. */
@@ -637,20 +671,30 @@ export async function summarizeSystemSpools(
   deadline = Infinity,
 ): Promise<{ total: SpoolSummary; each: SpoolCount[] }> {
   const each: SpoolCount[] = [];
+  const toRead: Listed[] = [];
+  // Every spool listed before any file is read: reading a large root spool must not spend the
+  // budget the users' listings need (a spool not listed would be a lower bound, a WARNING).
   for (const spool of await systemSpools(root)) {
-    const summary = spool.problem
-      ? {
-        dir: spool.dir,
-        exists: true,
-        unsafe: spool.problem,
-        messages: 0,
-        notMessages: 0,
-        destinations: [],
-        movedAside: [],
-      }
-      : await summarizeSpool(spool.dir, now, spool.uid, deadline);
-    each.push({ spool, summary });
+    if (spool.problem) {
+      each.push({
+        spool,
+        summary: {
+          dir: spool.dir,
+          exists: true,
+          unsafe: spool.problem,
+          messages: 0,
+          notMessages: 0,
+          destinations: [],
+          movedAside: [],
+        },
+      });
+      continue;
+    }
+    const listed = await listForSummary(spool.dir, now, spool.uid, deadline);
+    toRead.push(listed);
+    each.push({ spool, summary: listed.summary });
   }
+  for (const listed of toRead) await readForSummary(listed, now, deadline);
   const [first, ...others] = each.map((c) => c.summary);
   const total: SpoolSummary = { ...first!, destinations: [...first!.destinations] };
   const counts = new Map(total.destinations);

@@ -160,6 +160,20 @@ Deno.test("status --update: the spool is counted within the budget as spool stat
   assert(unread !== undefined, spool.details.join("\n"));
   // Reading them all took 9 s on the 2-core machine; the budget is 2 s, start-up aside.
   assert(ms < 6000, `took ${ms} ms`);
+  // A user's spool is listed before root's files are read: reading root's does not spend the
+  // budget its listing needs (it was "at least 0 messages", a WARNING).
+  await Deno.chmod(`${h.dir}/spool`, 0o711);
+  await Deno.mkdir(`${h.dir}/spool/users/alice`, { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(`${h.dir}/spool/users/alice/${model!.name}`, line, { mode: 0o600 });
+  assertEquals((await h.update()).code, 0);
+  const again = JSON.parse(await Deno.readTextFile(h.file));
+  assertEquals(again.checks.spool.state, "OK", again.checks.spool.summary);
+  assertEquals(again.checks.spool.summary.startsWith("20001 messages, oldest "), true);
+  assertEquals(again.spools[1].messages, 1);
+  assertIncludes(
+    again.checks.spool.details.join("\n"),
+    `user alice: ${h.dir}/spool/users/alice: 1 message, oldest `,
+  );
   await Deno.remove(h.dir, { recursive: true });
 });
 
