@@ -58,7 +58,10 @@ async function privateTree(port: number) {
   // The lock its owner's busmsg makes when it spools (root never makes one there).
   await Deno.writeTextFile(`${user}/.lock`, "", { mode: 0o600 });
   await Deno.chown(`${user}/.lock`, USER_UID, USER_UID);
-  await Deno.mkdir(TREE, { recursive: true });
+  // The mount point; made only when missing, and then taken away again (other tests look at
+  // whether the system spool exists).
+  const made = await Deno.lstat(TREE).then(() => false, () => true);
+  if (made) await Deno.mkdir(TREE, { recursive: true });
   const conf = `${tree}.toml`;
   await Deno.writeTextFile(
     conf,
@@ -92,6 +95,7 @@ async function privateTree(port: number) {
   const cleanUp = async () => {
     await Deno.remove(tree, { recursive: true });
     await Deno.remove(conf);
+    if (made) await Deno.remove(TREE).catch(() => {});
   };
   return { tree, user, asRoot, cleanUp };
 }
