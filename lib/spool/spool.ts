@@ -619,8 +619,12 @@ async function listForSummary(
     if (check.ok) throw e;
   }
   summary.messages = listing.waiting.length;
-  const [oldest] = listing.waiting;
-  if (oldest) summary.oldestAgeMs = Math.max(0, now - (spooledAt(oldest) ?? now));
+  // The first name that carries a time: one that does not (a user's "+x.msg") sorts anywhere
+  // and would hide the oldest age behind a 0.
+  const oldest = listing.waiting.find((p) => spooledAt(p) !== undefined);
+  if (listing.waiting.length > 0) {
+    summary.oldestAgeMs = Math.max(0, now - (oldest ? spooledAt(oldest)! : now));
+  }
   return { summary, listing, usable: check.ok };
 }
 

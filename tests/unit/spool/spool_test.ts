@@ -170,6 +170,24 @@ Deno.test("a spool file larger than any message is not read (a sparse file costs
   }
 });
 
+Deno.test("spool summary: the oldest age comes from the oldest name that carries a time, whatever sorts first", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const now = Date.parse("2026-12-08T01:00:00Z");
+    const then = String(now - 7 * 3_600_000).padStart(14, "0");
+    // "+" sorts before every digit: the first name listed, and no time in it.
+    await Deno.writeTextFile(`${dir}/+x.msg`, "not a message\n", { mode: 0o600 });
+    await Deno.writeTextFile(`${dir}/${then}-000000-x.msg`, "not a message\n", { mode: 0o600 });
+    const summary = await summarizeSpool(dir, now);
+    assertEquals([summary.messages, summary.oldestAgeMs], [2, 7 * 3_600_000]);
+    // No name with a time: messages wait, their age unknown, said as 0 (never undefined).
+    await Deno.remove(`${dir}/${then}-000000-x.msg`);
+    assertEquals((await summarizeSpool(dir, now)).oldestAgeMs, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test({
   name:
     "a FIFO swapped in for a user's message holds root's read-only open only so long, said; a file opens",
