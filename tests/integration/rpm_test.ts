@@ -7,6 +7,7 @@
  * rpmlint (where installed): no errors. And the SRPM rebuilt offline for aarch64
  * (`rpmbuild --rebuild --target aarch64`): it ships the aarch64 runtime, Source2.
  */
+import { COMMANDS } from "../../main.ts";
 import { assert, assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
 import { ROOT, runCommand } from "../support/run.ts";
 import { VERSION } from "../../lib/version.ts";
@@ -226,6 +227,11 @@ Deno.test({
     assertNotIncludes(armDigests.stdout, "/usr/lib/.build-id");
     // %check ran the tests that need no broker.
     assertIncludes(build.stdout + build.stderr, "passed");
+    // And loaded every part of the installed program (scripts/check_program).
+    assertIncludes(
+      build.stdout + build.stderr,
+      `check_program: ${Object.keys(COMMANDS).length} commands, the AMQP and YAML libraries load`,
+    );
     // Nothing written into the home but rpmbuild's own tree: no Deno cache.
     assertEquals(
       [...Deno.readDirSync(home)].map((e) => e.name).filter((n) => n !== ".rpmdb").sort(),
