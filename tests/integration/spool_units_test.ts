@@ -157,7 +157,7 @@ Deno.test({
 
       const status = await underUnit("busmsg-status.service", run(["spool", "status"]), rootEnv);
       assertEquals(status.code, 0, status.stdout + status.stderr);
-      assertIncludes(status.stdout, `user ${USER}: ${USER_SPOOL}: 1 message(s)`);
+      assertIncludes(status.stdout, `user ${USER}: ${USER_SPOOL}: 1 message, oldest `);
     } finally {
       await cleanUp();
     }
