@@ -98,6 +98,8 @@ Deno.test({
         back.close();
       }
       assertEquals(flush.readOnly, false, "the flush unit may write the spool tree");
+      // The unit succeeds (exit 0): the bad file is moved aside and said, the message sent.
+      assertEquals(flush.code, 0, flush.stderr);
       const arrived = (await reader.settle(1000)).filter((m) =>
         JSON.parse(m.text).run_id === runId
       );
