@@ -344,16 +344,15 @@ export const FOREIGN_OPEN_MS = 1000;
 export async function openWithin(path: string, waitMs: number): Promise<Deno.FsFile | string> {
   const opening = Deno.open(path, { read: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<string>((resolve) => {
-    timer = setTimeout(
-      () => resolve(`did not open within ${waitMs} ms: replaced by a FIFO, not a regular file`),
-      waitMs,
-    );
-  });
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), waitMs));
   try {
     const first = await Promise.race([opening, late]);
-    if (typeof first === "string") opening.then((f) => f.close(), () => {});
-    return first;
+    if (first !== "late") return first;
+    opening.then((f) => f.close(), () => {});
+    // Said as what is there now: a FIFO, or (a slow disk) the file itself.
+    const now = await Deno.lstat(path).catch(() => undefined);
+    const what = now?.isFifo ? "replaced by a FIFO, not a regular file" : "not opened";
+    return `did not open within ${waitMs} ms: ${what}`;
   } finally {
     clearTimeout(timer);
   }
