@@ -49,7 +49,7 @@ Deno.test("fail-fast: after a call found the broker confirming nothing (memory a
     const doctor = await busmsg(["doctor", "--url", PLAIN_URL], { spoolDir });
     assertIncludes(doctor.stdout, "\nOK AMQP: ");
     assert(
-      /\nWARNING spool: [^\n]*: 4 message\(s\) waiting, [^\n]*; publish and sync-event: not trying \S+ again yet: it failed \d+ s ago \(\S+: no confirm from the broker within the timeout\); next attempt in \d+ s \(--retry-after\)\n/
+      /\nWARNING spool: [^\n]*: waiting: 4 messages, [^\n]*; publish and sync-event: not trying \S+ again yet: it failed \d+ s ago \(\S+: no confirm from the broker within the timeout\); next attempt in \d+ s \(--retry-after\)\n/
         .test(doctor.stdout),
       doctor.stdout,
     );
