@@ -21,6 +21,9 @@ export function importsOf(text: string): { specifier: string; lazy: boolean }[] 
   return [...text.matchAll(SPECIFIER)].map((m) => ({ specifier: m[4]!, lazy: m[2] !== undefined }));
 }
 
+/** A dynamic import of a file of the program that Deno would read ahead: `import("./x.js")`. */
+export const LITERAL_LOCAL_IMPORT = /\bimport\(\s*"(\.\/[^"]+)"\s*\)/g;
+
 /**
  * The dynamic imports of the program's own files written so that Deno cannot read them ahead:
  * at start-up Deno builds the graph of every module a literal `import("./x.js")` names, all
@@ -30,7 +33,7 @@ export function importsOf(text: string): { specifier: string; lazy: boolean }[] 
  */
 function unlisted(text: string): string {
   return text.replace(
-    /\bimport\(\s*"(\.\/[^"]+)"\s*\)/g,
+    LITERAL_LOCAL_IMPORT,
     (_all, spec: string) => `import(new URL("${spec}",import.meta.url).href)`,
   );
 }

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertIncludes } from "../support/assert.ts";
 import { PLAIN_URL, Reader, tlsConfig } from "../support/broker.ts";
 import { BUNDLE, entryOf, ROOT, runCommand } from "../support/run.ts";
-import { closureOf, importsOf } from "../../scripts/bundle_layout.ts";
+import { closureOf, importsOf, LITERAL_LOCAL_IMPORT } from "../../scripts/bundle_layout.ts";
 
 /** Every file of the program (busmsg.js and its chunks), relative to dist/. */
 const PROGRAM = closureOf(BUNDLE).map((f) => f.slice(BUNDLE.length - "busmsg.js".length));
@@ -115,8 +115,8 @@ Deno.test("no file of the program names another in a literal import(): Deno woul
     .filter((i) => i.lazy && i.specifier.startsWith("./"));
   assert(lazy.length > 10, `the commands and the libraries loaded on demand: ${lazy.length}`);
   for (const f of PROGRAM) {
-    const literal = Deno.readTextFileSync(dist + f).match(/\bimport\(\s*"\.\/[^"]+"\s*\)/);
-    assertEquals(literal, null, `${f}: ${literal?.[0]}`);
+    const literal = [...Deno.readTextFileSync(dist + f).matchAll(LITERAL_LOCAL_IMPORT)];
+    assertEquals(literal.map((m) => m[0]), [], f);
   }
 });
 
