@@ -376,9 +376,9 @@ export async function readRegularFile(
     const problem = notRegular(info);
     if (problem) return problem;
     if (info.size > max) return tooLarge(info.size, max);
-    // Root reading a user's file (a user's spool): the user may swap a FIFO in after the look.
-    const foreign = Deno.uid() === 0 && info.uid !== 0;
-    const opened = foreign
+    // Root may be reading a user's spool, where the user may swap a FIFO in after the look: for
+    // any file there, root's own `.reason` files too, so whoever owns the file.
+    const opened = Deno.uid() === 0
       ? await openWithin(path, FOREIGN_OPEN_MS)
       : await Deno.open(path, { read: true });
     if (typeof opened === "string") return opened;
