@@ -421,13 +421,15 @@ function untriedDates(
   const nights = runDays.map((r) => r.day).filter((d) => d !== undefined).sort(compare);
   if (nights.length === 0) return [];
   // A night whose run tried anything tried every date of its window, as both scripts do.
+  // A run that only skipped proxies fetched nothing: its night counts as none.
   const busy = new Set(
-    runs.filter((r) => Object.keys(r.tries).length + Object.keys(r.skipped).length > 0)
-      .map((r) => dayOf(r.start)),
+    runs.filter((r) => Object.keys(r.tries).length > 0).map((r) => dayOf(r.start)),
   );
-  // From the first date whose whole window was read: nights before the first run are unknown.
-  const first = addDays(nights[0]!, -1), last = addDays(nights.at(-1)!, -1);
-  if (daysBetween(first, last) > MAX_UNTRIED_SPAN) return [];
+  // From the first date whose whole window was read (nights before the first run are unknown),
+  // and no further back than the span walked: a long archive still checks its recent dates.
+  const last = addDays(nights.at(-1)!, -1);
+  let first = addDays(nights[0]!, -1);
+  if (daysBetween(first, last) > MAX_UNTRIED_SPAN) first = addDays(last, -MAX_UNTRIED_SPAN);
   const out: string[] = [];
   for (let d = first; d <= last; d = addDays(d, 1)) {
     if (!open(d) || !closed(d, window, runDays)) continue;

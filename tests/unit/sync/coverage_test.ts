@@ -312,3 +312,26 @@ Deno.test("coverage: every state that is not OK is a per-proxy gap column, and n
     "unmerged",
   ]);
 });
+
+Deno.test("coverage: nights whose runs only skipped proxies fetched nothing: their dates are untried", () => {
+  const all = (dates: string[]) => Object.fromEntries(dates.map((d) => [d, ok]));
+  const skippedAll = { skipped: { proxy01: "unreachable", proxy02: "unreachable" } };
+  const c = coverage([
+    run("2026-12-01", { proxy01: all(["2026-11-28", "2026-11-29", "2026-11-30"]) }),
+    run("2026-12-02", {}, skippedAll),
+    run("2026-12-03", {}, skippedAll),
+    run("2026-12-04", {}, skippedAll),
+    run("2026-12-05", { proxy01: all(["2026-12-02", "2026-12-03", "2026-12-04"]) }),
+  ], { window: 3 });
+  assertEquals(c.untried, ["2026-12-01"]);
+});
+
+Deno.test("coverage: an archive longer than the span walked still checks its recent dates for untried", () => {
+  const all = (dates: string[]) => Object.fromEntries(dates.map((d) => [d, ok]));
+  const c = coverage([
+    run("2023-01-01", { proxy01: all(["2022-12-29", "2022-12-30", "2022-12-31"]) }),
+    run("2026-12-01", { proxy01: all(["2026-11-28", "2026-11-29", "2026-11-30"]) }),
+    run("2026-12-05", { proxy01: all(["2026-12-02", "2026-12-03", "2026-12-04"]) }),
+  ], { window: 3 });
+  assertEquals(c.untried?.includes("2026-12-01"), true, JSON.stringify(c.untried?.slice(-3)));
+});
