@@ -69,14 +69,19 @@ function stored(check: Check): CheckJson {
   return json;
 }
 
-/** Each proxy's count in every column of GAPS, over every log server's coverage. */
+/**
+ * Each proxy's count in every column of GAPS, over the log servers whose dates DNF Counting
+ * takes in (a server that runs no merge while another does lists its proxies with none).
+ */
 export function discovery(list: Coverage[]): ProxyCounts[] {
   const out = new Map<string, ProxyCounts>();
   for (const c of list) {
     for (const [proxy, n] of Object.entries(proxyGaps(c))) {
       const name = cut(proxy, NAME_CHARS);
       const entry: ProxyCounts = out.get(name) ?? { proxy: name, ...noGaps() };
-      for (const g of GAPS) entry[g] += n[g];
+      // A log server that runs no merge while another does feeds DNF Counting nothing: its
+      // proxies are listed, its dates are no gap there (its check says WARNING, not CRITICAL).
+      if (!c.merged_elsewhere) { for (const g of GAPS) entry[g] += n[g]; }
       if (out.size < PROXIES || out.has(name)) out.set(name, entry);
     }
   }

@@ -166,3 +166,17 @@ Deno.test("status file: the Zabbix template has an item, a trigger and a macro f
   }
   assertEquals(prototypes.length, GAPS.length);
 });
+
+Deno.test("status file: a log server that runs no merge while another does counts no gap for DNF Counting", () => {
+  const failed: Try = { outcome: "failed", attempts: 3, reason: "Error code: 23" };
+  const fetched: Try = { outcome: "fetched", attempts: 1 };
+  const dates = ["2026-11-28", "2026-11-29", "2026-11-30"];
+  const other = coverage([
+    night("log02", "2026-12-01", {
+      proxy01: { ...Object.fromEntries(dates.map((d) => [d, fetched])), "2026-11-28": failed },
+    }),
+  ], { window: 3, mergedElsewhere: true });
+  assertEquals(Object.values(other.proxies["proxy01"]!).some((c) => c.state === "lost"), true);
+  const zero = Object.fromEntries(GAPS.map((g) => [g, 0])) as Record<Gap, number>;
+  assertEquals(discovery([other]), [{ proxy: "proxy01", ...zero }]);
+});
