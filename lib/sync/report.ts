@@ -110,7 +110,7 @@ function describeSync(s: ProxySync): string {
   if (s.skipped !== undefined) return `skipped: ${s.skipped}`;
   const dates = Object.entries(s.dates);
   if (dates.length === 0) return `NO DATE SYNCED${s.finished ? "" : "; proxy not finished"}`;
-  const fetched = dates.filter(([, d]) => d.status.startsWith("fetched")).length;
+  const fetched = dates.filter(([, d]) => d.status.startsWith("fetched") && !d.unverified).length;
   const parts = [`${fetched}/${dates.length} dates fetched`];
   for (const [day, d] of dates) {
     const said = describeDate(day, d);

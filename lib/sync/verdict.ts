@@ -94,9 +94,10 @@ export function verdict(runs: RunSummary[], options: VerdictOptions): Verdict {
       retries += date.retries;
       if (date.status === "failed") failed.push(named(proxy, day, date));
       else if (date.status === "unfinished") unfinished.push(named(proxy, day, date));
+      // Never known to be fetched (README: never counted as fetched), only named below.
+      else if (date.unverified) unverified.push(named(proxy, day, date));
       else if (date.status === "fetched_after_retry") afterRetry++, fetched++;
       else fetched++;
-      if (date.unverified) unverified.push(named(proxy, day, date));
     }
   }
   const findings: Finding[] = [];

@@ -122,9 +122,11 @@ Deno.test("verdict: a date finished after the silent timeout with no failure sen
   const v = verdict(runs, { ignored: 0, warnRetries: false });
   assertEquals(v.state, "WARNING");
   assertEquals(v.summary, "1 date unverified (silent timeouts): p1 2026-11-30");
+  // Never known to be fetched: not counted as fetched either.
+  assertEquals(v.perf["dates_fetched"], 0);
   assertEquals(
     formatReport(runs, v).split("\n")[1],
-    "  p1    1/1 dates fetched; UNVERIFIED 2026-11-30: logdate.start to finish took 6h00m with no " +
+    "  p1    0/1 dates fetched; UNVERIFIED 2026-11-30: logdate.start to finish took 6h00m with no " +
       "failure sent (attempts that hit the sync's 2-hour timeout send nothing)",
   );
   // Under the timeout: fetched, OK.
