@@ -564,7 +564,7 @@ export interface SpoolSummary {
 }
 
 /** Where the waiting files not read before the deadline are counted among the destinations. */
-export const NOT_READ = "(not read in time)";
+const NOT_READ = "(not read in time)";
 
 /**
  * Counts what the spool holds without changing it. A message spooled by an older busmsg,
